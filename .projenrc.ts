@@ -1,0 +1,79 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-istio-ambient',
+  description:
+    'cdk8s constructs for an Istio ambient-mode service mesh: ambient namespaces, waypoints and zero-trust policies that are enforced where Istio can enforce them.',
+  author: 'cdk8s-istio-ambient maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/cdk8s-istio-ambient/cdk8s-istio-ambient.git',
+  defaultReleaseBranch: 'main',
+  keywords: ['cdk8s', 'istio', 'ambient', 'service-mesh', 'kubernetes', 'gateway-api', 'ztunnel', 'waypoint'],
+  stability: 'experimental',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.16.0',
+  workflowNodeVersion: '20.x',
+
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.4.0',
+  jsiiVersion: '~6.0.0',
+
+  // cdk8s-plus-28 objects (Namespace, Service, ServiceAccount, workloads) are accepted as inputs.
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: [
+    'cdk8s-plus-28@2.5.6',
+    'cdk8s-cli@^2.207.60',
+    'yaml@^2.9.0',
+    // Schema validators built from the upstream CRDs; ESM-only, loaded by test/support/validate-models.mjs.
+    '@kubernetes-models/istio@^3.0.1',
+    '@kubernetes-models/gateway-api@^2.0.0',
+    'kubernetes-models@^5.1.0',
+  ],
+
+  // The examples synthesize into dist/, so the package artifacts go elsewhere.
+  artifactsDirectory: 'dist-package',
+
+  jestOptions: {
+    // Snapshots must fail on drift, in CI and locally; `npx projen test:update` rewrites them on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/', '/dist-package/'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'projenrc'],
+    ignorePatterns: ['src/imports/*.ts', '*.d.ts', '*.js', 'node_modules/'],
+  },
+  gitignore: ['/dist/', '/dist-package/', '.tmp/'],
+});
+
+project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/');
+
+// Regenerate the typed L1 classes from pinned upstream CRDs:
+//   npx projen import                 (reads ../shared/upstream)
+//   npx projen import -- <crd-dir>    (any folder with the same layout)
+project.addTask('import', {
+  description: 'Generate src/imports from the pinned upstream CRDs (descriptions stripped, emitted versions only)',
+  exec: 'ts-node --project test/tsconfig.json projenrc/import-crds.ts',
+  receiveArgs: true,
+});
+
+// The examples are type-checked and linted like the tests, against the library sources.
+new javascript.TypescriptConfig(project, {
+  fileName: 'examples/tsconfig.json',
+  extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+  include: ['**/*.ts'],
+  exclude: ['node_modules'],
+  compilerOptions: { noEmit: true, rootDir: '..' },
+});
+
+// Synthesize every program in examples/ into dist/<example>/.
+project.addTask('examples', {
+  description: 'Synthesize every example in examples/ into dist/',
+  exec: 'ts-node --project examples/tsconfig.json examples/synth-all.ts',
+});
+
+project.synth();

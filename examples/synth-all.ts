@@ -1,0 +1,26 @@
+/**
+ * Synthesizes every example in this folder into dist/<example>/ (the quick start's main job).
+ * Each example exports `build(app)`; a failing example stops the run with its error.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdk8s';
+
+const outRoot = path.join(__dirname, '..', 'dist');
+fs.rmSync(outRoot, { recursive: true, force: true });
+
+const examples = fs.readdirSync(__dirname)
+  .filter(f => f.endsWith('.ts') && f !== 'synth-all.ts' && !f.endsWith('.d.ts'))
+  .sort();
+
+for (const file of examples) {
+  const name = path.basename(file, '.ts');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const example = require(path.join(__dirname, file));
+  if (typeof example.build !== 'function') throw new Error(`examples/${file} must export build(app)`);
+  const app = new App({ outdir: path.join(outRoot, name) });
+  example.build(app);
+  app.synth();
+  const files = fs.readdirSync(app.outdir);
+  console.log(`examples/${file} -> dist/${name}/ (${files.join(', ')})`);
+}

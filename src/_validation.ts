@@ -1,0 +1,53 @@
+import { Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+/**
+ * Errors raised at construction time name the construct path, the bad value and the fix.
+ * Validations registered with `node.addValidation` are prefixed with the path by cdk8s itself.
+ */
+export function constructError(where: IConstruct | string, message: string): Error {
+  return new Error(`[${typeof where === 'string' ? where : where.node.path}] ${message}`);
+}
+
+// RFC 1035 label: what Kubernetes requires for Service names (a waypoint's Service is named after it).
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+// RFC 1123 label: namespaces.
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// RFC 1123 subdomain: most object names (ServiceAccount, Service references by name).
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function checkDns1035Label(where: IConstruct | string, what: string, value: string): void {
+  if (value.length > 63 || !DNS_1035_LABEL.test(value)) {
+    throw constructError(where, `${what} "${value}" is not a valid name: use at most 63 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit.`);
+  }
+}
+
+export function checkNamespaceName(where: IConstruct | string, what: string, value: string): void {
+  if (value.length > 63 || !DNS_1123_LABEL.test(value)) {
+    throw constructError(where, `${what} "${value}" is not a valid namespace name: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit.`);
+  }
+}
+
+export function checkObjectName(where: IConstruct | string, what: string, value: string): void {
+  if (value.length > 253 || !DNS_1123_SUBDOMAIN.test(value)) {
+    throw constructError(where, `${what} "${value}" is not a valid object name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit.`);
+  }
+}
+
+/**
+ * The namespace an object lands in: its own, else its chart's. Istio identities and label
+ * resolution need it, so an object without one is refused rather than guessed.
+ */
+export function namespaceOf(scope: IConstruct, explicit: string | undefined, what: string): string {
+  const ns = explicit ?? Chart.of(scope).namespace;
+  if (!ns) {
+    throw constructError(scope, `${what} has no namespace. Set its namespace (or the Chart's \`namespace\`): Istio resolves waypoints, identities and policies per namespace, so it cannot be left to the kubectl context.`);
+  }
+  checkNamespaceName(scope, `${what}: namespace`, ns);
+  return ns;
+}
+
+/** Sorted copy without duplicates, so rendered lists do not depend on declaration order. */
+export function sortedUnique(values: Iterable<string>): string[] {
+  return [...new Set(values)].sort();
+}

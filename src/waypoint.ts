@@ -1,0 +1,534 @@
+import { ApiObject, ApiObjectMetadataDefinition, Lazy, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { consumerNamespacesOf, enrollConsumer, findServiceObject, servesServices, servesWorkloads } from './_enrollment';
+import { MeshRegistry } from './_registry';
+import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
+import * as gwapi from './imports/gateway.networking.k8s.io';
+import { IstioLabels } from './labels';
+import { MeshIdentity } from './mesh-identity';
+
+/** Name `istioctl waypoint apply` gives a namespace waypoint. */
+export const DEFAULT_WAYPOINT_NAME = 'waypoint';
+/** GatewayClass istiod creates for waypoints (controller `istio.io/mesh-controller`). */
+export const WAYPOINT_GATEWAY_CLASS = 'istio-waypoint';
+/** The HBONE port every waypoint listens on. */
+export const HBONE_PORT = 15008;
+
+/**
+ * Which traffic a waypoint processes (`istio.io/waypoint-for`): decided by how the traffic was
+ * originally addressed, to a Service or straight to a pod IP.
+ */
+export enum WaypointTrafficType {
+  /** Traffic addressed to Kubernetes Services (Istio's default). */
+  SERVICE = 'service',
+  /** Traffic addressed to pod or VM IPs. */
+  WORKLOAD = 'workload',
+  /** Both service and workload traffic. */
+  ALL = 'all',
+  /** No traffic (useful for testing). */
+  NONE = 'none',
+}
+
+/**
+ * A waypoint that namespaces, services and workloads can be enrolled in: one declared in this app
+ * (`Waypoint`) or one that exists in the cluster already (`Waypoint.fromName`).
+ */
+export interface IWaypoint extends IConstruct {
+  /** Name of the waypoint Gateway (and of its Deployment, Service and ServiceAccount). */
+  readonly name: string;
+  /** Namespace of the waypoint. */
+  readonly namespace: string;
+  /** The traffic the waypoint serves. */
+  readonly trafficType: WaypointTrafficType;
+  /** The waypoint's mesh identity: the service account named after the Gateway. */
+  readonly identity: MeshIdentity;
+
+  /**
+   * Sends a Service's traffic through this waypoint (`istio.io/use-waypoint` on the Service, plus
+   * `istio.io/use-waypoint-namespace` when the Service is in another namespace). A Service label
+   * takes precedence over its namespace's waypoint. The waypoint must serve `service` or `all`.
+   */
+  enrollService(service: kplus.Service, options?: WaypointEnrollServiceOptions): void;
+
+  /**
+   * Like `enrollService`, for a Service declared in this app without cdk8s-plus (an `ApiObject` or
+   * an `Include`d manifest). The Service must be declared before this call.
+   */
+  enrollServiceByName(name: string, options?: WaypointEnrollServiceByNameOptions): void;
+
+  /**
+   * Sends traffic addressed to a workload's pods through this waypoint (`istio.io/use-waypoint`
+   * on the pod template). The waypoint must serve `workload` or `all` traffic.
+   */
+  enrollWorkload(workload: kplus.AbstractPod): void;
+}
+
+/** Options for `Waypoint.fromName`. */
+export interface WaypointReferenceOptions {
+  /** Namespace of the existing waypoint. */
+  readonly namespace: string;
+  /**
+   * The traffic the existing waypoint serves (its `istio.io/waypoint-for` label).
+   * @default WaypointTrafficType.SERVICE
+   */
+  readonly trafficType?: WaypointTrafficType;
+  /**
+   * Mesh trust domain, for the waypoint's identity.
+   * @default "cluster.local"
+   */
+  readonly trustDomain?: string;
+}
+
+/**
+ * Which namespaces may attach to a waypoint (the `mesh` listener's `allowedRoutes.namespaces`).
+ * Istio refuses cross-namespace enrollment that this does not admit (`AttachmentDenied`).
+ */
+export class WaypointNamespaces {
+  /** Any namespace may use the waypoint. */
+  public static all(): WaypointNamespaces {
+    return new WaypointNamespaces('All', [], {});
+  }
+
+  /** Only the waypoint's own namespace. */
+  public static same(): WaypointNamespaces {
+    return new WaypointNamespaces('Same', [], {});
+  }
+
+  /** The named namespaces (plus the waypoint's own). */
+  public static names(...names: string[]): WaypointNamespaces {
+    if (names.length === 0) {
+      throw new Error('WaypointNamespaces.names() needs at least one namespace name; use WaypointNamespaces.same() for none.');
+    }
+    names.forEach(n => checkNamespaceName('WaypointNamespaces.names()', 'namespace', n));
+    return new WaypointNamespaces('Names', sortedUnique(names), {});
+  }
+
+  /** Namespaces whose labels match all of `matchLabels`. */
+  public static selector(matchLabels: { [key: string]: string }): WaypointNamespaces {
+    if (Object.keys(matchLabels).length === 0) {
+      throw new Error('WaypointNamespaces.selector() needs at least one label; an empty selector would admit every namespace: use WaypointNamespaces.all() to say so.');
+    }
+    return new WaypointNamespaces('Selector', [], { ...matchLabels });
+  }
+
+  private constructor(
+    /** @internal */ public readonly _mode: string,
+    /** @internal */ public readonly _names: string[],
+    /** @internal */ public readonly _matchLabels: { [key: string]: string },
+  ) {}
+}
+
+/** Replica autoscaling for a waypoint (a HorizontalPodAutoscaler created by istiod). */
+export interface WaypointAutoscaling {
+  /**
+   * Minimum number of replicas.
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /** Maximum number of replicas. */
+  readonly maxReplicas: number;
+  /**
+   * Average CPU utilization (percent of the request) to scale at.
+   * @default 80
+   */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/** PodDisruptionBudget for a waypoint (created by istiod). Set exactly one field. */
+export interface WaypointDisruptionBudget {
+  /**
+   * Replicas that must stay available during voluntary disruptions.
+   * @default - not set
+   */
+  readonly minAvailable?: number;
+  /**
+   * Replicas that may be unavailable during voluntary disruptions.
+   * @default - not set
+   */
+  readonly maxUnavailable?: number;
+}
+
+/** Options shared by `Waypoint` and `AmbientNamespace.addWaypoint`. */
+export interface WaypointOptions {
+  /**
+   * Name of the waypoint Gateway. istiod names its Deployment, Service and ServiceAccount the same.
+   * @default "waypoint"
+   */
+  readonly name?: string;
+  /**
+   * The traffic this waypoint serves. When unset no `istio.io/waypoint-for` label is written (as
+   * `istioctl waypoint apply` does) and istiod serves service traffic.
+   * @default - no label; Istio treats the waypoint as `service`
+   */
+  readonly trafficType?: WaypointTrafficType;
+  /**
+   * Control-plane revision or revision tag that manages this waypoint (`istio.io/rev`).
+   * @default - the default revision
+   */
+  readonly revision?: string;
+  /**
+   * Namespaces allowed to use this waypoint.
+   * @default - its own namespace plus every namespace whose services, workloads or namespace this
+   * app enrolls in it
+   */
+  readonly allowedNamespaces?: WaypointNamespaces;
+  /**
+   * Mesh trust domain (`meshConfig.trustDomain`), for the waypoint's identity.
+   * @default "cluster.local"
+   */
+  readonly trustDomain?: string;
+  /**
+   * Fixed number of waypoint replicas. Not together with `autoscaling`.
+   * @default - istiod's default (one replica)
+   */
+  readonly replicas?: number;
+  /**
+   * Resources of the waypoint proxy container (`istio-proxy`).
+   * @default - istiod's `global.waypoint.resources` (requests 100m/128Mi, limits 2 CPU/1Gi)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Horizontal autoscaling. Not together with `replicas`.
+   * @default - no HorizontalPodAutoscaler
+   */
+  readonly autoscaling?: WaypointAutoscaling;
+  /**
+   * PodDisruptionBudget for the waypoint pods.
+   * @default - no PodDisruptionBudget
+   */
+  readonly podDisruptionBudget?: WaypointDisruptionBudget;
+}
+
+/** Props for `Waypoint`. */
+export interface WaypointProps extends WaypointOptions {
+  /**
+   * Namespace of the waypoint.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Label the waypoint's namespace with `istio.io/use-waypoint` (like `istioctl waypoint apply
+   * --enroll-namespace`). The namespace must be declared as an `AmbientNamespace` in this app.
+   * @default false
+   */
+  readonly enrollNamespace?: boolean;
+}
+
+/** Options for `Waypoint.enrollService`. */
+export interface WaypointEnrollServiceOptions {
+  /**
+   * Also route ingress-gateway traffic for the service through this waypoint
+   * (`istio.io/ingress-use-waypoint: "true"`). L7 then runs at both the gateway and the waypoint.
+   * @default false
+   */
+  readonly ingressUseWaypoint?: boolean;
+}
+
+/** Options for `Waypoint.enrollServiceByName`. */
+export interface WaypointEnrollServiceByNameOptions extends WaypointEnrollServiceOptions {
+  /**
+   * Namespace of the Service.
+   * @default - the waypoint's namespace
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Behaviour shared by declared and referenced waypoints: enrolling services and workloads.
+ */
+export abstract class WaypointBase extends Construct implements IWaypoint {
+  public abstract readonly name: string;
+  public abstract readonly namespace: string;
+  public abstract readonly trafficType: WaypointTrafficType;
+  public abstract readonly identity: MeshIdentity;
+
+  /**
+   * Sends a Service's traffic through this waypoint (`istio.io/use-waypoint` on the Service, plus
+   * `istio.io/use-waypoint-namespace` when the Service is in another namespace). A Service label
+   * takes precedence over its namespace's waypoint.
+   */
+  public enrollService(service: kplus.Service, options: WaypointEnrollServiceOptions = {}): void {
+    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
+    this.enrollServiceObject(service.metadata, service.name, ns, service.node.path, options);
+  }
+
+  /**
+   * Like `enrollService`, for a Service declared in this app without cdk8s-plus (an `ApiObject` or
+   * an `Include`d manifest). The Service must be declared before this call.
+   */
+  public enrollServiceByName(name: string, options: WaypointEnrollServiceByNameOptions = {}): void {
+    checkObjectName(this, 'Service name', name);
+    const ns = options.namespace ?? this.namespace;
+    checkNamespaceName(this, 'Service namespace', ns);
+    const service = findServiceObject(this, name, ns);
+    if (!service) {
+      throw constructError(this, `no Service "${ns}/${name}" is declared in this app, so it cannot be labelled with istio.io/use-waypoint. Declare the Service (cdk8s-plus Service, ApiObject or Include) before enrolling it, or pass the cdk8s-plus Service to enrollService().`);
+    }
+    this.enrollServiceObject(service.metadata, name, ns, service.node.path, options);
+  }
+
+  /**
+   * Sends traffic addressed to a workload's pods through this waypoint (`istio.io/use-waypoint`
+   * on the pod template). The waypoint must serve `workload` or `all` traffic.
+   */
+  public enrollWorkload(workload: kplus.AbstractPod): void {
+    if (!servesWorkloads(this)) {
+      throw constructError(this, `cannot enroll workload ${workload.node.path}: waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds pods to waypoints for \`workload\` or \`all\` traffic (status UnsupportedTrafficType), so pod traffic would skip it. Set trafficType: WaypointTrafficType.WORKLOAD or ALL.`);
+    }
+    const ns = namespaceOf(workload, workload.metadata.namespace, `workload "${workload.name}"`);
+    enrollConsumer(this, workload.podMetadata, ns, workload.node.path);
+  }
+
+  private enrollServiceObject(
+    metadata: ApiObjectMetadataDefinition, name: string, ns: string, path: string, options: WaypointEnrollServiceOptions,
+  ): void {
+    if (!servesServices(this)) {
+      throw constructError(this, `cannot enroll Service "${ns}/${name}": waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds Services to waypoints for \`service\` or \`all\` traffic (status UnsupportedTrafficType), so the Service's traffic would skip it. Set trafficType: WaypointTrafficType.SERVICE or ALL, or enroll the workloads with enrollWorkload().`);
+    }
+    enrollConsumer(this, metadata, ns, path);
+    if (options.ingressUseWaypoint) metadata.addLabel(IstioLabels.INGRESS_USE_WAYPOINT, 'true');
+  }
+
+}
+
+/**
+ * An Istio ambient waypoint proxy: the L7 enforcement point (HTTP routes, methods, paths, JWT) for
+ * the services or workloads enrolled in it.
+ *
+ * Synthesizes exactly what `istioctl waypoint generate` does: a `gateway.networking.k8s.io/v1`
+ * Gateway of class `istio-waypoint` with one `mesh` listener on port 15008 (HBONE). istiod then
+ * deploys it. Deployment tuning (replicas, resources, autoscaling, disruption budget) goes into a
+ * ConfigMap referenced from `spec.infrastructure.parametersRef`, which istiod merges into what it
+ * generates.
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/
+ */
+export class Waypoint extends WaypointBase {
+  /**
+   * Refers to a waypoint that exists in the cluster already (for example one installed by
+   * `istioctl waypoint apply`), so that this app can enroll namespaces, services and workloads in it.
+   */
+  public static fromName(scope: Construct, id: string, name: string, options: WaypointReferenceOptions): IWaypoint {
+    return new ImportedWaypoint(scope, id, name, options);
+  }
+
+  /** Name of the waypoint Gateway, Deployment, Service and ServiceAccount. */
+  public readonly name: string;
+  /** Namespace of the waypoint. */
+  public readonly namespace: string;
+  /** The traffic this waypoint serves. */
+  public readonly trafficType: WaypointTrafficType;
+  /** The waypoint's identity: service account `<name>` in `<namespace>`. */
+  public readonly identity: MeshIdentity;
+  /** The Gateway object. */
+  public readonly apiObject: ApiObject;
+  /** The ConfigMap holding deployment tuning, when any is set. */
+  public readonly options?: ApiObject;
+
+  private readonly explicitTrafficType: boolean;
+  private readonly allowedNamespaces?: WaypointNamespaces;
+
+  public constructor(scope: Construct, id: string, props: WaypointProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULT_WAYPOINT_NAME;
+    checkDns1035Label(this, 'waypoint name', this.name);
+    if (this.name === IstioLabels.NONE) {
+      throw constructError(this, 'a waypoint cannot be named "none": Istio reserves `istio.io/use-waypoint: none` to opt out of a waypoint. Choose another `name`.');
+    }
+    this.namespace = namespaceOf(this, props.namespace, `Waypoint "${this.name}"`);
+    this.trafficType = props.trafficType ?? WaypointTrafficType.SERVICE;
+    this.explicitTrafficType = props.trafficType !== undefined;
+    this.allowedNamespaces = props.allowedNamespaces;
+    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, this.name, props.trustDomain);
+
+    const labels: { [key: string]: string } = {};
+    if (this.explicitTrafficType) labels[IstioLabels.WAYPOINT_FOR] = this.trafficType;
+    if (props.revision !== undefined) {
+      checkRevision(this, props.revision);
+      labels[IstioLabels.REVISION] = props.revision;
+    }
+
+    const tuning = renderDeploymentTuning(this, props);
+    if (tuning) {
+      this.options = new kplus.k8s.KubeConfigMap(this, 'Options', {
+        metadata: { name: `${this.name}-waypoint-options`, namespace: this.namespace },
+        data: tuning,
+      });
+    }
+
+    this.apiObject = new gwapi.Gateway(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace, labels },
+      spec: Lazy.any({ produce: () => this._toKube() }),
+    });
+
+    const registry = MeshRegistry.of(this);
+    registry.registerWaypoint(this);
+    if (props.enrollNamespace) registry.enrollNamespaceWhenDeclared(this);
+
+    this.node.addValidation({
+      validate: () => {
+        const errors: string[] = [];
+        if (registry.isNamespaceEnrollmentPending(this)) {
+          errors.push(`enrollNamespace is set but namespace "${this.namespace}" is not declared in this app. Declare it with new AmbientNamespace(scope, id, { name: '${this.namespace}' }) so it can carry the istio.io/use-waypoint label.`);
+        }
+        errors.push(...this.checkConsumersAdmitted());
+        return errors;
+      },
+    });
+  }
+
+  /** The principal other policies use to admit this waypoint: `<trustDomain>/ns/<ns>/sa/<name>`. */
+  public get principal(): string {
+    return this.identity.principal;
+  }
+
+  /** Namespaces (other than its own) that this app enrolled in the waypoint. Returns a copy. */
+  public get consumerNamespaceNames(): string[] {
+    return sortedUnique(consumerNamespacesOf(this).keys());
+  }
+
+  private checkConsumersAdmitted(): string[] {
+    const mode = this.allowedNamespaces?._mode;
+    if (mode === undefined || mode === 'All' || mode === 'Selector') return [];
+    const admitted = new Set(this.allowedNamespaces!._names);
+    return [...consumerNamespacesOf(this).entries()]
+      .filter(([ns]) => !admitted.has(ns))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([ns, path]) => `${path} in namespace "${ns}" is enrolled in this waypoint, but allowedNamespaces does not admit "${ns}": Istio would refuse the attachment (AttachmentDenied) and the traffic would skip the waypoint. Add "${ns}" to WaypointNamespaces.names(...), or leave allowedNamespaces unset.`);
+  }
+
+  /** @internal */
+  public _toKube(): gwapi.GatewaySpec {
+    const listener: gwapi.GatewaySpecListeners = {
+      name: 'mesh',
+      port: HBONE_PORT,
+      protocol: 'HBONE',
+      allowedRoutes: this.renderAllowedRoutes(),
+    };
+    return {
+      gatewayClassName: WAYPOINT_GATEWAY_CLASS,
+      listeners: [listener],
+      infrastructure: this.options
+        ? { parametersRef: { group: '', kind: 'ConfigMap', name: this.options.name } }
+        : undefined,
+    };
+  }
+
+  private renderAllowedRoutes(): gwapi.GatewaySpecListenersAllowedRoutes | undefined {
+    const From = gwapi.GatewaySpecListenersAllowedRoutesNamespacesFrom;
+    const allowed = this.allowedNamespaces;
+    if (allowed?._mode === 'All') return { namespaces: { from: From.ALL } };
+    if (allowed?._mode === 'Same') return { namespaces: { from: From.SAME } };
+    if (allowed?._mode === 'Selector') return { namespaces: { from: From.SELECTOR, selector: { matchLabels: { ...allowed._matchLabels } } } };
+    const names = allowed?._mode === 'Names' ? allowed._names : [...consumerNamespacesOf(this).keys()];
+    // Unset means `Same`, which is what istioctl writes too.
+    if (names.length === 0) return undefined;
+    const all = sortedUnique([this.namespace, ...names]);
+    return { namespaces: { from: From.SELECTOR, selector: namespaceNameSelector(all) } };
+  }
+}
+
+/** Selects namespaces by name through the label Kubernetes sets on every namespace. */
+function namespaceNameSelector(names: string[]): gwapi.GatewaySpecListenersAllowedRoutesNamespacesSelector {
+  if (names.length === 1) return { matchLabels: { [IstioLabels.NAMESPACE_NAME]: names[0] } };
+  return { matchExpressions: [{ key: IstioLabels.NAMESPACE_NAME, operator: 'In', values: names }] };
+}
+
+function checkRevision(scope: IConstruct, revision: string): void {
+  if (revision.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision)) {
+    throw constructError(scope, `revision "${revision}" is not a valid revision name (a label value of lowercase letters, digits and '-', e.g. "1-30-3" or "stable").`);
+  }
+}
+
+function checkCount(scope: IConstruct, what: string, value: number, min: number, max?: number): void {
+  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    throw constructError(scope, `${what} is ${value}; it must be ${range}.`);
+  }
+}
+
+/** The ConfigMap data istiod merges (strategic merge patch) into the waypoint's generated objects. */
+function renderDeploymentTuning(scope: IConstruct, props: WaypointOptions): { [key: string]: string } | undefined {
+  const data: { [key: string]: string } = {};
+  if (props.replicas !== undefined && props.autoscaling) {
+    throw constructError(scope, 'set either `replicas` or `autoscaling`, not both: the HorizontalPodAutoscaler owns the replica count.');
+  }
+  const deployment: any = {};
+  if (props.replicas !== undefined) {
+    checkCount(scope, 'replicas', props.replicas, 1);
+    deployment.spec = { replicas: props.replicas };
+  }
+  if (props.resources) {
+    const resources = renderResources(props.resources);
+    if (resources) {
+      deployment.spec = { ...deployment.spec, template: { spec: { containers: [{ name: 'istio-proxy', resources }] } } };
+    }
+  }
+  if (deployment.spec) data.deployment = Yaml.stringify(deployment);
+
+  if (props.autoscaling) {
+    const min = props.autoscaling.minReplicas ?? 1;
+    const max = props.autoscaling.maxReplicas;
+    const target = props.autoscaling.targetCpuUtilizationPercent ?? 80;
+    checkCount(scope, 'autoscaling.minReplicas', min, 1);
+    checkCount(scope, 'autoscaling.maxReplicas', max, 1);
+    checkCount(scope, 'autoscaling.targetCpuUtilizationPercent', target, 1, 100);
+    if (min > max) {
+      throw constructError(scope, `autoscaling.minReplicas (${min}) is greater than maxReplicas (${max}); raise maxReplicas or lower minReplicas.`);
+    }
+    data.horizontalPodAutoscaler = Yaml.stringify({
+      spec: {
+        minReplicas: min,
+        maxReplicas: max,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: target } } }],
+      },
+    });
+  }
+
+  if (props.podDisruptionBudget) {
+    const { minAvailable, maxUnavailable } = props.podDisruptionBudget;
+    if ((minAvailable === undefined) === (maxUnavailable === undefined)) {
+      throw constructError(scope, 'podDisruptionBudget needs exactly one of `minAvailable` or `maxUnavailable`.');
+    }
+    if (minAvailable !== undefined) checkCount(scope, 'podDisruptionBudget.minAvailable', minAvailable, 0);
+    if (maxUnavailable !== undefined) checkCount(scope, 'podDisruptionBudget.maxUnavailable', maxUnavailable, 0);
+    data.podDisruptionBudget = Yaml.stringify({ spec: minAvailable !== undefined ? { minAvailable } : { maxUnavailable } });
+  }
+  return Object.keys(data).length > 0 ? data : undefined;
+}
+
+function renderResources(resources: kplus.ContainerResources): any {
+  const requests: { [key: string]: string } = {};
+  const limits: { [key: string]: string } = {};
+  if (resources.cpu?.request) requests.cpu = resources.cpu.request.amount;
+  if (resources.cpu?.limit) limits.cpu = resources.cpu.limit.amount;
+  if (resources.memory?.request) requests.memory = `${resources.memory.request.toMebibytes()}Mi`;
+  if (resources.memory?.limit) limits.memory = `${resources.memory.limit.toMebibytes()}Mi`;
+  if (resources.ephemeralStorage?.request) requests['ephemeral-storage'] = `${resources.ephemeralStorage.request.toGibibytes()}Gi`;
+  if (resources.ephemeralStorage?.limit) limits['ephemeral-storage'] = `${resources.ephemeralStorage.limit.toGibibytes()}Gi`;
+  const out: any = {};
+  if (Object.keys(limits).length > 0) out.limits = limits;
+  if (Object.keys(requests).length > 0) out.requests = requests;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+class ImportedWaypoint extends WaypointBase {
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly trafficType: WaypointTrafficType;
+  public readonly identity: MeshIdentity;
+
+  public constructor(scope: Construct, id: string, name: string, options: WaypointReferenceOptions) {
+    super(scope, id);
+    checkDns1035Label(this, 'waypoint name', name);
+    if (name === IstioLabels.NONE) {
+      throw constructError(this, 'a waypoint cannot be named "none": Istio reserves `istio.io/use-waypoint: none` to opt out of a waypoint.');
+    }
+    checkNamespaceName(this, 'waypoint namespace', options.namespace);
+    this.name = name;
+    this.namespace = options.namespace;
+    this.trafficType = options.trafficType ?? WaypointTrafficType.SERVICE;
+    this.identity = MeshIdentity.fromServiceAccountName(options.namespace, name, options.trustDomain);
+  }
+}
