@@ -50,6 +50,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/dist/', '/dist-package/', '.tmp/'],
 });
 
+// unrs-resolver 1.13.0 (via eslint-import-resolver-typescript) lists platform bindings that the
+// registry does not serve at 1.13.0; npm then writes a lock file that `npm ci` rejects. 1.12.2 is complete.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/');
 
 // Regenerate the typed L1 classes from pinned upstream CRDs:
