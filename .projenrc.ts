@@ -54,7 +54,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 // registry does not serve at 1.13.0; npm then writes a lock file that `npm ci` rejects. 1.12.2 is complete.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
-project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/');
+// jsii-pacmak appends the artifacts directory itself when it is missing; declaring it keeps the file stable.
+project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/', 'dist-package');
 
 // Regenerate the typed L1 classes from pinned upstream CRDs:
 //   npx projen import                 (reads ../shared/upstream)

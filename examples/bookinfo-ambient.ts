@@ -1,39 +1,18 @@
 /**
- * The Istio ambient getting-started layout: Bookinfo in namespace `default`, enrolled in ambient,
- * with a namespace waypoint that serves all of its services (what `kubectl label namespace default
- * istio.io/dataplane-mode=ambient` and `istioctl waypoint apply --enroll-namespace` produce).
+ * The Istio ambient getting-started, end to end: Bookinfo in namespace `default`, enrolled in ambient,
+ * with a namespace waypoint (what `kubectl label namespace default istio.io/dataplane-mode=ambient`
+ * and `istioctl waypoint apply --enroll-namespace` produce), and the "Enforce authorization
+ * policies" step completed into zero trust for the whole call graph:
+ *
+ * - STRICT mTLS, `allow-nothing` at ztunnel and `allow-nothing-waypoint` at the waypoint;
+ * - `require-waypoint`: ztunnel admits the namespace waypoint, the only way in besides the ingress;
+ * - `productpage-ztunnel`: only the ingress gateway (and the waypoint) reach productpage's pods (L4);
+ * - `productpage-waypoint`: `curl` may only GET productpage (L7, at the waypoint);
+ * - productpage may GET details and reviews, and reviews may GET ratings (L7, at the waypoint).
  */
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { AmbientNamespace } from '../src';
-
-const BOOKINFO_VERSION = '1.20.3';
-
-/** A Bookinfo microservice: its ServiceAccount, Deployment and Service, as in samples/bookinfo. */
-function microservice(chart: Chart, app: string, version: string, serviceAccount: kplus.ServiceAccount, withService: boolean): kplus.Deployment {
-  const deployment = new kplus.Deployment(chart, `${app}-${version}`, {
-    metadata: { name: `${app}-${version}`, labels: { app, version } },
-    serviceAccount,
-    replicas: 1,
-    select: false,
-    podMetadata: { labels: { app, version } },
-    containers: [{
-      name: app,
-      image: `docker.io/istio/examples-bookinfo-${app}-${version}:${BOOKINFO_VERSION}`,
-      portNumber: 9080,
-      securityContext: { ensureNonRoot: false, user: 1000 },
-    }],
-  });
-  deployment.select(kplus.LabelSelector.of({ labels: { app, version } }));
-  if (withService) {
-    new kplus.Service(chart, `${app}-${version}-service`, {
-      metadata: { name: `${app}-${version}`, labels: { app, version } },
-      selector: deployment,
-      ports: [{ port: 9080, name: 'http' }],
-    });
-  }
-  return deployment;
-}
+import { AmbientNamespace, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
+import { bookinfo } from './lib/bookinfo';
 
 export function build(app: App): void {
   const chart = new Chart(app, 'bookinfo', { namespace: 'default', disableResourceNameHashes: true });
@@ -41,20 +20,20 @@ export function build(app: App): void {
   // `default` exists in every cluster: the Namespace object adopts it and adds the ambient labels.
   const ns = new AmbientNamespace(chart, 'default', { name: 'default' });
   ns.addWaypoint('waypoint');
+  const { services, serviceAccounts } = bookinfo(chart);
 
-  for (const name of ['details', 'ratings', 'reviews', 'productpage']) {
-    const sa = new kplus.ServiceAccount(chart, `${name}-sa`, {
-      metadata: { name: `bookinfo-${name}`, labels: { account: name } },
-      automountToken: false,
-    });
-    const versions = name === 'reviews' ? ['v1', 'v2', 'v3'] : ['v1'];
-    for (const version of versions) microservice(chart, name, version, sa, name === 'reviews');
-    new kplus.Service(chart, `${name}-service`, {
-      metadata: { name, labels: { app: name, service: name } },
-      selector: kplus.Pods.select(chart, `${name}-pods`, { labels: { app: name } }),
-      ports: [{ port: 9080, name: 'http' }],
-    });
-  }
+  const policy = new ZeroTrustPolicy(chart, 'zero-trust', { namespace: 'default' });
+  const ingress = PolicySource.ingressGateway('bookinfo-gateway', { namespace: 'default' });
+
+  policy.to(PolicyTarget.service(services.productpage))
+    .allowFrom(ingress)
+    .allowFrom(PolicySource.serviceAccountName('default', 'curl'), { methods: ['GET'] });
+
+  const productpage = PolicySource.serviceAccount(serviceAccounts.productpage);
+  policy.to(PolicyTarget.service(services.details)).allowFrom(productpage, { methods: ['GET'], ports: [9080] });
+  policy.to(PolicyTarget.service(services.reviews)).allowFrom(productpage, { methods: ['GET'], ports: [9080] });
+  policy.to(PolicyTarget.service(services.ratings))
+    .allowFrom(PolicySource.serviceAccount(serviceAccounts.reviews), { methods: ['GET'], ports: [9080] });
 }
 
 if (require.main === module) {

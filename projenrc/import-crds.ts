@@ -99,10 +99,21 @@ const SPECS: ImportSpec[] = [
   },
 ];
 
-/** Removes the `description` keyword from a JSON schema node and every sub-schema, keeping property names. */
+/**
+ * Removes the `description` keyword from a JSON schema node and every sub-schema, keeping property
+ * names. Also drops snake_case aliases that protobuf-generated CRDs declare next to the camelCase
+ * field (`jwks_uri` beside `jwksUri`, `mirror_percent` beside `mirrorPercent`): both map to the same
+ * TypeScript property, and the library writes the camelCase form the Istio docs use.
+ */
 function stripDescriptions(schema: any): void {
   if (!schema || typeof schema !== 'object') return;
   if (typeof schema.description === 'string') delete schema.description;
+  if (schema.properties) {
+    for (const name of Object.keys(schema.properties)) {
+      const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      if (camel !== name && camel in schema.properties) delete schema.properties[name];
+    }
+  }
   for (const sub of Object.values(schema.properties ?? {})) stripDescriptions(sub);
   for (const key of ['items', 'additionalProperties', 'not']) {
     if (schema[key] && typeof schema[key] === 'object') stripDescriptions(schema[key]);

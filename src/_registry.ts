@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import type { AmbientNamespace } from './ambient-namespace';
-import type { Waypoint } from './waypoint';
+import type { IWaypoint, Waypoint } from './waypoint';
+import type { ZeroTrustPolicy } from './zero-trust-policy';
 
 /**
  * What the constructs of one app declare about the mesh, indexed for O(1) lookups
@@ -20,6 +21,9 @@ export class MeshRegistry {
   private readonly namespaces = new Map<string, AmbientNamespace>();
   private readonly waypoints = new Map<string, Waypoint>();
   private readonly pendingNamespaceEnrollments = new Map<string, Waypoint>();
+  private readonly waypointsByNamespace = new Map<string, IWaypoint[]>();
+  private readonly policies = new Map<string, ZeroTrustPolicy>();
+  private _meshPolicy?: ZeroTrustPolicy;
 
   private constructor() {}
 
@@ -47,6 +51,51 @@ export class MeshRegistry {
       throw new Error(`[${waypoint.node.path}] waypoint "${key}" is already declared at ${existing.node.path}. Give the second waypoint another \`name\`.`);
     }
     this.waypoints.set(key, waypoint);
+    this.addWaypointToNamespace(waypoint);
+  }
+
+  /** Records a waypoint referenced with `Waypoint.fromName` (several references may name one waypoint). */
+  public registerWaypointReference(waypoint: IWaypoint): void {
+    const existing = (this.waypointsByNamespace.get(waypoint.namespace) ?? []).some(w => w.name === waypoint.name);
+    if (!existing) this.addWaypointToNamespace(waypoint);
+  }
+
+  /** Waypoints that live in a namespace, declared or referenced, in declaration order. */
+  public waypointsInNamespace(namespace: string): IWaypoint[] {
+    return [...(this.waypointsByNamespace.get(namespace) ?? [])];
+  }
+
+  private addWaypointToNamespace(waypoint: IWaypoint): void {
+    const list = this.waypointsByNamespace.get(waypoint.namespace) ?? [];
+    list.push(waypoint);
+    this.waypointsByNamespace.set(waypoint.namespace, list);
+  }
+
+  public registerPolicy(policy: ZeroTrustPolicy): void {
+    if (policy.meshWide) {
+      if (this._meshPolicy) {
+        throw new Error(`[${policy.node.path}] a mesh-wide ZeroTrustPolicy is already declared at ${this._meshPolicy.node.path}; declare one per mesh.`);
+      }
+      this._meshPolicy = policy;
+      return;
+    }
+    const existing = this.policies.get(policy.namespace);
+    if (existing) {
+      throw new Error(`[${policy.node.path}] namespace "${policy.namespace}" already has a ZeroTrustPolicy at ${existing.node.path}; declare one per namespace and add all its rules there.`);
+    }
+    this.policies.set(policy.namespace, policy);
+  }
+
+  public policyFor(namespace: string): ZeroTrustPolicy | undefined {
+    return this.policies.get(namespace);
+  }
+
+  public get meshPolicy(): ZeroTrustPolicy | undefined {
+    return this._meshPolicy;
+  }
+
+  public get ambientNamespaces(): AmbientNamespace[] {
+    return [...this.namespaces.values()];
   }
 
   public waypoint(namespace: string, name: string): Waypoint | undefined {

@@ -530,5 +530,6 @@ class ImportedWaypoint extends WaypointBase {
     this.namespace = options.namespace;
     this.trafficType = options.trafficType ?? WaypointTrafficType.SERVICE;
     this.identity = MeshIdentity.fromServiceAccountName(options.namespace, name, options.trustDomain);
+    MeshRegistry.of(this).registerWaypointReference(this);
   }
 }

@@ -963,10 +963,9 @@ export interface RequestAuthenticationSpecJwtRules {
   readonly jwks?: string;
 
   /**
-   * @schema RequestAuthenticationSpecJwtRules#jwks_uri
+   * @schema RequestAuthenticationSpecJwtRules#jwksUri
    */
   readonly jwksUri?: string;
-
 
   /**
    * @schema RequestAuthenticationSpecJwtRules#outputClaimToHeaders
@@ -1003,7 +1002,7 @@ export function toJson_RequestAuthenticationSpecJwtRules(obj: RequestAuthenticat
     'fromParams': obj.fromParams?.map(y => y),
     'issuer': obj.issuer,
     'jwks': obj.jwks,
-    'jwks_uri': obj.jwksUri,
+    'jwksUri': obj.jwksUri,
     'outputClaimToHeaders': obj.outputClaimToHeaders?.map(y => toJson_RequestAuthenticationSpecJwtRulesOutputClaimToHeaders(y)),
     'outputPayloadToHeader': obj.outputPayloadToHeader,
     'spaceDelimitedClaims': obj.spaceDelimitedClaims?.map(y => y),

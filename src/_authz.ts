@@ -1,0 +1,102 @@
+/**
+ * What Istio ambient does with AuthorizationPolicy rules: which attributes ztunnel can enforce (L4)
+ * and which need a waypoint (L7), and a canonical form of rules so that output does not depend on
+ * declaration order. Shared by the constructs and (later) the analyzer.
+ */
+import * as sec from './imports/security.istio.io';
+
+export type Rule = sec.AuthorizationPolicySpecRules;
+
+/** `when` keys ztunnel evaluates; any other key is L7 (Istio 1.30 ambient authorization.go). */
+export const L4_CONDITION_KEYS: ReadonlySet<string> = new Set([
+  'source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port',
+]);
+
+const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
+const L7_OPERATION_FIELDS = ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts'] as const;
+
+/** The L7 attributes a rule uses, e.g. `["methods", "request.headers[x-user]"]`; empty for an L4 rule. */
+export function l7AttributesOf(rule: Rule): string[] {
+  const found = new Set<string>();
+  for (const from of rule.from ?? []) {
+    for (const field of L7_SOURCE_FIELDS) if ((from.source as any)?.[field]?.length) found.add(field);
+  }
+  for (const to of rule.to ?? []) {
+    for (const field of L7_OPERATION_FIELDS) if ((to.operation as any)?.[field]?.length) found.add(field);
+  }
+  for (const when of rule.when ?? []) if (!L4_CONDITION_KEYS.has(when.key)) found.add(when.key);
+  return [...found].sort();
+}
+
+function sortStrings(values: string[] | undefined): string[] | undefined {
+  return values && values.length > 0 ? [...new Set(values)].sort() : undefined;
+}
+
+function sortFields<T extends object>(obj: T | undefined): T | undefined {
+  if (!obj) return undefined;
+  const out: any = {};
+  for (const key of Object.keys(obj).sort()) {
+    const value = (obj as any)[key];
+    const sorted = Array.isArray(value) ? sortStrings(value) : value;
+    if (sorted !== undefined) out[key] = sorted;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** A rule with every list sorted and deduplicated, and its `from`/`to`/`when` entries in stable order. */
+export function canonicalRule(rule: Rule): Rule {
+  const byJson = <T>(items: T[] | undefined): T[] | undefined => {
+    if (!items || items.length === 0) return undefined;
+    const unique = new Map(items.map(i => [JSON.stringify(i), i]));
+    return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+  };
+  return {
+    from: byJson((rule.from ?? []).map(f => ({ source: sortFields(f.source) }))),
+    to: byJson((rule.to ?? []).map(t => ({ operation: sortFields(t.operation) }))),
+    when: byJson((rule.when ?? []).map(w => ({ key: w.key, values: sortStrings(w.values), notValues: sortStrings(w.notValues) }))),
+  };
+}
+
+/**
+ * Rules that differ only in the values of one source field (say `principals`) are merged into one
+ * rule listing all of them: a rule matches if the peer matches any value, so the union is the same
+ * policy, written the way the Istio docs write it.
+ */
+function mergeBySourceField(rules: Rule[]): Rule[] {
+  const merged = new Map<string, Rule>();
+  const rest: Rule[] = [];
+  for (const rule of rules) {
+    const source = rule.from?.length === 1 ? rule.from[0].source : undefined;
+    const fields = source ? Object.keys(source).filter(k => (source as any)[k] !== undefined) : [];
+    if (fields.length !== 1) {
+      rest.push(rule);
+      continue;
+    }
+    const field = fields[0];
+    const key = JSON.stringify([field, rule.to ?? null, rule.when ?? null]);
+    const existing = merged.get(key);
+    const values: string[] = (source as any)[field];
+    if (existing) {
+      const into = (existing.from![0].source as any);
+      into[field] = [...into[field], ...values];
+    } else {
+      merged.set(key, { from: [{ source: { [field]: [...values] } }], to: rule.to, when: rule.when });
+    }
+  }
+  return [...merged.values(), ...rest];
+}
+
+/** Canonical rules, merged, deduplicated and sorted, so that declaration order never changes the output. */
+export function canonicalRules(rules: Rule[]): Rule[] {
+  const unique = new Map<string, Rule>();
+  for (const rule of mergeBySourceField(rules.map(canonicalRule))) {
+    const canonical = canonicalRule(rule);
+    unique.set(JSON.stringify(canonical), canonical);
+  }
+  return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+}
+
+/** True for a rule that matches every request (`{}`), the accidental allow-all. */
+export function matchesEverything(rule: Rule): boolean {
+  return !rule.from?.length && !rule.to?.length && !rule.when?.length;
+}

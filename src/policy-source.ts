@@ -1,0 +1,175 @@
+import * as kplus from 'cdk8s-plus-28';
+import { checkNamespaceName, checkObjectName, namespaceOf, sortedUnique } from './_validation';
+import { MeshIdentity } from './mesh-identity';
+import { IWaypoint } from './waypoint';
+
+/** Options for `PolicySource.jwt`. */
+export interface JwtPrincipalOptions {
+  /** The token issuer (`iss` claim). */
+  readonly issuer: string;
+  /**
+   * The token subject (`sub` claim).
+   * @default - any subject of the issuer
+   */
+  readonly subject?: string;
+}
+
+/** Options for `PolicySource.ingressGateway`. */
+export interface IngressGatewaySourceOptions {
+  /** Namespace of the Gateway. */
+  readonly namespace: string;
+  /**
+   * Name of the gateway's service account. istiod names it `<gateway>-istio` for class `istio`.
+   * @default "<name>-istio"
+   */
+  readonly serviceAccount?: string;
+  /**
+   * Mesh trust domain.
+   * @default - the policy's trust domain
+   */
+  readonly trustDomain?: string;
+}
+
+/** A principal kept in parts until the policy's trust domain is known. @internal */
+export interface _PrincipalRef {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly trustDomain?: string;
+}
+
+/**
+ * Who a rule is about: mesh identities (service accounts, workloads, waypoints, ingress gateways),
+ * namespaces, IP blocks, or end users authenticated with a JWT.
+ *
+ * Identity and namespace sources are L4 (ztunnel can enforce them, unless a waypoint sits in front of
+ * the destination). JWT sources are L7 and need a waypoint.
+ */
+export class PolicySource {
+  /** Workloads running as a cdk8s-plus ServiceAccount. */
+  public static serviceAccount(serviceAccount: kplus.IServiceAccount): PolicySource {
+    const ns = namespaceOf(serviceAccount, serviceAccount.toSubjectConfiguration().namespace, `ServiceAccount "${serviceAccount.name}"`);
+    return PolicySource.fromPrincipals(`service account ${ns}/${serviceAccount.name}`, [{ namespace: ns, serviceAccount: serviceAccount.name }]);
+  }
+
+  /** Workloads running as the service account `name` in `namespace`. */
+  public static serviceAccountName(namespace: string, name: string): PolicySource {
+    checkNamespaceName('PolicySource.serviceAccountName()', 'namespace', namespace);
+    checkObjectName('PolicySource.serviceAccountName()', 'service account', name);
+    return PolicySource.fromPrincipals(`service account ${namespace}/${name}`, [{ namespace, serviceAccount: name }]);
+  }
+
+  /** The pods of a cdk8s-plus workload, by the service account they run as (`default` when unset). */
+  public static workload(workload: kplus.AbstractPod): PolicySource {
+    const sa = workload.serviceAccount;
+    if (sa) return PolicySource.serviceAccount(sa);
+    const ns = namespaceOf(workload, workload.metadata.namespace, `workload "${workload.name}"`);
+    return PolicySource.fromPrincipals(`workload ${ns}/${workload.name} (service account default)`, [{ namespace: ns, serviceAccount: 'default' }]);
+  }
+
+  /** A mesh identity. */
+  public static identity(identity: MeshIdentity): PolicySource {
+    return PolicySource.fromPrincipals(`identity ${identity.principal}`, [{
+      namespace: identity.namespace, serviceAccount: identity.serviceAccount, trustDomain: identity.trustDomain,
+    }]);
+  }
+
+  /** Traffic forwarded by a waypoint (its service account). */
+  public static waypoint(waypoint: IWaypoint): PolicySource {
+    return PolicySource.fromPrincipals(`waypoint ${waypoint.namespace}/${waypoint.name}`, [{
+      namespace: waypoint.namespace, serviceAccount: waypoint.name, trustDomain: waypoint.identity.trustDomain,
+    }]);
+  }
+
+  /**
+   * An Istio ingress gateway (Gateway API class `istio`), by its service account `<name>-istio`.
+   * Ingress traffic goes straight to the destination pods, past their waypoint, unless the
+   * destination sets `istio.io/ingress-use-waypoint`.
+   */
+  public static ingressGateway(name: string, options: IngressGatewaySourceOptions): PolicySource {
+    checkNamespaceName('PolicySource.ingressGateway()', 'namespace', options.namespace);
+    const sa = options.serviceAccount ?? `${name}-istio`;
+    checkObjectName('PolicySource.ingressGateway()', 'service account', sa);
+    return new PolicySource(`ingress gateway ${options.namespace}/${name}`, {
+      principals: [{ namespace: options.namespace, serviceAccount: sa, trustDomain: options.trustDomain }],
+      ingress: true,
+    });
+  }
+
+  /** Any workload in the given namespaces (by their mTLS identity). */
+  public static namespaces(...names: string[]): PolicySource {
+    if (names.length === 0) throw new Error('PolicySource.namespaces() needs at least one namespace name.');
+    names.forEach(n => checkNamespaceName('PolicySource.namespaces()', 'namespace', n));
+    return new PolicySource(`namespaces ${sortedUnique(names).join(', ')}`, { namespaces: sortedUnique(names) });
+  }
+
+  /** Clients whose source IP is in one of the CIDR blocks (or single IPs). */
+  public static ipBlocks(...cidrs: string[]): PolicySource {
+    if (cidrs.length === 0) throw new Error('PolicySource.ipBlocks() needs at least one CIDR block.');
+    cidrs.forEach(checkCidr);
+    return new PolicySource(`IP blocks ${sortedUnique(cidrs).join(', ')}`, { ipBlocks: sortedUnique(cidrs) });
+  }
+
+  /**
+   * End users with a valid JWT from `issuer` (and `subject`, when given): `requestPrincipals`.
+   * L7: needs a waypoint and a `requireJwt()` for the same destination to validate the token.
+   */
+  public static jwt(options: JwtPrincipalOptions): PolicySource {
+    if (!options.issuer) throw new Error('PolicySource.jwt() needs a non-empty issuer.');
+    const principal = `${options.issuer}/${options.subject ?? '*'}`;
+    return new PolicySource(`JWT principal ${principal}`, { requestPrincipals: [principal] });
+  }
+
+  /** End users with any valid JWT (`requestPrincipals: ["*"]`). L7: needs a waypoint. */
+  public static anyAuthenticatedUser(): PolicySource {
+    return new PolicySource('any authenticated end user', { requestPrincipals: ['*'] });
+  }
+
+  /**
+   * Any client. Only allowed together with something that narrows the rule (ports, methods,
+   * paths, hosts or conditions), so that it never becomes an accidental allow-all.
+   */
+  public static anyone(): PolicySource {
+    return new PolicySource('anyone', {});
+  }
+
+  private static fromPrincipals(description: string, principals: _PrincipalRef[]): PolicySource {
+    return new PolicySource(description, { principals });
+  }
+
+  /** Human-readable description, used in error messages. */
+  public readonly description: string;
+  /** @internal */ public readonly _principals: _PrincipalRef[];
+  /** @internal */ public readonly _namespaces: string[];
+  /** @internal */ public readonly _ipBlocks: string[];
+  /** @internal */ public readonly _requestPrincipals: string[];
+  /** @internal */ public readonly _ingress: boolean;
+
+  private constructor(description: string, parts: {
+    principals?: _PrincipalRef[]; namespaces?: string[]; ipBlocks?: string[]; requestPrincipals?: string[]; ingress?: boolean;
+  }) {
+    this.description = description;
+    this._principals = parts.principals ?? [];
+    this._namespaces = parts.namespaces ?? [];
+    this._ipBlocks = parts.ipBlocks ?? [];
+    this._requestPrincipals = parts.requestPrincipals ?? [];
+    this._ingress = parts.ingress ?? false;
+  }
+
+  /** True when the source is identified by its mTLS identity (principals or namespaces). */
+  public get isIdentityBased(): boolean {
+    return this._principals.length > 0 || this._namespaces.length > 0;
+  }
+}
+
+function checkCidr(cidr: string): void {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/.exec(cidr);
+  if (v4) {
+    const octetsOk = v4.slice(1, 5).every(o => Number(o) <= 255);
+    const maskOk = v4[6] === undefined || Number(v4[6]) <= 32;
+    if (octetsOk && maskOk) return;
+  } else if (/^[0-9a-fA-F:]+(\/\d{1,3})?$/.test(cidr) && cidr.includes(':')) {
+    const mask = cidr.split('/')[1];
+    if (mask === undefined || Number(mask) <= 128) return;
+  }
+  throw new Error(`"${cidr}" is not an IP address or CIDR block (e.g. "10.0.0.0/8", "192.168.1.10" or "fd00::/8").`);
+}

@@ -1,0 +1,143 @@
+/**
+ * The Istio docs' ambient authorization policies, reproduced from a few lines of TypeScript each and
+ * compared with the YAML the docs publish (istio/istio.io, content/en/docs/ambient/...).
+ */
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { parse } from 'yaml';
+import { findObject, synthValid, testChart } from './support';
+import { AmbientNamespace, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bookinfoExample = require('../examples/bookinfo-ambient');
+
+/** Istio treats a missing action as ALLOW; compare policies with the default made explicit. */
+function normalize(spec: any): any {
+  return { action: 'ALLOW', ...spec };
+}
+
+function bookinfoObjects(): any[] {
+  const app = Testing.app();
+  bookinfoExample.build(app);
+  return synthValid(app.charts[0]);
+}
+
+describe('Istio docs: ambient getting-started, "Enforce authorization policies"', () => {
+  test('L4 policy: only the ingress gateway (and the waypoint) reach productpage (update_l4_policy)', () => {
+    const docs = parse(`
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: productpage-ztunnel
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: productpage
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        principals:
+        - cluster.local/ns/default/sa/bookinfo-gateway-istio
+        - cluster.local/ns/default/sa/waypoint
+`);
+    expect(findObject(bookinfoObjects(), 'AuthorizationPolicy', 'productpage-ztunnel')).toEqual(docs);
+  });
+
+  test('L7 policy at the waypoint: curl may only GET productpage (deploy_l7_policy)', () => {
+    const docs = parse(`
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: productpage-waypoint
+  namespace: default
+spec:
+  targetRefs:
+  - kind: Service
+    group: ""
+    name: productpage
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        principals:
+        - cluster.local/ns/default/sa/curl
+    to:
+    - operation:
+        methods: ["GET"]
+`);
+    expect(findObject(bookinfoObjects(), 'AuthorizationPolicy', 'productpage-waypoint')).toEqual(docs);
+  });
+
+  test('without a waypoint the L4 policy alone is what the docs deploy first (deploy_l4_policy)', () => {
+    const chart = testChart({ namespace: 'default' });
+    new AmbientNamespace(chart, 'ns', { name: 'default' });
+    const productpage = new kplus.Service(chart, 'productpage', { metadata: { name: 'productpage' }, ports: [{ port: 9080 }] });
+    productpage.selectLabel('app', 'productpage');
+    new ZeroTrustPolicy(chart, 'policy', { defaultDeny: false })
+      .allowFrom(PolicySource.ingressGateway('bookinfo-gateway', { namespace: 'default' }), { to: PolicyTarget.service(productpage) });
+    const docs = parse(`
+selector:
+  matchLabels:
+    app: productpage
+action: ALLOW
+rules:
+- from:
+  - source:
+      principals:
+      - cluster.local/ns/default/sa/bookinfo-gateway-istio
+`);
+    expect(findObject(synthValid(chart), 'AuthorizationPolicy', 'productpage-ztunnel').spec).toEqual(docs);
+  });
+});
+
+describe('Istio docs: namespace allow-nothing and require-waypoint', () => {
+  test('allow-nothing is `spec: {}` (ALLOW with no rules) in the namespace', () => {
+    const allowNothing = findObject(bookinfoObjects(), 'AuthorizationPolicy', 'allow-nothing');
+    expect(allowNothing.metadata).toEqual({ name: 'allow-nothing', namespace: 'default' });
+    expect(allowNothing.spec).toEqual(normalize(parse('{}')));
+  });
+
+  test('require-waypoint admits only the namespace waypoint at ztunnel', () => {
+    const requireWaypoint = findObject(bookinfoObjects(), 'AuthorizationPolicy', 'require-waypoint');
+    expect(requireWaypoint.spec).toEqual(parse(`
+action: ALLOW
+rules:
+- from:
+  - source:
+      principals:
+      - cluster.local/ns/default/sa/waypoint
+`));
+  });
+});
+
+describe('Istio docs: Layer 4 policy (allow-curl-to-httpbin)', () => {
+  test('only curl may connect to httpbin, enforced by ztunnel', () => {
+    const chart = new Chart(Testing.app(), 'demo', { namespace: 'ambient-demo' });
+    new AmbientNamespace(chart, 'ns', { name: 'ambient-demo' });
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    policy.allowFrom(PolicySource.serviceAccountName('ambient-demo', 'curl'), { to: PolicyTarget.pods('httpbin', { app: 'httpbin' }) });
+    const docs = parse(`
+selector:
+  matchLabels:
+    app: httpbin
+action: ALLOW
+rules:
+- from:
+  - source:
+      principals:
+      - cluster.local/ns/ambient-demo/sa/curl
+`);
+    expect(findObject(synthValid(chart), 'AuthorizationPolicy', 'httpbin-workload-ztunnel').spec).toEqual(docs);
+  });
+
+  test('the L7 variant (GET only) is refused without a waypoint instead of becoming a deny', () => {
+    const chart = new Chart(Testing.app(), 'demo', { namespace: 'ambient-demo' });
+    new AmbientNamespace(chart, 'ns', { name: 'ambient-demo' });
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    expect(() => policy.allowFrom(PolicySource.serviceAccountName('ambient-demo', 'curl'), {
+      to: PolicyTarget.pods('httpbin', { app: 'httpbin' }),
+      methods: ['GET'],
+    })).toThrow(/uses L7 attributes \(methods\), but workload "ambient-demo\/httpbin" has no waypoint: ztunnel would drop the rule/);
+  });
+});
