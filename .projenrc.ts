@@ -29,6 +29,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/istio@^3.0.1',
     '@kubernetes-models/gateway-api@^2.0.0',
     'kubernetes-models@^5.1.0',
+    '@kubernetes-models/flux-cd@^4.0.0',
+    '@kubernetes-models/argo-cd@^4.0.0',
+    '@kubernetes-models/prometheus-operator@^6.0.0',
   ],
 
   // The examples synthesize into dist/, so the package artifacts go elsewhere.
@@ -38,14 +41,14 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Snapshots must fail on drift, in CI and locally; `npx projen test:update` rewrites them on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
-      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '\\.generated\\.ts$'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', '/dist-package/'],
     },
   },
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples', 'projenrc'],
-    ignorePatterns: ['src/imports/*.ts', '*.d.ts', '*.js', 'node_modules/'],
+    ignorePatterns: ['src/imports/*.ts', 'src/*.generated.ts', '*.d.ts', '*.js', 'node_modules/'],
   },
   gitignore: ['/dist/', '/dist-package/', '.tmp/'],
 });
@@ -60,11 +63,12 @@ project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc
 // Regenerate the typed L1 classes from pinned upstream CRDs:
 //   npx projen import                 (reads ../shared/upstream)
 //   npx projen import -- <crd-dir>    (any folder with the same layout)
-project.addTask('import', {
-  description: 'Generate src/imports from the pinned upstream CRDs (descriptions stripped, emitted versions only)',
+const importTask = project.addTask('import', {
+  description: 'Generate src/imports from the pinned upstream CRDs (descriptions stripped, emitted versions only) and the chart value keys',
   exec: 'ts-node --project test/tsconfig.json projenrc/import-crds.ts',
   receiveArgs: true,
 });
+importTask.exec('ts-node --project test/tsconfig.json projenrc/import-chart-values.ts', { receiveArgs: true });
 
 // The examples are type-checked and linted like the tests, against the library sources.
 new javascript.TypescriptConfig(project, {

@@ -62,13 +62,16 @@ export function canonicalRule(rule: Rule): Rule {
  * rule listing all of them: a rule matches if the peer matches any value, so the union is the same
  * policy, written the way the Istio docs write it.
  */
+/** Only positive fields merge: `{notPrincipals:[a]} OR {notPrincipals:[b]}` is not `{notPrincipals:[a,b]}`. */
+const MERGEABLE_SOURCE_FIELDS = new Set(['principals', 'namespaces', 'ipBlocks', 'requestPrincipals', 'serviceAccounts', 'remoteIpBlocks']);
+
 function mergeBySourceField(rules: Rule[]): Rule[] {
   const merged = new Map<string, Rule>();
   const rest: Rule[] = [];
   for (const rule of rules) {
     const source = rule.from?.length === 1 ? rule.from[0].source : undefined;
     const fields = source ? Object.keys(source).filter(k => (source as any)[k] !== undefined) : [];
-    if (fields.length !== 1) {
+    if (fields.length !== 1 || !MERGEABLE_SOURCE_FIELDS.has(fields[0])) {
       rest.push(rule);
       continue;
     }

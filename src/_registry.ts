@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
 import type { IWaypoint, Waypoint } from './waypoint';
 import type { ZeroTrustPolicy } from './zero-trust-policy';
@@ -24,6 +25,7 @@ export class MeshRegistry {
   private readonly waypointsByNamespace = new Map<string, IWaypoint[]>();
   private readonly policies = new Map<string, ZeroTrustPolicy>();
   private _meshPolicy?: ZeroTrustPolicy;
+  private _mesh?: AmbientMesh;
 
   private constructor() {}
 
@@ -65,6 +67,11 @@ export class MeshRegistry {
     return [...(this.waypointsByNamespace.get(namespace) ?? [])];
   }
 
+  /** Every waypoint declared or referenced in the app. */
+  public allWaypoints(): IWaypoint[] {
+    return [...this.waypointsByNamespace.values()].flat();
+  }
+
   private addWaypointToNamespace(waypoint: IWaypoint): void {
     const list = this.waypointsByNamespace.get(waypoint.namespace) ?? [];
     list.push(waypoint);
@@ -92,6 +99,17 @@ export class MeshRegistry {
 
   public get meshPolicy(): ZeroTrustPolicy | undefined {
     return this._meshPolicy;
+  }
+
+  public registerMesh(mesh: AmbientMesh): void {
+    if (this._mesh) {
+      throw new Error(`[${mesh.node.path}] an AmbientMesh is already declared at ${this._mesh.node.path}; an app installs one mesh.`);
+    }
+    this._mesh = mesh;
+  }
+
+  public get mesh(): AmbientMesh | undefined {
+    return this._mesh;
   }
 
   public get ambientNamespaces(): AmbientNamespace[] {

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -50,4 +50,13 @@ export function namespaceOf(scope: IConstruct, explicit: string | undefined, wha
 /** Sorted copy without duplicates, so rendered lists do not depend on declaration order. */
 export function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
+}
+
+/** A duration in whole seconds (Istio and Flux durations), refusing fractions with a clear message. */
+export function wholeSeconds(where: IConstruct | string, what: string, duration: Duration): number {
+  const millis = duration.toMilliseconds();
+  if (millis < 1000 || millis % 1000 !== 0) {
+    throw constructError(where, `${what} must be a whole number of seconds, at least 1 (got ${millis}ms).`);
+  }
+  return millis / 1000;
 }

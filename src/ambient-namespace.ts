@@ -100,6 +100,13 @@ export class AmbientNamespace extends Construct {
     }
 
     const metadata = this.metadata;
+    // Waypoint labels set by hand would be invisible to the policies that depend on them.
+    for (const key of [IstioLabels.USE_WAYPOINT, IstioLabels.USE_WAYPOINT_NAMESPACE, IstioLabels.INGRESS_USE_WAYPOINT]) {
+      const value = props.labels?.[key] ?? metadata.getLabel(key);
+      if (value !== undefined) {
+        throw constructError(this, `label ${key}=${value} is managed by this construct: use the \`waypoint\` prop (Waypoint.fromName() for an existing waypoint) and \`ingressUseWaypoint\` instead, so policies know where their rules are enforced.`);
+      }
+    }
     for (const [key, value] of Object.entries(props.labels ?? {})) metadata.addLabel(key, value);
     for (const [key, value] of Object.entries(props.annotations ?? {})) metadata.addAnnotation(key, value);
     this.checkNoSidecarLabels();

@@ -20,6 +20,8 @@ export interface _WaypointBinding {
   readonly name: string;
   readonly namespace: string;
   readonly trustDomain?: string;
+  /** `service`, `workload`, `all` or `none`; undefined when the waypoint is not declared in the app (Istio's default, service). */
+  readonly trafficType?: string;
 }
 
 /** A destination resolved against the mesh as declared in the app. @internal */
@@ -41,6 +43,8 @@ export interface _ResolvedTarget {
   readonly ingressUsesWaypoint: boolean;
   /** Service port -> pod port, for ztunnel rules on a Service. */
   readonly podPorts: Map<number, number | string>;
+  /** The Service's ports are unknown (not declared in the app), so they cannot be translated to pod ports. */
+  readonly portsUnknown?: boolean;
 }
 
 /**
@@ -121,9 +125,14 @@ function namespaceBinding(scope: IConstruct, namespace: string): { waypoint?: _W
   }
   const wp = ns.waypoint;
   return {
-    waypoint: wp ? { name: wp.name, namespace: wp.namespace, trustDomain: wp.identity.trustDomain } : undefined,
+    waypoint: wp ? { name: wp.name, namespace: wp.namespace, trustDomain: wp.identity.trustDomain, trafficType: wp.trafficType } : undefined,
     ingress: ns.apiObject.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT)?.toLowerCase() === 'true',
   };
+}
+
+/** Traffic addressed to pod IPs only goes through a waypoint for `workload` or `all` traffic. */
+function carriesPodTraffic(waypoint: _WaypointBinding | undefined): _WaypointBinding | undefined {
+  return waypoint && (waypoint.trafficType === 'workload' || waypoint.trafficType === 'all') ? waypoint : undefined;
 }
 
 function resolveNamespace(scope: IConstruct, namespace: string): _ResolvedTarget {
@@ -151,7 +160,15 @@ function bindingFromLabels(scope: IConstruct, metadata: ApiObjectMetadataDefinit
   if (name === IstioLabels.NONE) return { explicit: true };
   const wpNamespace = metadata.getLabel(IstioLabels.USE_WAYPOINT_NAMESPACE) ?? namespace;
   const known = MeshRegistry.of(scope).waypoint(wpNamespace, name);
-  return { explicit: true, waypoint: { name, namespace: wpNamespace, trustDomain: known?.identity.trustDomain } };
+  return { explicit: true, waypoint: { name, namespace: wpNamespace, trustDomain: known?.identity.trustDomain, trafficType: known?.trafficType } };
+}
+
+/**
+ * Resolves a Service object declared in the app, as a policy target.
+ * @internal
+ */
+export function _resolveServiceObject(scope: IConstruct, namespace: string, service: ApiObject): _ResolvedTarget {
+  return resolveService(scope, namespace, service.name, service);
 }
 
 function resolveService(
@@ -163,19 +180,24 @@ function resolveService(
   const podPorts = new Map<number, number | string>();
   for (const port of spec.ports ?? []) podPorts.set(port.port, port.targetPort ?? port.port);
   const effectiveSelector = selector ?? (spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : undefined);
-  const ingressLabel = service?.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT)?.toLowerCase() === 'true';
+  // Istio reads ingress-use-waypoint from the Service first and falls back to its namespace.
+  const ingressLabel = service?.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT);
+  // A headless Service has no VIP: clients dial pod IPs, which only a workload waypoint sees.
+  const headless = spec.clusterIP === 'None';
+  const serviceWaypoint = own.explicit ? own.waypoint : nsBinding.waypoint;
   return {
     kind: 'service',
     baseName: name,
-    description: `Service "${namespace}/${name}"`,
+    description: `${headless ? 'headless ' : ''}Service "${namespace}/${name}"`,
     serviceName: name,
     selector: effectiveSelector,
     selectorProblem: effectiveSelector ? undefined : service
       ? `Service "${namespace}/${name}" has no pod selector`
       : `Service "${namespace}/${name}" is not declared in this app and no selector was given (PolicyTarget.serviceName(name, { selector }))`,
-    waypoint: own.explicit ? own.waypoint : nsBinding.waypoint,
-    ingressUsesWaypoint: ingressLabel || nsBinding.ingress,
+    waypoint: headless ? carriesPodTraffic(nsBinding.waypoint) : serviceWaypoint,
+    ingressUsesWaypoint: ingressLabel !== undefined ? ingressLabel.toLowerCase() === 'true' : nsBinding.ingress,
     podPorts,
+    portsUnknown: !service,
   };
 }
 
@@ -189,9 +211,9 @@ function resolveWorkload(
     baseName: `${name}-workload`,
     description: `workload "${namespace}/${name}"`,
     selector,
-    // Service-addressed traffic to these pods goes through the namespace waypoint; pod-addressed
-    // traffic through the workload's own waypoint. Either way a waypoint can sit in front of them.
-    waypoint: own.waypoint ?? nsBinding.waypoint,
+    // A workload target is about traffic addressed to the pods' IPs (scrapes, StatefulSet peers):
+    // it passes the pod's own waypoint, or the namespace's if that one serves workload traffic.
+    waypoint: own.explicit ? own.waypoint : carriesPodTraffic(nsBinding.waypoint),
     ingressUsesWaypoint: nsBinding.ingress,
     podPorts: new Map(),
   };

@@ -1,14 +1,14 @@
-import { Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Rule, canonicalRules, l7AttributesOf, matchesEverything } from './_authz';
 import { consumerNamespacesOf } from './_enrollment';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, constructError, namespaceOf } from './_validation';
+import { checkNamespaceName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import { Condition } from './condition';
 import * as sec from './imports/security.istio.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
 import { PolicySource } from './policy-source';
-import { PolicyTarget, _ResolvedTarget, _WaypointBinding } from './policy-target';
+import { PolicyTarget, _ResolvedTarget, _WaypointBinding, _resolveServiceObject } from './policy-target';
 import { WAYPOINT_GATEWAY_CLASS } from './waypoint';
 
 /** Istio's default root namespace (`meshConfig.rootNamespace`). */
@@ -287,6 +287,12 @@ export class ZeroTrustPolicy extends Construct {
   private readonly waypointsDeniedByDefault: string[] = [];
   private readonly jwtValidatedAt = new Set<string>();
   private readonly namespaceWaypoint?: _WaypointBinding;
+  /** Per destination: ingress allows placed at ztunnel, and waypoint rules that ingress would skip. */
+  private readonly destinations = new Map<string, { description: string; ingressDirect: string[]; waypointOnly: string[] }>();
+  /** Namespace-wide rules placed at the namespace waypoint. */
+  private readonly namespaceWaypointRules: string[] = [];
+  /** Waypoint principals excluded from mesh-wide ztunnel DENYs, and how many waypoints were known then. */
+  private meshDenyWaypointCount?: number;
 
   public constructor(scope: Construct, id: string, props: ZeroTrustPolicyProps = {}) {
     super(scope, id);
@@ -400,6 +406,7 @@ export class ZeroTrustPolicy extends Construct {
     this.addRule(`${base}-require-jwt`, sec.AuthorizationPolicySpecAction.DENY, attachment,
       { from: [{ source: { notRequestPrincipals: ['*'] } }] }, this.dryRun);
     this.recordPlacement(target, resolved, what);
+    this.destination(resolved).waypointOnly.push(what);
     this.jwtValidatedAt.add(key);
   }
 
@@ -430,7 +437,14 @@ export class ZeroTrustPolicy extends Construct {
       const gatewayClass: Attachment = { kind: 'targetRefs', refs: [{ group: GATEWAY_GROUP, kind: 'GatewayClass', name: WAYPOINT_GATEWAY_CLASS }] };
       this.addRule(this.objectName(`mesh-waypoint${suffix}`), action, gatewayClass, rule, dryRun);
       if (l7.length === 0 && action !== 'AUDIT') {
-        this.addRule(this.objectName(`mesh-ztunnel${suffix}`), action, { kind: 'namespace' }, rule, dryRun);
+        let ztunnelRule = rule;
+        if (action === 'DENY') {
+          // At ztunnel, traffic through a waypoint carries the waypoint's identity: never deny that.
+          const waypoints = MeshRegistry.of(this).allWaypoints();
+          this.meshDenyWaypointCount = waypoints.length;
+          ztunnelRule = excludePrincipals(rule, waypoints.map(w => w.identity.principal));
+        }
+        this.addRule(this.objectName(`mesh-ztunnel${suffix}`), action, { kind: 'namespace' }, ztunnelRule, dryRun);
       }
       return;
     }
@@ -463,7 +477,10 @@ export class ZeroTrustPolicy extends Construct {
       }
       const attachment = this.ztunnelAttachment(resolved, what);
       this.addRule(`${base}-ztunnel${suffix}`, action, attachment, this.toPodPorts(rule, resolved, what), dryRun);
-      if (action === 'ALLOW') this.admitWaypoint(`${base}-ztunnel${suffix}`, attachment, waypoint, dryRun);
+      if (action === 'ALLOW') {
+        this.admitWaypoint(`${base}-ztunnel${suffix}`, attachment, waypoint, dryRun);
+        this.destination(resolved).ingressDirect.push(what);
+      }
       return;
     }
 
@@ -477,9 +494,33 @@ export class ZeroTrustPolicy extends Construct {
         what,
       });
     }
-    this.addRule(`${base}-waypoint${suffix}`, action, this.waypointAttachment(resolved, what), rule, dryRun);
-    this.protectFromBypass(resolved, what);
-    if (this.allowWaypointBypass && action !== 'AUDIT') this.projectToZtunnel(action, rule, resolved, base, suffix, dryRun, what);
+    const attachment = this.waypointAttachment(resolved, what);
+    this.addRule(`${base}-waypoint${suffix}`, action, attachment, rule, dryRun);
+    if (resolved.kind === 'namespace') this.namespaceWaypointRules.push(what);
+    if (action === 'DENY' && couldMatchIngress(rule)) this.destination(resolved).waypointOnly.push(what);
+    if (action === 'AUDIT') return; // AUDIT restricts nothing, so it needs no bypass protection
+    // A Service on a waypoint that has no default deny of ours gets an ALLOW policy of its own:
+    // once one exists, the waypoint denies the Service everything it does not allow.
+    if (this.defaultDeny && resolved.kind === 'service' && !this.deniesByDefault(waypoint)) {
+      this.policy(`${base}-waypoint`, sec.AuthorizationPolicySpecAction.ALLOW, attachment, this.dryRun);
+    }
+    this.protectFromBypass(resolved, what, dryRun);
+    if (this.allowWaypointBypass) this.projectToZtunnel(action, rule, resolved, base, suffix, dryRun, what);
+  }
+
+  private destination(resolved: _ResolvedTarget): { description: string; ingressDirect: string[]; waypointOnly: string[] } {
+    const key = `${resolved.kind}/${resolved.baseName}`;
+    let entry = this.destinations.get(key);
+    if (!entry) {
+      entry = { description: resolved.description, ingressDirect: [], waypointOnly: [] };
+      this.destinations.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** The waypoint has an allow-nothing of this policy (it lives in this namespace). */
+  private deniesByDefault(waypoint: _WaypointBinding): boolean {
+    return waypoint.namespace === this.namespace && this.waypointsDeniedByDefault.includes(waypoint.name);
   }
 
   private renderRule(source: PolicySource, options: ZeroTrustRuleOptions, what: string): Rule {
@@ -497,6 +538,9 @@ export class ZeroTrustPolicy extends Construct {
     }
     for (const path of [...options.paths ?? [], ...options.notPaths ?? []]) {
       if (!path.startsWith('/') && !path.startsWith('*')) throw constructError(this, `${what}: path "${path}" must start with "/" (or "*" for a suffix match).`);
+      if (/[{}]/.test(path.replace(/\{\*\*?\}/g, ''))) {
+        throw constructError(this, `${what}: path "${path}" uses a template Istio does not support; only {*} (one segment) and {**} (any segments) are allowed.`);
+      }
     }
     const operation: sec.AuthorizationPolicySpecRulesToOperation = {
       ports: options.ports?.length ? options.ports.map(String) : undefined,
@@ -595,8 +639,9 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   /** ztunnel admits the namespace's waypoint: with default deny nothing else would reach the pods. */
-  private requireWaypoint(resolved: _ResolvedTarget): void {
-    this.admitWaypoint(this.objectName('require-waypoint'), { kind: 'namespace' }, resolved.waypoint!, this.dryRun);
+  private requireWaypoint(resolved: _ResolvedTarget, dryRun: boolean = this.dryRun): void {
+    const suffix = dryRun && !this.dryRun ? '-dry-run' : '';
+    this.admitWaypoint(this.objectName(`require-waypoint${suffix}`), { kind: 'namespace' }, resolved.waypoint!, dryRun);
   }
 
   private denyAllAtWaypoint(waypointName: string): void {
@@ -607,9 +652,9 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   /** For a destination with waypoint rules, ztunnel admits only the waypoint (unless bypass is allowed). */
-  private protectFromBypass(resolved: _ResolvedTarget, what: string): void {
+  private protectFromBypass(resolved: _ResolvedTarget, what: string, dryRun: boolean): void {
     if (resolved.kind === 'namespace') {
-      this.requireWaypoint(resolved);
+      this.requireWaypoint(resolved, dryRun);
       return;
     }
     // Under default deny, the namespace's require-waypoint already admits only that waypoint.
@@ -617,16 +662,20 @@ export class ZeroTrustPolicy extends Construct {
     if (!resolved.selector) {
       throw constructError(this, `${what}: to stop clients from bypassing the waypoint, ztunnel must admit only the waypoint to the Service's pods, but ${resolved.selectorProblem}. Give the selector, or set allowWaypointBypass: true on the policy.`);
     }
-    const name = this.objectName(`${resolved.baseName}-ztunnel`);
-    this.admitWaypoint(name, { kind: 'selector', matchLabels: resolved.selector }, resolved.waypoint!, this.dryRun);
+    const suffix = dryRun && !this.dryRun ? '-dry-run' : '';
+    const name = this.objectName(`${resolved.baseName}-ztunnel${suffix}`);
+    this.admitWaypoint(name, { kind: 'selector', matchLabels: resolved.selector }, resolved.waypoint!, dryRun);
   }
 
   private projectToZtunnel(
     action: sec.AuthorizationPolicySpecAction, rule: Rule, resolved: _ResolvedTarget, base: string, suffix: string, dryRun: boolean, what: string,
   ): void {
+    // A source named by its JWT cannot be expressed at L4: projecting it would admit anyone.
+    const l7Source = (rule.from ?? []).some(f => f.source?.requestPrincipals?.length || f.source?.notRequestPrincipals?.length
+      || f.source?.remoteIpBlocks?.length || f.source?.notRemoteIpBlocks?.length);
+    if (l7Source) return;
     const l4: Rule = {
-      from: rule.from?.map(f => ({ source: { ...f.source, requestPrincipals: undefined, notRequestPrincipals: undefined } }))
-        .filter(f => Object.values(f.source).some(v => v !== undefined)),
+      from: rule.from,
       to: rule.to?.map(t => ({ operation: { ports: t.operation?.ports } })).filter(t => t.operation.ports !== undefined),
       when: rule.when?.filter(w => l7AttributesOf({ when: [w] }).length === 0),
     };
@@ -636,18 +685,14 @@ export class ZeroTrustPolicy extends Construct {
       when: l4.when?.length ? l4.when : undefined,
     };
     if (matchesEverything(normalized)) return; // nothing left to say at L4: the waypoint-only path stays
+    let projected = normalized;
     if (action === 'DENY') {
-      // A DENY enforced at ztunnel must not catch the waypoint itself, and an L7 DENY would over-deny.
-      if (l7AttributesOf(rule).length > 0 || this.couldMatchWaypoint(normalized, resolved.waypoint!)) return;
+      // Without its L7 part a DENY would deny more than written; with it, ztunnel cannot enforce it.
+      if (l7AttributesOf(rule).length > 0) return;
+      // At ztunnel, traffic through the waypoint carries the waypoint's identity: never deny that.
+      projected = excludePrincipals(normalized, [this.waypointPrincipal(resolved.waypoint!)]);
     }
-    this.addRule(`${base}-ztunnel${suffix}`, action, this.ztunnelAttachment(resolved, what), this.toPodPorts(normalized, resolved, what), dryRun);
-  }
-
-  private couldMatchWaypoint(rule: Rule, waypoint: _WaypointBinding): boolean {
-    const principal = this.waypointPrincipal(waypoint);
-    return (rule.from ?? []).some(f => (f.source?.principals ?? []).includes(principal)
-      || (f.source?.namespaces ?? []).includes(waypoint.namespace)
-      || (f.source?.ipBlocks ?? []).length > 0);
+    this.addRule(`${base}-ztunnel${suffix}`, action, this.ztunnelAttachment(resolved, what), this.toPodPorts(projected, resolved, what), dryRun);
   }
 
   /** ztunnel sees pod ports: translate the Service ports of a rule for a Service. */
@@ -655,9 +700,11 @@ export class ZeroTrustPolicy extends Construct {
     if (resolved.kind !== 'service' || !rule.to) return rule;
     const to = rule.to.map(t => {
       const ports = t.operation?.ports?.map(p => {
+        if (resolved.portsUnknown) {
+          throw constructError(this, `${what}: ztunnel enforces ports on the pods, and ${resolved.description} is not declared in this app, so its port ${p} cannot be translated to a pod port. Declare the Service, or target the pods with PolicyTarget.pods() and container ports.`);
+        }
         const pod = resolved.podPorts.get(Number(p));
         if (pod === undefined) {
-          if (resolved.podPorts.size === 0) return p;
           throw constructError(this, `${what}: ${resolved.description} has no port ${p} (ports: ${[...resolved.podPorts.keys()].join(', ')}).`);
         }
         if (typeof pod === 'string') {
@@ -690,6 +737,25 @@ export class ZeroTrustPolicy extends Construct {
       if (!this.jwtValidatedAt.has(use.attachmentKey) && !(use.namespaceKey && this.jwtValidatedAt.has(use.namespaceKey))) {
         errors.push(`${use.what} matches JWT principals, but no RequestAuthentication validates tokens at that waypoint, so requests never carry a principal and the rule never matches. Call requireJwt({ issuer, jwksUri, to }) for the same destination.`);
       }
+    }
+    const namespaceEntry = this.destinations.get('namespace/namespace');
+    for (const dest of this.destinations.values()) {
+      const ingress = [...dest.ingressDirect, ...(dest !== namespaceEntry ? namespaceEntry?.ingressDirect ?? [] : [])];
+      if (ingress.length > 0 && dest.waypointOnly.length > 0) {
+        errors.push(`${ingress[0]} lets the ingress gateway reach ${dest.description} directly, past its waypoint, so ${dest.waypointOnly.join('; ')} would not apply to ingress traffic. Set ingressUseWaypoint on the Service or namespace (the gateway then sends through the waypoint), or drop the ingress rule.`);
+      }
+    }
+    if (this.namespaceWaypointRules.length > 0 && this.namespaceWaypoint) {
+      const missed = servicesOfNamespace(this, this.namespace)
+        .map(svc => _resolveServiceObject(this, this.namespace, svc))
+        .filter(r => describeBinding(r.waypoint) !== describeBinding(this.namespaceWaypoint))
+        .map(r => `${r.description} (${describeBinding(r.waypoint)})`);
+      if (missed.length > 0) {
+        errors.push(`${this.namespaceWaypointRules[0]} is enforced at the namespace waypoint "${this.namespaceWaypoint.namespace}/${this.namespaceWaypoint.name}", which does not serve ${missed.join(', ')}: those would stay denied. Add rules for them with PolicyTarget.service().`);
+      }
+    }
+    if (this.meshDenyWaypointCount !== undefined && registry.allWaypoints().length !== this.meshDenyWaypointCount) {
+      errors.push('a waypoint was declared after the mesh-wide DENY rules, so those rules do not exempt it at ztunnel and would deny its traffic. Declare waypoints before the mesh-wide policy\'s rules.');
     }
     if (this.defaultDeny && !this.meshWide) {
       for (const waypoint of registry.waypointsInNamespace(this.namespace)) {
@@ -753,6 +819,21 @@ export class PolicyDestination {
   }
 }
 
+/** The rule, restricted to peers that are none of `principals` (fields of one source are ANDed). */
+function excludePrincipals(rule: Rule, principals: string[]): Rule {
+  if (principals.length === 0) return rule;
+  const from = rule.from?.length
+    ? rule.from.map(f => ({ source: { ...f.source, notPrincipals: [...(f.source?.notPrincipals ?? []), ...principals] } }))
+    : [{ source: { notPrincipals: [...principals] } }];
+  return { ...rule, from };
+}
+
+/** Could a DENY rule match a request arriving from an ingress gateway (whose identity is unknown here)? */
+function couldMatchIngress(rule: Rule): boolean {
+  if (!rule.from?.length) return true;
+  return rule.from.some(f => !(f.source?.principals?.length || f.source?.namespaces?.length));
+}
+
 function attachmentKey(attachment: Attachment): string {
   switch (attachment.kind) {
     case 'namespace': return 'namespace-wide';
@@ -777,6 +858,14 @@ function renderPolicySpec(state: EmittedPolicy): sec.AuthorizationPolicySpec {
     action: state.action,
     rules: rules.length ? rules : undefined,
   };
+}
+
+/** The Service objects the app declares in a namespace (cdk8s-plus, ApiObject or Include). */
+function servicesOfNamespace(scope: Construct, namespace: string): ApiObject[] {
+  return scope.node.root.node.findAll()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c))
+    .filter(o => o.kind === 'Service' && o.apiVersion === 'v1' && o.metadata.namespace === namespace)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function describeBinding(waypoint: _WaypointBinding | undefined): string {
@@ -817,6 +906,14 @@ function renderJwtRule(policy: ZeroTrustPolicy, options: JwtRequirement): sec.Re
   for (const h of options.fromHeaders ?? []) {
     if (!h.name) throw constructError(policy, `${what}: every fromHeaders entry needs a header name.`);
   }
+  for (const [field, values] of [['audiences', options.audiences], ['fromParams', options.fromParams], ['fromCookies', options.fromCookies]] as const) {
+    if ((values ?? []).some(v => v === '')) throw constructError(policy, `${what}: ${field} has an empty entry; remove it.`);
+  }
+  for (const c of options.outputClaimToHeaders ?? []) {
+    if (!/^[-_A-Za-z0-9]+$/.test(c.header) || !/^[-_A-Za-z0-9.]+$/.test(c.claim)) {
+      throw constructError(policy, `${what}: outputClaimToHeaders {header: "${c.header}", claim: "${c.claim}"} needs a header of letters, digits, '-' and '_', and a claim name (nested claims with '.').`);
+    }
+  }
   return {
     issuer: options.issuer,
     jwksUri: options.jwksUri,
@@ -828,7 +925,7 @@ function renderJwtRule(policy: ZeroTrustPolicy, options: JwtRequirement): sec.Re
     forwardOriginalToken: options.forwardOriginalToken,
     outputPayloadToHeader: options.outputPayloadToHeader,
     outputClaimToHeaders: options.outputClaimToHeaders?.map(c => ({ header: c.header, claim: c.claim })),
-    timeout: options.timeout ? `${options.timeout.toSeconds()}s` : undefined,
+    timeout: options.timeout ? `${wholeSeconds(policy, `${what}: timeout`, options.timeout)}s` : undefined,
   };
 }
 

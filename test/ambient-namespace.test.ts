@@ -79,6 +79,14 @@ describe('AmbientNamespace', () => {
         .toThrow('[test/ns] namespace "shop" has label istio.io/rev=canary, which turns on sidecar injection for that revision');
     });
 
+    test.each(['istio.io/use-waypoint', 'istio.io/use-waypoint-namespace', 'istio.io/ingress-use-waypoint'])('waypoint label %s set by hand', (label) => {
+      expect(() => new AmbientNamespace(testChart(), 'ns', { name: 'shop', labels: { [label]: 'x' } }))
+        .toThrow(`[test/ns] label ${label}=x is managed by this construct: use the \`waypoint\` prop`);
+      const chart = testChart();
+      const plus = new kplus.Namespace(chart, 'plus', { metadata: { name: 'shop', labels: { [label]: 'x' } } });
+      expect(() => new AmbientNamespace(chart, 'ns', { namespace: plus })).toThrow(`label ${label}=x is managed by this construct`);
+    });
+
     test('a conflicting dataplane-mode label', () => {
       expect(() => new AmbientNamespace(testChart(), 'ns', { name: 'shop', labels: { 'istio.io/dataplane-mode': 'none' } }))
         .toThrow('[test/ns] namespace "shop" has label istio.io/dataplane-mode=none, but an AmbientNamespace is enrolled in ambient.');

@@ -324,11 +324,32 @@ rules:
     expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(metrics), methods: ['GET'] })).toThrow('Service "shop/metrics" has no waypoint');
   });
 
-  test('refuses a workload target behind a waypoint', () => {
+  test('pod-addressed traffic skips a service waypoint: workload rules stay at ztunnel (e.g. scraping)', () => {
     const { chart, policy } = shop({ waypoint: true });
+    policy.allowFrom(PolicySource.namespaces('monitoring'), { to: PolicyTarget.pods('app', { app: 'api' }), ports: [15020] });
+    expect(policies(synthValid(chart))['app-workload-ztunnel']).toEqual({
+      action: 'ALLOW',
+      selector: { matchLabels: { app: 'api' } },
+      rules: [{ from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { ports: ['15020'] } }] }],
+    });
+  });
+
+  test('a headless Service is pod-addressed: its rules stay at ztunnel', () => {
+    const { chart, policy } = shop({ waypoint: true });
+    const db = new kplus.Service(chart, 'db', { metadata: { name: 'db' }, clusterIP: 'None', ports: [{ port: 5432 }] });
+    db.selectLabel('app', 'db');
+    policy.allowFrom(frontend, { to: PolicyTarget.service(db), ports: [5432] });
+    expect(policies(synthValid(chart))['db-ztunnel'].selector).toEqual({ matchLabels: { app: 'db' } });
+    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(db), methods: ['GET'] })).toThrow('headless Service "shop/db" has no waypoint');
+  });
+
+  test('refuses a workload target behind a workload waypoint (no targetRefs can name it)', () => {
+    const { chart, policy } = shop({ waypoint: true });
+    const wp = new Waypoint(chart, 'pods-wp', { name: 'pods-wp', trafficType: WaypointTrafficType.WORKLOAD });
     const pod = new kplus.Pod(chart, 'pod', { metadata: { name: 'worker' }, containers: [{ image: 'busybox' }] });
+    wp.enrollWorkload(pod);
     expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) }))
-      .toThrow('[test/policy] allowFrom(service account shop/frontend) to workload "worker": workload "shop/worker" is behind waypoint "shop/waypoint", where ztunnel sees the waypoint\'s identity instead of the client\'s');
+      .toThrow('[test/policy] allowFrom(service account shop/frontend) to workload "worker": workload "shop/worker" is behind waypoint "shop/pods-wp", where ztunnel sees the waypoint\'s identity instead of the client\'s');
   });
 
   test('refuses a namespace rule when the waypoint lives in another namespace', () => {
@@ -418,14 +439,30 @@ rules:
       });
     });
 
-    test('projects L4 DENY rules, but never one that could catch the waypoint or an L7 DENY', () => {
+    test('projects every L4 DENY, excluding the waypoint, but never an L7 DENY', () => {
       const { chart, policy, api } = shop({ waypoint: true, policy: { allowWaypointBypass: true } });
       policy.denyFrom(PolicySource.namespaces('legacy'), { to: PolicyTarget.service(api) });
       policy.denyFrom(PolicySource.namespaces('shop'), { to: PolicyTarget.service(api), ports: [8000] });
+      policy.denyFrom(PolicySource.ipBlocks('10.0.0.0/8'), { to: PolicyTarget.service(api) });
+      policy.denyFrom(PolicySource.anyone(), { to: PolicyTarget.service(api), conditions: [Condition.notMatches('source.namespace', 'team-a')] });
       policy.denyFrom(PolicySource.namespaces('batch'), { to: PolicyTarget.service(api), methods: ['POST'] });
       const out = policies(synthValid(chart));
-      expect(out['api-ztunnel-deny'].rules).toEqual([{ from: [{ source: { namespaces: ['legacy'] } }] }]);
-      expect(out['api-waypoint-deny'].rules).toHaveLength(3);
+      const waypointSa = 'cluster.local/ns/shop/sa/waypoint';
+      expect(out['api-ztunnel-deny'].rules).toEqual([
+        { from: [{ source: { ipBlocks: ['10.0.0.0/8'], notPrincipals: [waypointSa] } }] },
+        { from: [{ source: { namespaces: ['legacy'], notPrincipals: [waypointSa] } }] },
+        { from: [{ source: { namespaces: ['shop'], notPrincipals: [waypointSa] } }], to: [{ operation: { ports: ['8080'] } }] },
+        { from: [{ source: { notPrincipals: [waypointSa] } }], when: [{ key: 'source.namespace', notValues: ['team-a'] }] },
+      ]);
+      expect(out['api-waypoint-deny'].rules).toHaveLength(5);
+    });
+
+    test('never projects a JWT source (it would admit anyone at L4)', () => {
+      const { chart, policy, api } = shop({ waypoint: true, policy: { allowWaypointBypass: true } });
+      policy.to(PolicyTarget.service(api))
+        .requireJwt({ issuer: 'iss', jwksUri: JWKS_URI })
+        .allowFrom(PolicySource.jwt({ issuer: 'iss' }), { ports: [8000], methods: ['GET'] });
+      expect(policies(synthValid(chart))['api-ztunnel']).toBeUndefined();
     });
   });
 });
@@ -499,6 +536,15 @@ describe('ZeroTrustPolicy rules', () => {
     for (const ap of aps) expect(ap.metadata.annotations).toEqual({ 'istio.io/dry-run': 'true' });
   });
 
+  test('a dry-run rule gets dry-run bypass protection, an AUDIT rule none', () => {
+    const { chart, policy, api } = shop({ waypoint: true, policy: { defaultDeny: false } });
+    policy.allowFrom(PolicySource.namespaces('team-a'), { to: PolicyTarget.service(api), dryRun: true });
+    policy.auditFrom(PolicySource.namespaces('team-a'), { methods: ['POST'] });
+    const objects = synthValid(chart);
+    expect(objects.filter(o => o.kind === 'AuthorizationPolicy').map(o => [o.metadata.name, o.metadata.annotations?.['istio.io/dry-run'] ?? '-']))
+      .toEqual([['api-waypoint-dry-run', 'true'], ['api-ztunnel-dry-run', 'true'], ['namespace-waypoint-audit', '-']]);
+  });
+
   test('refuses dry-run AUDIT rules', () => {
     const { policy, api } = shop({ waypoint: true });
     expect(() => policy.auditFrom(frontend, { to: PolicyTarget.service(api), dryRun: true })).toThrow('dry-run applies to ALLOW and DENY rules only');
@@ -523,6 +569,102 @@ describe('ZeroTrustPolicy rules', () => {
     policy.allowFrom(frontend, { ports: [8080] });
     expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(ns2) }))
       .toThrow('two different policies would be named "namespace-ztunnel"');
+  });
+});
+
+describe('ZeroTrustPolicy review fixes', () => {
+  const ingress = PolicySource.ingressGateway('gw', { namespace: 'ingress' });
+
+  test('fails synth when ingress reaches a Service directly but requireJwt or an L7 DENY guards it at the waypoint', () => {
+    const { chart, policy, api } = shop({ waypoint: true });
+    policy.to(PolicyTarget.service(api))
+      .allowFrom(ingress)
+      .requireJwt({ issuer: 'iss', jwksUri: JWKS_URI })
+      .denyFrom(PolicySource.anyone(), { paths: ['/admin*'] });
+    expect(() => Testing.synth(chart)).toThrow(/allowFrom\(ingress gateway ingress\/gw\) to Service "api" lets the ingress gateway reach Service "shop\/api" directly, past its waypoint, so requireJwt\(iss\) for Service "shop\/api"; denyFrom\(anyone\) to Service "api" would not apply to ingress traffic\. Set ingressUseWaypoint/);
+  });
+
+  test('a namespace-wide ingress rule conflicts with Service JWT requirements too; identity DENYs do not', () => {
+    const { chart, policy, api } = shop({ waypoint: true });
+    policy.allowFrom(ingress, { ports: [8080] });
+    policy.denyFrom(PolicySource.namespaces('legacy'), { to: PolicyTarget.service(api), methods: ['POST'] });
+    synthValid(chart);
+    policy.requireJwt({ issuer: 'iss', jwksUri: JWKS_URI, to: PolicyTarget.service(api) });
+    expect(() => Testing.synth(chart)).toThrow(/allowFrom\(ingress gateway ingress\/gw\) to the namespace lets the ingress gateway reach Service "shop\/api" directly/);
+  });
+
+  test('a Service on a waypoint in another namespace gets an ALLOW policy, so it is denied by default there', () => {
+    const app = Testing.app();
+    const platform = new Chart(app, 'platform');
+    new AmbientNamespace(platform, 'common', { name: 'common' });
+    const shared = new Waypoint(platform, 'wp', { name: 'shared', namespace: 'common' });
+    const team = new Chart(app, 'team', { namespace: 'team-b' });
+    new AmbientNamespace(team, 'ns', { name: 'team-b' });
+    const orders = svc(team, 'orders');
+    shared.enrollService(orders);
+    const policy = new ZeroTrustPolicy(team, 'policy');
+    policy.denyFrom(PolicySource.namespaces('evil'), { to: PolicyTarget.service(orders) });
+    const out = policies(synthValid(team));
+    expect(out['orders-waypoint']).toEqual({ action: 'ALLOW', targetRefs: [{ group: '', kind: 'Service', name: 'orders' }] });
+    expect(out['orders-ztunnel'].rules[0].from[0].source.principals).toEqual(['cluster.local/ns/common/sa/shared']);
+  });
+
+  test('fails synth when a namespace-wide waypoint rule cannot reach Services off the namespace waypoint', () => {
+    const { chart, ns, policy } = shop({ waypoint: true });
+    ns.bypassWaypoint(svc(chart, 'metrics'));
+    policy.allowFrom(PolicySource.namespaces('team-a'), { methods: ['GET'] });
+    expect(() => Testing.synth(chart)).toThrow(/allowFrom\(namespaces team-a\) to the namespace is enforced at the namespace waypoint "shop\/waypoint", which does not serve Service "shop\/metrics" \(no waypoint\): those would stay denied\. Add rules for them with PolicyTarget.service\(\)\./);
+  });
+
+  test('a Service label ingress-use-waypoint=false overrides the namespace', () => {
+    const chart = testChart({ namespace: 'shop' });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'shop', ingressUseWaypoint: true });
+    ns.addWaypoint('waypoint');
+    const api = svc(chart, 'api');
+    api.metadata.addLabel('istio.io/ingress-use-waypoint', 'false');
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    policy.allowFrom(ingress, { to: PolicyTarget.service(api) });
+    expect(policies(synthValid(chart))['api-ztunnel']).toBeDefined();
+  });
+
+  test('refuses ports for an undeclared Service enforced at ztunnel', () => {
+    const { policy } = shop();
+    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('ext', { selector: { app: 'ext' } }), ports: [80] }))
+      .toThrow('ztunnel enforces ports on the pods, and Service "shop/ext" is not declared in this app, so its port 80 cannot be translated to a pod port.');
+  });
+
+  test('mesh-wide DENY at ztunnel exempts the known waypoints; a later waypoint fails synth', () => {
+    const chart = testChart();
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'shop' });
+    ns.addWaypoint('waypoint');
+    new ZeroTrustPolicy(chart, 'shop', { namespace: 'shop' });
+    const mesh = new ZeroTrustPolicy(chart, 'mesh', { meshWide: true });
+    mesh.denyFrom(PolicySource.anyone(), { conditions: [Condition.notMatches('source.namespace', 'prod')] });
+    expect(policies(synthValid(chart))['mesh-ztunnel-deny'].rules).toEqual([{
+      from: [{ source: { notPrincipals: ['cluster.local/ns/shop/sa/waypoint'] } }],
+      when: [{ key: 'source.namespace', notValues: ['prod'] }],
+    }]);
+    Waypoint.fromName(chart, 'late', 'late', { namespace: 'other' });
+    expect(() => Testing.synth(chart)).toThrow(/a waypoint was declared after the mesh-wide DENY rules/);
+  });
+
+  test.each([
+    [() => Condition.matches('destination.port', 'http'), 'Condition "destination.port": "http" is not a port number (1-65535).'],
+    [() => Condition.matches('source.ip', 'abc'), 'Condition "source.ip": "abc" is not an IP address or CIDR block.'],
+    [() => Condition.matches('destination.labels[app]', 'x'), 'Condition key "destination.labels[app]" is not supported by Istio; use a workload selector'],
+    [() => Condition.header('', 'x'), 'Condition.header(): "" is not an HTTP header name.'],
+  ])('refuses values istiod would reject %#', (make, message) => {
+    expect(make).toThrow(message);
+  });
+
+  test('refuses unsupported path templates and empty JWT entries', () => {
+    const { policy } = shop({ waypoint: true });
+    expect(() => policy.allowFrom(frontend, { paths: ['/a/{id}'] })).toThrow('path "/a/{id}" uses a template Istio does not support; only {*} (one segment) and {**} (any segments) are allowed.');
+    policy.allowFrom(frontend, { paths: ['/a/{*}/b/{**}'] });
+    expect(() => policy.requireJwt({ issuer: 'i', jwksUri: JWKS_URI, audiences: [''] })).toThrow('audiences has an empty entry; remove it.');
+    expect(() => policy.requireJwt({ issuer: 'i', jwksUri: JWKS_URI, outputClaimToHeaders: [{ header: 'x.user', claim: 'sub' }] }))
+      .toThrow('outputClaimToHeaders {header: "x.user", claim: "sub"} needs a header of letters, digits');
+    expect(() => policy.requireJwt({ issuer: 'i', jwksUri: JWKS_URI, timeout: Duration.millis(500) })).toThrow('timeout must be a whole number of seconds, at least 1 (got 500ms).');
   });
 });
 

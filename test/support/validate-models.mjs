@@ -8,6 +8,10 @@ const PACKAGES = {
   'networking.istio.io': '@kubernetes-models/istio',
   'telemetry.istio.io': '@kubernetes-models/istio',
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
+  'helm.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'argoproj.io': '@kubernetes-models/argo-cd',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
 };
 
 function modulePath(apiVersion, kind) {

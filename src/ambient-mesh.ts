@@ -1,0 +1,870 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, Duration, Lazy, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { unknownValueKeys } from './_chart-values';
+import { MeshRegistry } from './_registry';
+import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
+import * as argo from './imports/argoproj.io';
+import * as helm from './imports/helm.toolkit.fluxcd.io';
+import * as source from './imports/source.toolkit.fluxcd.io';
+import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
+
+/** The Istio version this library targets by default. */
+export const DEFAULT_ISTIO_VERSION = '1.30.3';
+/** Istio's https Helm repository. */
+export const ISTIO_HELM_REPOSITORY = 'https://istio-release.storage.googleapis.com/charts';
+/** Istio's OCI Helm repository. */
+export const ISTIO_OCI_REPOSITORY = 'oci://registry.istio.io/release/charts';
+/** The Gateway API release Istio 1.30 is built against (standard channel). */
+export const GATEWAY_API_VERSION = 'v1.5.1';
+
+/** The Istio Helm charts, in install order. */
+export enum IstioChart {
+  /** CRDs and cluster roles. */
+  BASE = 'base',
+  /** The control plane. */
+  ISTIOD = 'istiod',
+  /** The CNI node agent that redirects pod traffic to ztunnel. */
+  CNI = 'cni',
+  /** The per-node L4 proxy. */
+  ZTUNNEL = 'ztunnel',
+  /** An ingress gateway deployment (optional). */
+  GATEWAY = 'gateway',
+}
+
+/** Kubernetes platforms with an Istio platform profile (`global.platform`). */
+export enum MeshPlatform {
+  /** Google Kubernetes Engine. */
+  GKE = 'gke',
+  /** k3d. */
+  K3D = 'k3d',
+  /** k3s. */
+  K3S = 'k3s',
+  /** MicroK8s. */
+  MICROK8S = 'microk8s',
+  /** minikube. */
+  MINIKUBE = 'minikube',
+  /** OpenShift (cni and ztunnel go to kube-system). */
+  OPENSHIFT = 'openshift',
+  /** Amazon EKS: refused, Istio has no EKS platform profile (see the error for what EKS needs). */
+  EKS = 'eks',
+}
+
+/** What the mesh does with traffic to hosts it does not know (`meshConfig.outboundTrafficPolicy`). */
+export enum OutboundTrafficPolicy {
+  /** Pass it through. */
+  ALLOW_ANY = 'ALLOW_ANY',
+  /** Block it: only ServiceEntry hosts are reachable. */
+  REGISTRY_ONLY = 'REGISTRY_ONLY',
+}
+
+/** A HelmRelease the istiod release waits for (e.g. one that installs the Gateway API CRDs). */
+export interface FluxReleaseReference {
+  /** HelmRelease name. */
+  readonly name: string;
+  /**
+   * HelmRelease namespace.
+   * @default - the istiod release's namespace
+   */
+  readonly namespace?: string;
+}
+
+/** Options for `MeshDelivery.flux`. */
+export interface FluxDeliveryOptions {
+  /**
+   * Chart repository: https (HelmRepository) or `oci://` (HelmRepository of type oci).
+   * @default "https://istio-release.storage.googleapis.com/charts"
+   */
+  readonly repositoryUrl?: string;
+  /**
+   * Name of the HelmRepository.
+   * @default "istio"
+   */
+  readonly repositoryName?: string;
+  /**
+   * Namespace of the HelmRepository.
+   * @default "flux-system"
+   */
+  readonly sourceNamespace?: string;
+  /**
+   * Reconcile interval of the releases.
+   * @default Duration.minutes(10)
+   */
+  readonly interval?: Duration;
+  /**
+   * HelmReleases istiod waits for, e.g. the one installing the Gateway API CRDs.
+   * @default - none (install the Gateway API CRDs before applying, see the README)
+   */
+  readonly istiodDependsOn?: FluxReleaseReference[];
+}
+
+/** Options for `MeshDelivery.argoCd`. */
+export interface ArgoCdDeliveryOptions {
+  /**
+   * Namespace of the Argo CD Applications.
+   * @default "argocd"
+   */
+  readonly namespace?: string;
+  /**
+   * Argo CD project.
+   * @default "default"
+   */
+  readonly project?: string;
+  /**
+   * Chart repository URL.
+   * @default "https://istio-release.storage.googleapis.com/charts"
+   */
+  readonly repositoryUrl?: string;
+  /**
+   * Destination cluster API server.
+   * @default "https://kubernetes.default.svc"
+   */
+  readonly destinationServer?: string;
+  /**
+   * Sync automatically, with prune and self-heal.
+   * @default true
+   */
+  readonly automatedSync?: boolean;
+  /**
+   * Also install the Gateway API standard-channel CRDs (v1.5.1) from the upstream repository, in an
+   * Application that syncs before the charts.
+   * @default false
+   */
+  readonly installGatewayApiCrds?: boolean;
+}
+
+/** How the charts are delivered to the cluster. */
+export class MeshDelivery {
+  /** Flux: a HelmRepository and one HelmRelease per chart, chained with `dependsOn`. */
+  public static flux(options: FluxDeliveryOptions = {}): MeshDelivery {
+    return new MeshDelivery('flux', options, {});
+  }
+
+  /** Argo CD: one Application per chart, ordered with sync waves. */
+  public static argoCd(options: ArgoCdDeliveryOptions = {}): MeshDelivery {
+    return new MeshDelivery('argocd', {}, options);
+  }
+
+  /** The helm CLI: no manifests; `AmbientMesh.helmInstall()` gives values files and ordered commands. */
+  public static helmCli(): MeshDelivery {
+    return new MeshDelivery('helm', {}, {});
+  }
+
+  /** @internal */ public readonly _kind: string;
+  /** @internal */ public readonly _flux: FluxDeliveryOptions;
+  /** @internal */ public readonly _argo: ArgoCdDeliveryOptions;
+
+  private constructor(kind: string, flux: FluxDeliveryOptions, argoOptions: ArgoCdDeliveryOptions) {
+    this._kind = kind;
+    this._flux = flux;
+    this._argo = argoOptions;
+  }
+}
+
+/** istiod settings. */
+export interface IstiodOptions {
+  /**
+   * Fixed replica count (turns autoscaling off).
+   * @default - autoscaling 1 to 5 replicas (chart default)
+   */
+  readonly replicas?: number;
+  /**
+   * Autoscaling bounds. Not together with `replicas`.
+   * @default - chart default (1 to 5)
+   */
+  readonly minReplicas?: number;
+  /**
+   * Autoscaling upper bound.
+   * @default - chart default (5)
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Container resources.
+   * @default - chart default (requests 500m / 2048Mi)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Extra environment variables (feature flags), e.g. `{ ENABLE_INGRESS_WAYPOINT_ROUTING: 'true' }`.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+}
+
+/** istio-cni settings. */
+export interface CniOptions {
+  /**
+   * Chart version; at most one minor older than istiod, never newer.
+   * @default - the mesh version
+   */
+  readonly version?: string;
+  /**
+   * Namespace of the cni release.
+   * @default - "kube-system" on OpenShift, else the mesh namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Directory of the CNI plugin binaries on the nodes.
+   * @default - chart or platform default (/opt/cni/bin)
+   */
+  readonly binDir?: string;
+  /**
+   * Directory of the CNI network configuration on the nodes.
+   * @default - chart or platform default (/etc/cni/net.d)
+   */
+  readonly confDir?: string;
+  /**
+   * Chain istio-cni after the cluster's primary CNI (set false for Multus).
+   * @default - chart default (true)
+   */
+  readonly chained?: boolean;
+  /**
+   * Namespaces whose pods the CNI agent never touches.
+   * @default - chart default ([kube-system])
+   */
+  readonly excludeNamespaces?: string[];
+  /**
+   * Container resources.
+   * @default - chart default
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+/** ztunnel settings. */
+export interface ZtunnelOptions {
+  /**
+   * Chart version; at most one minor older than istiod, never newer.
+   * @default - the mesh version
+   */
+  readonly version?: string;
+  /**
+   * Namespace of the ztunnel release.
+   * @default - "kube-system" on OpenShift, else the mesh namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Container resources.
+   * @default - chart default (requests 200m / 512Mi)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Log level, e.g. "info" or "debug".
+   * @default "info"
+   */
+  readonly logLevel?: string;
+}
+
+/** Mesh-wide settings (`meshConfig`). */
+export interface MeshConfigOptions {
+  /**
+   * Traffic to unknown hosts.
+   * @default - ALLOW_ANY (Istio's default)
+   */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
+  /**
+   * File for Envoy access logs of waypoints and gateways, e.g. "/dev/stdout".
+   * @default - access logs off unless a Telemetry turns them on
+   */
+  readonly accessLogFile?: string;
+  /**
+   * Tracing providers used when a Telemetry names none.
+   * @default - none
+   */
+  readonly defaultTracingProviders?: string[];
+  /**
+   * Access-log providers used when a Telemetry names none.
+   * @default - none
+   */
+  readonly defaultAccessLogProviders?: string[];
+}
+
+/** The optional ingress gateway chart install. */
+export interface IngressGatewayInstallOptions {
+  /**
+   * Namespace of the gateway release.
+   * @default "istio-ingress"
+   */
+  readonly namespace?: string;
+  /**
+   * Release name (and Deployment name).
+   * @default "istio-ingress"
+   */
+  readonly releaseName?: string;
+  /**
+   * Service type.
+   * @default "LoadBalancer"
+   */
+  readonly serviceType?: string;
+}
+
+/** Image registry and tag for all components. */
+export interface MeshImageOptions {
+  /**
+   * Registry, e.g. "registry.example.com/istio".
+   * @default - the chart's (registry.istio.io/release)
+   */
+  readonly hub?: string;
+  /**
+   * Image tag.
+   * @default - the chart version
+   */
+  readonly tag?: string;
+}
+
+/** Extra values per chart, merged last. Keys the 1.30 charts do not have are refused. */
+export interface ChartValueOverrides {
+  /** @default - none */
+  readonly base?: { [key: string]: any };
+  /** @default - none */
+  readonly istiod?: { [key: string]: any };
+  /** @default - none */
+  readonly cni?: { [key: string]: any };
+  /** @default - none */
+  readonly ztunnel?: { [key: string]: any };
+  /** @default - none */
+  readonly gateway?: { [key: string]: any };
+}
+
+/** Props for `AmbientMesh`. */
+export interface AmbientMeshProps {
+  /**
+   * Istio version of every chart (1.30.x).
+   * @default "1.30.3"
+   */
+  readonly version?: string;
+  /**
+   * How the charts reach the cluster.
+   * @default MeshDelivery.helmCli()
+   */
+  readonly delivery?: MeshDelivery;
+  /**
+   * Namespace of base and istiod (and of cni and ztunnel unless set).
+   * @default "istio-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Kubernetes platform profile.
+   * @default - none (vanilla Kubernetes)
+   */
+  readonly platform?: MeshPlatform;
+  /**
+   * Control-plane revision (istiod release `istiod-<revision>`).
+   * @default - the default revision
+   */
+  readonly revision?: string;
+  /**
+   * Revision tags pointing at this revision.
+   * @default - none
+   */
+  readonly revisionTags?: string[];
+  /**
+   * Mesh trust domain.
+   * @default "cluster.local"
+   */
+  readonly trustDomain?: string;
+  /** @default - chart defaults */
+  readonly istiod?: IstiodOptions;
+  /** @default - chart defaults */
+  readonly cni?: CniOptions;
+  /** @default - chart defaults */
+  readonly ztunnel?: ZtunnelOptions;
+  /** @default - chart defaults */
+  readonly meshConfig?: MeshConfigOptions;
+  /** @default - the images of the chart version */
+  readonly image?: MeshImageOptions;
+  /**
+   * Also install the `gateway` chart (an ingress gateway Deployment).
+   * @default - not installed
+   */
+  readonly ingressGateway?: IngressGatewayInstallOptions;
+  /**
+   * Start the validating webhook with `failurePolicy: Fail` (`base.validationFailurePolicy`, new in
+   * 1.30) instead of letting istiod flip it, which GitOps tools report as drift.
+   * @default true
+   */
+  readonly validationFailurePolicyFail?: boolean;
+  /**
+   * Escape hatch: extra values per chart, merged over the generated ones.
+   * @default - none
+   */
+  readonly values?: ChartValueOverrides;
+}
+
+interface Release {
+  readonly chart: IstioChart;
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly version: string;
+}
+
+/** Values files and ordered `helm upgrade --install` commands for the helm CLI. */
+export class HelmInstallPlan {
+  /** File name -> content (values files and README.md). */
+  public readonly files: { [name: string]: string };
+  /** The commands, in install order. */
+  public readonly commands: string[];
+
+  public constructor(files: { [name: string]: string }, commands: string[]) {
+    this.files = files;
+    this.commands = commands;
+  }
+
+  /** Writes the files into `directory` (created if needed); returns the paths written. */
+  public writeTo(directory: string): string[] {
+    fs.mkdirSync(directory, { recursive: true });
+    return Object.entries(this.files).map(([name, content]) => {
+      const file = path.join(directory, name);
+      fs.writeFileSync(file, content);
+      return file;
+    });
+  }
+}
+
+/**
+ * Installs Istio in ambient mode from the program that configures it: the charts base, istiod, cni
+ * and ztunnel (and optionally gateway), in that order, with `profile: ambient`, delivered with
+ * Flux, Argo CD or the helm CLI.
+ *
+ * Values use only keys the 1.30 charts have. cni and ztunnel may not be newer than istiod and at
+ * most one minor older. The Gateway API CRDs (v1.5.x standard channel) must be installed first.
+ *
+ * @see https://istio.io/latest/docs/ambient/install/helm/
+ */
+export class AmbientMesh extends Construct {
+  /** Istio version of istiod (and base). */
+  public readonly version: string;
+  /** Namespace of istiod. */
+  public readonly namespace: string;
+  /** Mesh trust domain. */
+  public readonly trustDomain: string;
+  /** Control-plane revision, if any. */
+  public readonly revision?: string;
+  /** The delivery form. */
+  public readonly delivery: MeshDelivery;
+
+  private readonly props: AmbientMeshProps;
+  private readonly releases: Release[];
+  private readonly extensionProviders: any[] = [];
+  private tracingEnabled = false;
+
+  public constructor(scope: Construct, id: string, props: AmbientMeshProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.version = props.version ?? DEFAULT_ISTIO_VERSION;
+    this.namespace = props.namespace ?? 'istio-system';
+    this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.revision = props.revision;
+    this.delivery = props.delivery ?? MeshDelivery.helmCli();
+    checkNamespaceName(this, 'namespace', this.namespace);
+    MeshIdentity.fromServiceAccountName('default', 'default', this.trustDomain); // validates it
+
+    const version = parseVersion(this, 'version', this.version);
+    if (version.major !== 1 || version.minor !== 30) {
+      throw constructError(this, `version ${this.version} is not supported: this library targets Istio 1.30.x (its values are checked against the 1.30 charts). Use a 1.30 patch release, e.g. "${DEFAULT_ISTIO_VERSION}".`);
+    }
+    if (props.platform === MeshPlatform.EKS) {
+      throw constructError(this, 'Istio has no "eks" platform profile (the charts would fail with "unknown platform"). On EKS leave `platform` unset; with the VPC CNI and security groups for pods, set POD_SECURITY_GROUP_ENFORCING_MODE=standard on the aws-node DaemonSet.');
+    }
+    if (props.revision !== undefined) checkLabelValue(this, 'revision', props.revision);
+    for (const tag of props.revisionTags ?? []) checkLabelValue(this, 'revision tag', tag);
+    if (props.revisionTags?.length && props.revision === undefined) {
+      throw constructError(this, 'revisionTags point at a revision: set `revision` too.');
+    }
+    const nodeNamespace = props.platform === MeshPlatform.OPENSHIFT ? 'kube-system' : this.namespace;
+    const cniVersion = props.cni?.version ?? this.version;
+    const ztunnelVersion = props.ztunnel?.version ?? this.version;
+    checkSkew(this, 'cni', cniVersion, this.version);
+    checkSkew(this, 'ztunnel', ztunnelVersion, this.version);
+    if (props.istiod?.replicas !== undefined && (props.istiod.minReplicas !== undefined || props.istiod.maxReplicas !== undefined)) {
+      throw constructError(this, 'istiod: set either `replicas` (fixed) or `minReplicas`/`maxReplicas` (autoscaling), not both.');
+    }
+    const cniNamespace = props.cni?.namespace ?? nodeNamespace;
+    const ztunnelNamespace = props.ztunnel?.namespace ?? nodeNamespace;
+    [cniNamespace, ztunnelNamespace].forEach(ns => checkNamespaceName(this, 'namespace', ns));
+
+    this.releases = [
+      { chart: IstioChart.BASE, releaseName: 'istio-base', namespace: this.namespace, version: this.version },
+      { chart: IstioChart.ISTIOD, releaseName: props.revision ? `istiod-${props.revision}` : 'istiod', namespace: this.namespace, version: this.version },
+      { chart: IstioChart.CNI, releaseName: 'istio-cni', namespace: cniNamespace, version: cniVersion },
+      { chart: IstioChart.ZTUNNEL, releaseName: 'ztunnel', namespace: ztunnelNamespace, version: ztunnelVersion },
+    ];
+    if (props.ingressGateway) {
+      const gatewayNamespace = props.ingressGateway.namespace ?? 'istio-ingress';
+      checkNamespaceName(this, 'ingressGateway.namespace', gatewayNamespace);
+      this.releases.push({ chart: IstioChart.GATEWAY, releaseName: props.ingressGateway.releaseName ?? 'istio-ingress', namespace: gatewayNamespace, version: this.version });
+    }
+
+    for (const [chart, values] of Object.entries(props.values ?? {})) {
+      const unknown = unknownValueKeys(chart, values);
+      if (unknown.length > 0) {
+        throw constructError(this, `values.${chart} has keys the Istio 1.30 ${chart} chart does not have: ${unknown.join(', ')}. Check the chart's values.yaml; a misspelt key would be ignored silently by helm.`);
+      }
+    }
+
+    MeshRegistry.of(this).registerMesh(this);
+    this.emitDelivery();
+  }
+
+  /** Release name and namespace of each chart, in install order. */
+  public get charts(): IstioChart[] {
+    return this.releases.map(r => r.chart);
+  }
+
+  /** Namespace a chart is released into. */
+  public releaseNamespace(chart: IstioChart): string {
+    const release = this.releases.find(r => r.chart === chart);
+    if (!release) throw constructError(this, `chart ${chart} is not part of this install.`);
+    return release.namespace;
+  }
+
+  /** Names of the providers added to `meshConfig.extensionProviders`, sorted. */
+  public get extensionProviderNames(): string[] {
+    return this.extensionProviders.map(p => p.name).sort();
+  }
+
+  /** The values this mesh gives a chart (a copy). */
+  public valuesFor(chart: IstioChart): { [key: string]: any } {
+    const release = this.releases.find(r => r.chart === chart);
+    if (!release) throw constructError(this, `chart ${chart} is not part of this install (set ingressGateway to install the gateway chart).`);
+    return this.renderValues(release);
+  }
+
+  /** Values files and the ordered helm commands (any delivery form; the helm CLI form has nothing else). */
+  public helmInstall(): HelmInstallPlan {
+    const files: { [name: string]: string } = {};
+    const repo = this.delivery._kind === 'flux' && this.delivery._flux.repositoryUrl?.startsWith('oci://')
+      ? this.delivery._flux.repositoryUrl : ISTIO_HELM_REPOSITORY;
+    const oci = repo.startsWith('oci://');
+    const commands: string[] = oci ? [] : [`helm repo add istio ${repo}`, 'helm repo update istio'];
+    for (const release of this.releases) {
+      if (release.chart === IstioChart.ISTIOD) {
+        // istiod needs the Gateway API CRDs (standard channel) to run waypoints and gateways.
+        commands.push(`kubectl get crd gateways.gateway.networking.k8s.io >/dev/null 2>&1 || kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`);
+      }
+      const file = `values-${release.chart}.yaml`;
+      files[file] = Yaml.stringify(this.renderValues(release));
+      const chartRef = oci ? `${repo}/${release.chart}` : `istio/${release.chart}`;
+      commands.push(`helm upgrade --install ${release.releaseName} ${chartRef} --version ${release.version} --namespace ${release.namespace} --create-namespace --values ${file} --wait`);
+    }
+    files['README.md'] = [
+      '# Istio ambient install (helm CLI)',
+      '',
+      `Generated by cdk8s-istio-ambient for Istio ${this.version}. Run from this directory, in order:`,
+      'base, then the Gateway API CRDs, then istiod, then cni, then ztunnel' + (this.props.ingressGateway ? ', then the gateway.' : '.'),
+      'Upgrade in the same order; cni and ztunnel may lag istiod by one minor version, never lead it.',
+      '',
+      '```sh',
+      ...commands,
+      '```',
+      '',
+    ].join('\n');
+    return new HelmInstallPlan(files, commands);
+  }
+
+  /**
+   * Adds an extension provider to `meshConfig.extensionProviders` (used by OtelTracing).
+   * @internal
+   */
+  public _addExtensionProvider(provider: any): void {
+    const existing = this.extensionProviders.find(p => p.name === provider.name);
+    if (existing && JSON.stringify(existing) !== JSON.stringify(provider)) {
+      throw constructError(this, `meshConfig.extensionProviders already has a different provider named "${provider.name}"; give the second one another name.`);
+    }
+    if (!existing) this.extensionProviders.push(provider);
+  }
+
+  /** Turns on `meshConfig.enableTracing` (used by OtelTracing). @internal */
+  public _enableTracing(): void {
+    this.tracingEnabled = true;
+  }
+
+  private renderValues(release: Release): { [key: string]: any } {
+    const p = this.props;
+    const global: any = {};
+    if (p.platform) global.platform = p.platform;
+    let values: any;
+    switch (release.chart) {
+      case IstioChart.BASE:
+        values = {
+          defaultRevision: p.revision,
+          base: p.validationFailurePolicyFail ?? true ? { validationFailurePolicy: 'Fail' } : undefined,
+        };
+        if (this.namespace !== 'istio-system') global.istioNamespace = this.namespace;
+        break;
+      case IstioChart.ISTIOD: {
+        const ztunnelNs = this.releases.find(r => r.chart === IstioChart.ZTUNNEL)!.namespace;
+        if (p.image?.hub) global.hub = p.image.hub;
+        if (p.image?.tag) global.tag = p.image.tag;
+        if (this.namespace !== 'istio-system') global.istioNamespace = this.namespace;
+        const autoscale = p.istiod?.replicas !== undefined ? false
+          : p.istiod?.minReplicas !== undefined || p.istiod?.maxReplicas !== undefined ? true : undefined;
+        values = {
+          profile: 'ambient',
+          revision: p.revision,
+          revisionTags: p.revisionTags?.length ? [...p.revisionTags] : undefined,
+          replicaCount: p.istiod?.replicas,
+          autoscaleEnabled: autoscale,
+          autoscaleMin: p.istiod?.minReplicas,
+          autoscaleMax: p.istiod?.maxReplicas,
+          resources: renderResources(p.istiod?.resources),
+          env: p.istiod?.env && Object.keys(p.istiod.env).length ? sortObject(p.istiod.env) : undefined,
+          trustedZtunnelNamespace: ztunnelNs !== this.namespace ? ztunnelNs : undefined,
+          meshConfig: this.renderMeshConfig(),
+          base: p.validationFailurePolicyFail ?? true ? { validationFailurePolicy: 'Fail' } : undefined,
+        };
+        break;
+      }
+      case IstioChart.CNI:
+        if (p.image?.hub) global.hub = p.image.hub;
+        if (p.image?.tag) global.tag = p.image.tag;
+        values = {
+          profile: 'ambient',
+          revision: p.revision,
+          cniBinDir: p.cni?.binDir,
+          cniConfDir: p.cni?.confDir,
+          chained: p.cni?.chained,
+          excludeNamespaces: p.cni?.excludeNamespaces ? [...p.cni.excludeNamespaces] : undefined,
+          resources: renderResources(p.cni?.resources),
+        };
+        break;
+      case IstioChart.ZTUNNEL:
+        values = {
+          profile: 'ambient',
+          revision: p.revision,
+          hub: p.image?.hub,
+          tag: p.image?.tag,
+          istioNamespace: this.namespace !== 'istio-system' ? this.namespace : undefined,
+          logLevel: p.ztunnel?.logLevel,
+          resources: renderResources(p.ztunnel?.resources),
+        };
+        break;
+      case IstioChart.GATEWAY:
+        values = {
+          revision: p.revision,
+          service: { type: p.ingressGateway?.serviceType ?? 'LoadBalancer' },
+        };
+        break;
+    }
+    if (Object.keys(global).length > 0) values.global = global;
+    const overrides = (p.values as any)?.[release.chart] ?? {};
+    return prune(deepMerge(values, overrides));
+  }
+
+  private renderMeshConfig(): any {
+    const m = this.props.meshConfig ?? {};
+    const defaultProviders: any = {
+      tracing: m.defaultTracingProviders?.length ? [...m.defaultTracingProviders] : undefined,
+      accessLogging: m.defaultAccessLogProviders?.length ? [...m.defaultAccessLogProviders] : undefined,
+    };
+    return {
+      trustDomain: this.trustDomain !== DEFAULT_TRUST_DOMAIN ? this.trustDomain : undefined,
+      outboundTrafficPolicy: m.outboundTrafficPolicy ? { mode: m.outboundTrafficPolicy } : undefined,
+      accessLogFile: m.accessLogFile,
+      enableTracing: this.tracingEnabled ? true : undefined,
+      defaultProviders,
+      extensionProviders: this.extensionProviders.length
+        ? [...this.extensionProviders].sort((a, b) => a.name.localeCompare(b.name)).map(e => JSON.parse(JSON.stringify(e)))
+        : undefined,
+    };
+  }
+
+  private emitDelivery(): void {
+    switch (this.delivery._kind) {
+      case 'flux': return this.emitFlux(this.delivery._flux);
+      case 'argocd': return this.emitArgo(this.delivery._argo);
+      default: return;
+    }
+  }
+
+  private emitFlux(options: FluxDeliveryOptions): void {
+    const repoName = options.repositoryName ?? 'istio';
+    const sourceNamespace = options.sourceNamespace ?? 'flux-system';
+    const url = options.repositoryUrl ?? ISTIO_HELM_REPOSITORY;
+    checkNamespaceName(this, 'flux sourceNamespace', sourceNamespace);
+    if (!url.startsWith('https://') && !url.startsWith('oci://')) {
+      throw constructError(this, `flux repositoryUrl "${url}" must be https:// or oci://.`);
+    }
+    const interval = durationString(wholeSeconds(this, 'flux interval', options.interval ?? Duration.minutes(10)));
+    new source.HelmRepository(this, 'HelmRepository', {
+      metadata: { name: repoName, namespace: sourceNamespace },
+      spec: { interval: '1h', url, type: url.startsWith('oci://') ? source.HelmRepositorySpecType.OCI : undefined },
+    });
+    this.emitNamespaces();
+    let previous: Release | undefined;
+    for (const release of this.releases) {
+      const dependsOn: helm.HelmReleaseSpecDependsOn[] = [];
+      // The gateway chart only needs istiod; the node agents chain after istiod in upgrade order.
+      const after = release.chart === IstioChart.GATEWAY ? this.releases.find(r => r.chart === IstioChart.ISTIOD) : previous;
+      if (after) dependsOn.push({ name: after.releaseName, namespace: after.namespace });
+      if (release.chart === IstioChart.ISTIOD) {
+        for (const dep of options.istiodDependsOn ?? []) dependsOn.push({ name: dep.name, namespace: dep.namespace ?? release.namespace });
+      }
+      new helm.HelmRelease(this, `HelmRelease-${release.chart}`, {
+        metadata: { name: release.releaseName, namespace: release.namespace },
+        spec: {
+          interval,
+          releaseName: release.releaseName,
+          chart: {
+            spec: {
+              chart: release.chart,
+              version: release.version,
+              sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: repoName, namespace: sourceNamespace },
+            },
+          },
+          dependsOn: dependsOn.length ? dependsOn : undefined,
+          install: { remediation: { retries: 3 } },
+          upgrade: { remediation: { retries: 3 } },
+          values: Lazy.any({ produce: () => this.renderValues(release) }),
+        },
+      });
+      if (release.chart !== IstioChart.GATEWAY) previous = release;
+    }
+  }
+
+  private emitArgo(options: ArgoCdDeliveryOptions): void {
+    const argoNamespace = options.namespace ?? 'argocd';
+    checkNamespaceName(this, 'argo namespace', argoNamespace);
+    const project = options.project ?? 'default';
+    const repoURL = options.repositoryUrl ?? ISTIO_HELM_REPOSITORY;
+    const server = options.destinationServer ?? 'https://kubernetes.default.svc';
+    const automated = options.automatedSync ?? true;
+    const syncPolicy = {
+      automated: automated ? { prune: true, selfHeal: true } : undefined,
+      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+    };
+    if (options.installGatewayApiCrds) {
+      new argo.Application(this, 'Application-gateway-api-crds', {
+        metadata: { name: 'gateway-api-crds', namespace: argoNamespace, annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
+        spec: {
+          project,
+          source: { repoUrl: 'https://github.com/kubernetes-sigs/gateway-api.git', path: 'config/crd', targetRevision: GATEWAY_API_VERSION },
+          destination: { server },
+          syncPolicy: { automated: automated ? { prune: false, selfHeal: true } : undefined, syncOptions: ['ServerSideApply=true'] },
+        },
+      });
+    }
+    this.releases.forEach((release, wave) => {
+      // istiod rewrites the webhooks' CA bundle (and, without validationFailurePolicy Fail, the failure policy).
+      const webhookPaths = ['.webhooks[]?.clientConfig.caBundle'];
+      if (!(this.props.validationFailurePolicyFail ?? true)) webhookPaths.push('.webhooks[]?.failurePolicy');
+      const ignoreDifferences = release.chart === IstioChart.BASE || release.chart === IstioChart.ISTIOD
+        ? [{ group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: webhookPaths }]
+        : [];
+      if (release.chart === IstioChart.ISTIOD) {
+        ignoreDifferences.push({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] });
+      }
+      new argo.Application(this, `Application-${release.chart}`, {
+        metadata: {
+          name: release.releaseName,
+          namespace: argoNamespace,
+          annotations: { 'argocd.argoproj.io/sync-wave': String(wave) },
+          finalizers: ['resources-finalizer.argocd.argoproj.io'],
+        },
+        spec: {
+          project,
+          source: {
+            repoUrl: repoURL,
+            chart: release.chart,
+            targetRevision: release.version,
+            helm: { releaseName: release.releaseName, valuesObject: Lazy.any({ produce: () => this.renderValues(release) }) },
+          },
+          destination: { server, namespace: release.namespace },
+          syncPolicy,
+          ignoreDifferences: ignoreDifferences.length ? ignoreDifferences : undefined,
+        },
+      });
+    });
+  }
+
+  /** Namespaces the Flux HelmReleases live in (they must exist before the releases). */
+  private emitNamespaces(): void {
+    const names = [...new Set(this.releases.map(r => r.namespace))].filter(ns => ns !== 'kube-system' && ns !== 'default').sort();
+    for (const name of names) {
+      const ns = new ApiObject(this, `Namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      // Control-plane namespaces stay out of ambient: their pods must not depend on the mesh they run.
+      if (name === this.namespace) ns.metadata.addLabel('istio.io/dataplane-mode', 'none');
+    }
+  }
+}
+
+interface Version { readonly major: number; readonly minor: number; readonly patch: number }
+
+function parseVersion(scope: Construct, what: string, version: string): Version {
+  const m = /^(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/.exec(version);
+  if (!m) throw constructError(scope, `${what} "${version}" is not a version like "1.30.3".`);
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+/** cni and ztunnel at 1.x work with istiod 1.x and 1.x+1: never newer than istiod, at most one minor older. */
+function checkSkew(scope: Construct, component: string, version: string, istiod: string): void {
+  const v = parseVersion(scope, `${component}.version`, version);
+  const i = parseVersion(scope, 'version', istiod);
+  const newer = v.major > i.major || (v.major === i.major && (v.minor > i.minor || (v.minor === i.minor && v.patch > i.patch)));
+  if (newer) {
+    throw constructError(scope, `${component} ${version} is newer than istiod ${istiod}: upgrade istiod first (${component} may lag istiod by one minor version, never lead it).`);
+  }
+  if (v.major !== i.major || i.minor - v.minor > 1) {
+    throw constructError(scope, `${component} ${version} is more than one minor version older than istiod ${istiod}: Istio supports ${component} 1.x with istiod 1.x and 1.x+1 only. Upgrade ${component} to ${i.major}.${i.minor - 1}.x or later.`);
+  }
+}
+
+function checkLabelValue(scope: Construct, what: string, value: string): void {
+  if (value.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+    throw constructError(scope, `${what} "${value}" is invalid: use lowercase letters, digits and '-' (e.g. "1-30-3" or "stable").`);
+  }
+}
+
+/** A Go duration as Flux writes it: "10m", "1h", "90s". */
+function durationString(seconds: number): string {
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+function renderResources(resources?: kplus.ContainerResources): any {
+  if (!resources) return undefined;
+  const requests: any = {};
+  const limits: any = {};
+  if (resources.cpu?.request) requests.cpu = resources.cpu.request.amount;
+  if (resources.cpu?.limit) limits.cpu = resources.cpu.limit.amount;
+  if (resources.memory?.request) requests.memory = `${resources.memory.request.toMebibytes()}Mi`;
+  if (resources.memory?.limit) limits.memory = `${resources.memory.limit.toMebibytes()}Mi`;
+  const out: any = {};
+  if (Object.keys(requests).length) out.requests = requests;
+  if (Object.keys(limits).length) out.limits = limits;
+  return Object.keys(out).length ? out : undefined;
+}
+
+function sortObject(obj: { [key: string]: string }): { [key: string]: string } {
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function isPlainObject(x: any): boolean {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+function deepMerge(base: any, override: any): any {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const out: any = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+/**
+ * Drops undefined values, and maps left empty by that, and sorts keys, so values files are stable
+ * and minimal. Maps that were empty to begin with (`resourceDetectors: { environment: {} }`) stay.
+ */
+function prune(x: any): any {
+  if (Array.isArray(x)) return x.map(prune);
+  if (!isPlainObject(x)) return x;
+  const out: any = {};
+  for (const key of Object.keys(x).sort()) {
+    const original = x[key];
+    const v = prune(original);
+    if (v === undefined) continue;
+    if (isPlainObject(v) && Object.keys(v).length === 0 && Object.keys(original).length > 0) continue;
+    out[key] = v;
+  }
+  return out;
+}

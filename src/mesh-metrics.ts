@@ -1,0 +1,83 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { MeshRegistry } from './_registry';
+import { checkNamespaceName, wholeSeconds } from './_validation';
+import { IstioChart } from './ambient-mesh';
+import * as mon from './imports/monitoring.coreos.com';
+
+/** Props for `MeshMetrics`. */
+export interface MeshMetricsProps {
+  /**
+   * Namespace of istiod.
+   * @default - the app's AmbientMesh namespace, else "istio-system"
+   */
+  readonly istiodNamespace?: string;
+  /**
+   * Namespace of ztunnel.
+   * @default - the app's AmbientMesh ztunnel namespace, else "istio-system"
+   */
+  readonly ztunnelNamespace?: string;
+  /**
+   * Scrape waypoints (all namespaces).
+   * @default true
+   */
+  readonly waypoints?: boolean;
+  /**
+   * Scrape interval.
+   * @default Duration.seconds(30)
+   */
+  readonly interval?: Duration;
+  /**
+   * Labels on the monitors, for the Prometheus `serviceMonitorSelector`/`podMonitorSelector`.
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+}
+
+/** Label istiod puts on the workloads it deploys for waypoints. */
+export const WAYPOINT_MANAGED_LABEL = 'gateway.istio.io/managed';
+
+/**
+ * prometheus-operator monitors for the ambient data and control plane, on their real ports:
+ * istiod (`http-monitoring`, 15014, `/metrics`), ztunnel (15020, `/stats/prometheus`,
+ * `reporter="source"` metrics) and waypoints (15020, `/stats/prometheus`, `reporter="waypoint"`).
+ * Ambient has no metrics merging: ztunnel and waypoints are scraped separately.
+ */
+export class MeshMetrics extends Construct {
+  public constructor(scope: Construct, id: string, props: MeshMetricsProps = {}) {
+    super(scope, id);
+    const mesh = MeshRegistry.of(this).mesh;
+    const istiodNamespace = props.istiodNamespace ?? mesh?.namespace ?? 'istio-system';
+    const ztunnelNamespace = props.ztunnelNamespace
+      ?? (mesh ? mesh.releaseNamespace(IstioChart.ZTUNNEL) : 'istio-system');
+    checkNamespaceName(this, 'istiodNamespace', istiodNamespace);
+    checkNamespaceName(this, 'ztunnelNamespace', ztunnelNamespace);
+    const interval = `${wholeSeconds(this, 'interval', props.interval ?? Duration.seconds(30))}s`;
+    const labels = props.labels && Object.keys(props.labels).length ? { ...props.labels } : undefined;
+
+    new mon.ServiceMonitor(this, 'Istiod', {
+      metadata: { name: 'istiod', namespace: istiodNamespace, labels },
+      spec: {
+        selector: { matchLabels: { app: 'istiod' } },
+        endpoints: [{ port: 'http-monitoring', path: '/metrics', interval }],
+      },
+    });
+    new mon.PodMonitor(this, 'Ztunnel', {
+      metadata: { name: 'ztunnel', namespace: ztunnelNamespace, labels },
+      spec: {
+        selector: { matchLabels: { app: 'ztunnel' } },
+        podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
+      },
+    });
+    if (props.waypoints ?? true) {
+      new mon.PodMonitor(this, 'Waypoints', {
+        metadata: { name: 'waypoints', namespace: istiodNamespace, labels },
+        spec: {
+          namespaceSelector: { any: true },
+          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: 'istio.io-mesh-controller' } },
+          podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
+        },
+      });
+    }
+  }
+}

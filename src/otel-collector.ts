@@ -1,0 +1,125 @@
+import { Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
+
+/** Props for `OtelCollector`. */
+export interface OtelCollectorProps {
+  /**
+   * Where traces go: an OTLP/gRPC endpoint `host:port`, e.g. `tempo.observability.svc.cluster.local:4317`.
+   */
+  readonly exporterEndpoint: string;
+  /**
+   * Send to the exporter in plaintext (typical for an in-cluster Tempo or Jaeger). Explicit, because
+   * traces can carry sensitive data.
+   * @default false
+   */
+  readonly exporterInsecure?: boolean;
+  /**
+   * Namespace.
+   * @default "observability"
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the Deployment, Service and ConfigMap.
+   * @default "otel-collector"
+   */
+  readonly name?: string;
+  /**
+   * Collector image.
+   * @default "otel/opentelemetry-collector:0.138.0"
+   */
+  readonly image?: string;
+  /**
+   * Replicas.
+   * @default 1
+   */
+  readonly replicas?: number;
+}
+
+/**
+ * A small OpenTelemetry Collector (cdk8s-plus Deployment, Service and ConfigMap) that receives OTLP
+ * from waypoints and gateways on 4317 (gRPC) and 4318 (HTTP) and exports traces to Tempo, Jaeger or
+ * any OTLP endpoint. Pair it with `OtelTracing({ service: collector.host })`.
+ */
+export class OtelCollector extends Construct {
+  /** Port of the OTLP/gRPC receiver. */
+  public static readonly GRPC_PORT = 4317;
+  /** Port of the OTLP/HTTP receiver. */
+  public static readonly HTTP_PORT = 4318;
+
+  /** Name of the collector's Service. */
+  public readonly name: string;
+  /** Namespace. */
+  public readonly namespace: string;
+  /** The Service. */
+  public readonly service: kplus.Service;
+  /** The Deployment. */
+  public readonly deployment: kplus.Deployment;
+
+  public constructor(scope: Construct, id: string, props: OtelCollectorProps) {
+    super(scope, id);
+    this.name = props.name ?? 'otel-collector';
+    this.namespace = props.namespace ?? 'observability';
+    checkDns1035Label(this, 'name', this.name);
+    checkNamespaceName(this, 'namespace', this.namespace);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(props.exporterEndpoint)) {
+      throw constructError(this, `exporterEndpoint "${props.exporterEndpoint}" must be host:port, e.g. "tempo.observability.svc.cluster.local:4317", without scheme.`);
+    }
+    const config = {
+      receivers: {
+        otlp: {
+          protocols: {
+            grpc: { endpoint: `0.0.0.0:${OtelCollector.GRPC_PORT}` },
+            http: { endpoint: `0.0.0.0:${OtelCollector.HTTP_PORT}` },
+          },
+        },
+      },
+      processors: { batch: {} },
+      exporters: {
+        otlp: { endpoint: props.exporterEndpoint, tls: { insecure: props.exporterInsecure ?? false } },
+      },
+      service: {
+        pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['otlp'] } },
+      },
+    };
+    const configMap = new kplus.ConfigMap(this, 'Config', {
+      metadata: { name: `${this.name}-config`, namespace: this.namespace },
+      data: { 'config.yaml': Yaml.stringify(config) },
+    });
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: this.name, namespace: this.namespace },
+      replicas: props.replicas ?? 1,
+      podMetadata: { labels: { app: this.name } },
+      containers: [{
+        name: 'otel-collector',
+        image: props.image ?? 'otel/opentelemetry-collector:0.138.0',
+        args: ['--config=/conf/config.yaml'],
+        ports: [
+          { number: OtelCollector.GRPC_PORT, name: 'grpc-otlp' },
+          { number: OtelCollector.HTTP_PORT, name: 'http-otlp' },
+        ],
+        volumeMounts: [{ path: '/conf', volume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap) }],
+        securityContext: { ensureNonRoot: true, user: 10001, group: 10001 },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
+          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+        },
+      }],
+    });
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { name: this.name, namespace: this.namespace },
+      selector: this.deployment,
+      // Named ports tell the waypoint and ztunnel the protocol (grpc / http).
+      ports: [
+        { port: OtelCollector.GRPC_PORT, name: 'grpc-otlp', targetPort: OtelCollector.GRPC_PORT },
+        { port: OtelCollector.HTTP_PORT, name: 'http-otlp', targetPort: OtelCollector.HTTP_PORT },
+      ],
+    });
+  }
+
+  /** The collector's in-cluster host name, for `OtelTracing({ service })`. */
+  public get host(): string {
+    return `${this.name}.${this.namespace}.svc.cluster.local`;
+  }
+}

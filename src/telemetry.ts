@@ -1,0 +1,66 @@
+import * as kplus from 'cdk8s-plus-28';
+import { checkNamespaceName, namespaceOf } from './_validation';
+import * as tel from './imports/telemetry.istio.io';
+import { PolicyTarget } from './policy-target';
+import { IWaypoint } from './waypoint';
+import { DEFAULT_ROOT_NAMESPACE } from './zero-trust-policy';
+
+/** Providers every mesh has without configuration (`pkg/config/mesh/mesh.go`). */
+export const BUILT_IN_TELEMETRY_PROVIDERS = ['envoy', 'prometheus', 'stackdriver'];
+
+/**
+ * Where a Telemetry applies: the whole mesh, a namespace, a waypoint, or a Service at its waypoint.
+ *
+ * ztunnel emits no spans and no HTTP access logs: L7 telemetry comes from waypoints and gateways.
+ */
+export class TelemetryScope {
+  /** Every proxy in the mesh (a selector-less Telemetry in the root namespace). */
+  public static mesh(rootNamespace?: string): TelemetryScope {
+    const ns = rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
+    checkNamespaceName('TelemetryScope.mesh()', 'root namespace', ns);
+    return new TelemetryScope('mesh', ns, 'default', `the mesh (root namespace ${ns})`);
+  }
+
+  /** The proxies of one namespace, and waypoints serving its services (a selector-less Telemetry there). */
+  public static namespace(name: string): TelemetryScope {
+    checkNamespaceName('TelemetryScope.namespace()', 'namespace', name);
+    return new TelemetryScope('namespace', name, 'default', `namespace "${name}"`);
+  }
+
+  /** One waypoint (`targetRefs` to its Gateway). */
+  public static waypoint(waypoint: IWaypoint): TelemetryScope {
+    return new TelemetryScope('waypoint', waypoint.namespace, `${waypoint.name}-telemetry`, `waypoint "${waypoint.namespace}/${waypoint.name}"`,
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: waypoint.name });
+  }
+
+  /** One Service, at its waypoint (`targetRefs` to the Service). The Service needs a waypoint. */
+  public static service(service: kplus.Service): TelemetryScope {
+    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
+    return new TelemetryScope('service', ns, `${service.name}-telemetry`, `Service "${ns}/${service.name}"`,
+      { group: '', kind: 'Service', name: service.name }, PolicyTarget.service(service));
+  }
+
+  /** @internal */ public readonly _kind: string;
+  /** @internal */ public readonly _namespace: string;
+  /** @internal */ public readonly _objectName: string;
+  /** @internal */ public readonly _targetRef?: tel.TelemetrySpecTargetRefs;
+  /** @internal */ public readonly _policyTarget?: PolicyTarget;
+  /** What the scope is, for messages. */
+  public readonly description: string;
+
+  private constructor(
+    kind: string, namespace: string, objectName: string, description: string, targetRef?: tel.TelemetrySpecTargetRefs, target?: PolicyTarget,
+  ) {
+    this._kind = kind;
+    this._namespace = namespace;
+    this._objectName = objectName;
+    this.description = description;
+    this._targetRef = targetRef;
+    this._policyTarget = target;
+  }
+
+  /** @internal */
+  public get _key(): string {
+    return `${this._namespace}/${this._objectName}`;
+  }
+}
