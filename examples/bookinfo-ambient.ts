@@ -9,9 +9,16 @@
  * - `productpage-ztunnel`: only the ingress gateway (and the waypoint) reach productpage's pods (L4);
  * - `productpage-waypoint`: `curl` may only GET productpage (L7, at the waypoint);
  * - productpage may GET details and reviews, and reviews may GET ratings (L7, at the waypoint).
+ *
+ * Traffic, as in the getting-started and "Manage traffic" steps: the `bookinfo-gateway` ingress
+ * (ClusterIP) with the `bookinfo` HTTPRoute to productpage, the `reviews` HTTPRoute sending 90% to
+ * reviews-v1 and 10% to reviews-v2 at the waypoint, and outlier detection for ratings.
  */
 import { App, Chart } from 'cdk8s';
-import { AmbientNamespace, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
+import {
+  AmbientNamespace, GatewayServiceType, HttpRoute, IngressGateway, PathMatch, PolicySource, PolicyTarget, ResiliencePolicy, ResiliencePreset,
+  RouteBackend, RouteParent, ZeroTrustPolicy,
+} from '../src';
 import { bookinfo } from './lib/bookinfo';
 
 export function build(app: App): void {
@@ -22,8 +29,36 @@ export function build(app: App): void {
   ns.addWaypoint('waypoint');
   const { services, serviceAccounts } = bookinfo(chart);
 
+  // samples/bookinfo/gateway-api/bookinfo-gateway.yaml, annotated ClusterIP as in the getting-started.
+  const gateway = new IngressGateway(chart, 'bookinfo-gateway', { name: 'bookinfo-gateway', serviceType: GatewayServiceType.CLUSTER_IP });
+  const toProductpage = [RouteBackend.service(services.productpage, { port: 9080 })];
+  new HttpRoute(chart, 'bookinfo', {
+    parents: [RouteParent.gateway(gateway)],
+    rules: [{
+      matches: [
+        { path: PathMatch.exact('/productpage') },
+        { path: PathMatch.prefix('/static') },
+        { path: PathMatch.exact('/login') },
+        { path: PathMatch.exact('/logout') },
+        { path: PathMatch.prefix('/api/v1/products') },
+      ],
+      backends: toProductpage,
+    }],
+  });
+  // Manage traffic: 90/10 between reviews-v1 and reviews-v2, applied by the waypoint.
+  new HttpRoute(chart, 'reviews', {
+    parents: [RouteParent.service(services.reviews, 9080)],
+    rules: [{
+      backends: [
+        RouteBackend.service(services['reviews-v1'], { weight: 90 }),
+        RouteBackend.service(services['reviews-v2'], { weight: 10 }),
+      ],
+    }],
+  });
+  new ResiliencePolicy(chart, 'ratings-resilience', { service: services.ratings, preset: ResiliencePreset.STANDARD });
+
   const policy = new ZeroTrustPolicy(chart, 'zero-trust', { namespace: 'default' });
-  const ingress = PolicySource.ingressGateway('bookinfo-gateway', { namespace: 'default' });
+  const ingress = gateway.policySource;
 
   policy.to(PolicyTarget.service(services.productpage))
     .allowFrom(ingress)

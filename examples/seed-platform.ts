@@ -30,7 +30,9 @@ export function build(app: App): void {
   const ns = new AmbientNamespace(apps, 'namespace', { name: 'microservices' });
   const waypoint = ns.addWaypoint('waypoint', { replicas: 2 });
 
-  new OtelTracing(platform, 'tracing', {
+  // Istio resources go in their own chart: Flux applies it after the install (a dependent Kustomization).
+  const meshConfig = new Chart(app, 'mesh-config', { disableResourceNameHashes: true });
+  new OtelTracing(meshConfig, 'tracing', {
     service: collector.host,
     port: OtelCollector.GRPC_PORT,
     samplingPercentage: 10,

@@ -37,7 +37,8 @@ export class AccessLogging extends Construct {
     if (props.filter !== undefined && props.filter.trim() === '') {
       throw constructError(this, 'filter is empty; drop it to log every request.');
     }
-    for (const telemetryScope of props.scopes ?? [TelemetryScope.mesh()]) {
+    for (const requested of props.scopes ?? [TelemetryScope.mesh()]) {
+      const telemetryScope = requested._resolveIn(this);
       checkL7Scope(this, telemetryScope, 'AccessLogging');
       const state = telemetryFor(this, telemetryScope);
       state.accessLogging.push({

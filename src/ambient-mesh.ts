@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ApiObject, Duration, Lazy, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
@@ -479,6 +479,14 @@ export class AmbientMesh extends Construct {
     if (props.istiod?.replicas !== undefined && (props.istiod.minReplicas !== undefined || props.istiod.maxReplicas !== undefined)) {
       throw constructError(this, 'istiod: set either `replicas` (fixed) or `minReplicas`/`maxReplicas` (autoscaling), not both.');
     }
+    const minReplicas = props.istiod?.minReplicas ?? 1;
+    const maxReplicas = props.istiod?.maxReplicas ?? 5; // the chart's autoscaleMin/autoscaleMax
+    for (const [what, n] of [['istiod.replicas', props.istiod?.replicas], ['istiod.minReplicas', props.istiod?.minReplicas], ['istiod.maxReplicas', props.istiod?.maxReplicas]] as const) {
+      if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw constructError(this, `${what} is ${n}; it must be a whole number of at least 1.`);
+    }
+    if (minReplicas > maxReplicas) {
+      throw constructError(this, `istiod.minReplicas (${minReplicas}) is greater than maxReplicas (${maxReplicas}${props.istiod?.maxReplicas === undefined ? ', the chart default' : ''}); the HorizontalPodAutoscaler would be rejected. Raise maxReplicas.`);
+    }
     const cniNamespace = props.cni?.namespace ?? nodeNamespace;
     const ztunnelNamespace = props.ztunnel?.namespace ?? nodeNamespace;
     [cniNamespace, ztunnelNamespace].forEach(ns => checkNamespaceName(this, 'namespace', ns));
@@ -504,6 +512,22 @@ export class AmbientMesh extends Construct {
 
     MeshRegistry.of(this).registerMesh(this);
     this.emitDelivery();
+    this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
+  }
+
+  /**
+   * Flux and Argo CD dry-run a whole batch before applying it: an Istio or Gateway API resource in the
+   * same output as the releases that install its CRDs fails the dry-run, so the install never starts.
+   */
+  private checkNoIstioResourcesInChart(): string[] {
+    if (this.delivery._kind === 'helm') return [];
+    const chart = Chart.of(this);
+    const crs = chart.node.findAll()
+      .filter((c): c is ApiObject => ApiObject.isApiObject(c))
+      .filter(o => /(\.istio\.io|gateway\.networking\.k8s\.io)\//.test(o.apiVersion))
+      .map(o => `${o.kind} ${o.name}`);
+    if (crs.length === 0) return [];
+    return [`chart "${chart.node.id}" installs Istio with ${this.delivery._kind === 'flux' ? 'Flux' : 'Argo CD'} and also holds ${crs.slice(0, 3).join(', ')}${crs.length > 3 ? `, and ${crs.length - 3} more` : ''}, whose CRDs that install creates: the GitOps dry-run of the batch would fail before the CRDs exist. Put the mesh configuration in another chart, applied after the install (a dependent Kustomization or a later sync wave).`];
   }
 
   /** Release name and namespace of each chart, in install order. */
@@ -609,7 +633,8 @@ export class AmbientMesh extends Construct {
           autoscaleMax: p.istiod?.maxReplicas,
           resources: renderResources(p.istiod?.resources),
           env: p.istiod?.env && Object.keys(p.istiod.env).length ? sortObject(p.istiod.env) : undefined,
-          trustedZtunnelNamespace: ztunnelNs !== this.namespace ? ztunnelNs : undefined,
+          // Written whenever a platform is set: the OpenShift profile sets its own (kube-system).
+          trustedZtunnelNamespace: ztunnelNs !== this.namespace || p.platform ? ztunnelNs : undefined,
           meshConfig: this.renderMeshConfig(),
           base: p.validationFailurePolicyFail ?? true ? { validationFailurePolicy: 'Fail' } : undefined,
         };
@@ -618,14 +643,18 @@ export class AmbientMesh extends Construct {
       case IstioChart.CNI:
         if (p.image?.hub) global.hub = p.image.hub;
         if (p.image?.tag) global.tag = p.image.tag;
+        // Under `cni.`: the chart copies cni.* over the top level after the platform profile, so
+        // only there do the user's settings win over the profile's (k3s, openshift, ...).
         values = {
           profile: 'ambient',
           revision: p.revision,
-          cniBinDir: p.cni?.binDir,
-          cniConfDir: p.cni?.confDir,
-          chained: p.cni?.chained,
-          excludeNamespaces: p.cni?.excludeNamespaces ? [...p.cni.excludeNamespaces] : undefined,
-          resources: renderResources(p.cni?.resources),
+          cni: {
+            cniBinDir: p.cni?.binDir,
+            cniConfDir: p.cni?.confDir,
+            chained: p.cni?.chained,
+            excludeNamespaces: p.cni?.excludeNamespaces ? [...p.cni.excludeNamespaces] : undefined,
+            resources: renderResources(p.cni?.resources),
+          },
         };
         break;
       case IstioChart.ZTUNNEL:
@@ -727,11 +756,15 @@ export class AmbientMesh extends Construct {
     checkNamespaceName(this, 'argo namespace', argoNamespace);
     const project = options.project ?? 'default';
     const repoURL = options.repositoryUrl ?? ISTIO_HELM_REPOSITORY;
+    if (!repoURL.startsWith('https://')) {
+      throw constructError(this, `argo repositoryUrl "${repoURL}" must be an https Helm repository. For an OCI registry, register it in Argo CD as a Helm repository with enableOCI and give its https form.`);
+    }
     const server = options.destinationServer ?? 'https://kubernetes.default.svc';
     const automated = options.automatedSync ?? true;
     const syncPolicy = {
       automated: automated ? { prune: true, selfHeal: true } : undefined,
-      syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+      // RespectIgnoreDifferences: without it Argo CD still overwrites the ignored webhook fields on sync.
+      syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true', 'ServerSideApply=true'],
     };
     if (options.installGatewayApiCrds) {
       new argo.Application(this, 'Application-gateway-api-crds', {

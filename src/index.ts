@@ -12,3 +12,7 @@ export * from './otel-tracing';
 export * from './access-logging';
 export * from './mesh-metrics';
 export * from './otel-collector';
+export * from './ingress-gateway';
+export * from './routes';
+export * from './resilience-policy';
+export * from './egress-host';

@@ -58,7 +58,8 @@ export class MeshMetrics extends Construct {
     new mon.ServiceMonitor(this, 'Istiod', {
       metadata: { name: 'istiod', namespace: istiodNamespace, labels },
       spec: {
-        selector: { matchLabels: { app: 'istiod' } },
+        // Revision-tag Services (istiod-revision-tag-<tag>) select the same pods: skip them.
+        selector: { matchLabels: { app: 'istiod' }, matchExpressions: [{ key: 'istio.io/tag', operator: 'DoesNotExist' }] },
         endpoints: [{ port: 'http-monitoring', path: '/metrics', interval }],
       },
     });

@@ -1,6 +1,7 @@
-import { Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
 
 /** Props for `OtelCollector`. */
@@ -35,6 +36,11 @@ export interface OtelCollectorProps {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * Also write the Namespace object.
+   * @default - true, unless the app declares the namespace as an AmbientNamespace
+   */
+  readonly createNamespace?: boolean;
 }
 
 /**
@@ -65,6 +71,12 @@ export class OtelCollector extends Construct {
     checkNamespaceName(this, 'namespace', this.namespace);
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(props.exporterEndpoint)) {
       throw constructError(this, `exporterEndpoint "${props.exporterEndpoint}" must be host:port, e.g. "tempo.observability.svc.cluster.local:4317", without scheme.`);
+    }
+    const declared = MeshRegistry.of(this).namespace(this.namespace);
+    if (props.createNamespace ?? !declared) {
+      const ns = new ApiObject(this, 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
+      // Namespaces are cluster-scoped: do not inherit the chart's namespace.
+      if (Chart.of(this).namespace) ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
     const config = {
       receivers: {

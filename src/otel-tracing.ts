@@ -127,8 +127,8 @@ export class OtelTracing extends Construct {
     const protocol = props.protocol ?? OtelExportProtocol.GRPC;
     const port = props.port ?? (protocol === OtelExportProtocol.GRPC ? 4317 : 4318);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw constructError(this, `port ${port} is not a port number (1-65535).`);
-    if (!/^([a-z0-9-]+\/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(props.service)) {
-      throw constructError(this, `service "${props.service}" must be a host name like "otel-collector.observability.svc.cluster.local" (optionally "<namespace>/<host>"), without scheme or port.`);
+    if (!/^([a-z0-9-]+\/)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(props.service)) {
+      throw constructError(this, `service "${props.service}" must be a fully qualified host name like "otel-collector.observability.svc.cluster.local" (optionally "<namespace>/<host>"), without scheme or port: istiod cannot resolve short names, and spans would be dropped.`);
     }
     if (protocol !== OtelExportProtocol.HTTP && props.httpPath !== undefined) {
       throw constructError(this, 'httpPath applies to the HTTP protocol only: set protocol: OtelExportProtocol.HTTP or drop httpPath.');
@@ -163,7 +163,8 @@ export class OtelTracing extends Construct {
     const customTags = props.customTags && Object.keys(props.customTags).length
       ? Object.fromEntries(Object.entries(props.customTags).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v._spec]))
       : undefined;
-    for (const telemetryScope of props.scopes ?? [TelemetryScope.mesh()]) {
+    for (const requested of props.scopes ?? [TelemetryScope.mesh()]) {
+      const telemetryScope = requested._resolveIn(this);
       checkL7Scope(this, telemetryScope, 'OtelTracing');
       const state = telemetryFor(this, telemetryScope);
       if (state.tracing.length > 0) {

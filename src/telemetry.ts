@@ -1,4 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { MeshRegistry } from './_registry';
 import { checkNamespaceName, namespaceOf } from './_validation';
 import * as tel from './imports/telemetry.istio.io';
 import { PolicyTarget } from './policy-target';
@@ -16,9 +18,9 @@ export const BUILT_IN_TELEMETRY_PROVIDERS = ['envoy', 'prometheus', 'stackdriver
 export class TelemetryScope {
   /** Every proxy in the mesh (a selector-less Telemetry in the root namespace). */
   public static mesh(rootNamespace?: string): TelemetryScope {
-    const ns = rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
-    checkNamespaceName('TelemetryScope.mesh()', 'root namespace', ns);
-    return new TelemetryScope('mesh', ns, 'default', `the mesh (root namespace ${ns})`);
+    if (rootNamespace !== undefined) checkNamespaceName('TelemetryScope.mesh()', 'root namespace', rootNamespace);
+    // Unset: resolved when used, to the app's AmbientMesh namespace (istiod's root namespace) or istio-system.
+    return new TelemetryScope('mesh', rootNamespace ?? '', 'default', 'the mesh');
   }
 
   /** The proxies of one namespace, and waypoints serving its services (a selector-less Telemetry there). */
@@ -57,6 +59,16 @@ export class TelemetryScope {
     this.description = description;
     this._targetRef = targetRef;
     this._policyTarget = target;
+  }
+
+  /**
+   * The scope with its namespace resolved (the mesh scope defaults to the app's mesh namespace).
+   * @internal
+   */
+  public _resolveIn(scope: IConstruct): TelemetryScope {
+    if (this._kind !== 'mesh' || this._namespace) return this;
+    const ns = MeshRegistry.of(scope).mesh?.namespace ?? DEFAULT_ROOT_NAMESPACE;
+    return new TelemetryScope('mesh', ns, 'default', `the mesh (root namespace ${ns})`);
   }
 
   /** @internal */

@@ -1,7 +1,8 @@
-import { ApiObject, ApiObjectMetadataDefinition, Lazy, Yaml } from 'cdk8s';
+import { ApiObject, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { consumerNamespacesOf, enrollConsumer, findServiceObject, servesServices, servesWorkloads } from './_enrollment';
+import { renderDeploymentTuning } from './_infrastructure';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
@@ -81,35 +82,36 @@ export interface WaypointReferenceOptions {
 }
 
 /**
- * Which namespaces may attach to a waypoint (the `mesh` listener's `allowedRoutes.namespaces`).
- * Istio refuses cross-namespace enrollment that this does not admit (`AttachmentDenied`).
+ * Which namespaces may attach to a Gateway listener (`allowedRoutes.namespaces`): namespaces enrolled
+ * in a waypoint, or namespaces whose routes attach to an ingress gateway. Istio refuses attachments
+ * this does not admit (`AttachmentDenied`, `NotAllowedByListeners`).
  */
-export class WaypointNamespaces {
+export class GatewayNamespaces {
   /** Any namespace may use the waypoint. */
-  public static all(): WaypointNamespaces {
-    return new WaypointNamespaces('All', [], {});
+  public static all(): GatewayNamespaces {
+    return new GatewayNamespaces('All', [], {});
   }
 
   /** Only the waypoint's own namespace. */
-  public static same(): WaypointNamespaces {
-    return new WaypointNamespaces('Same', [], {});
+  public static same(): GatewayNamespaces {
+    return new GatewayNamespaces('Same', [], {});
   }
 
   /** The named namespaces (plus the waypoint's own). */
-  public static names(...names: string[]): WaypointNamespaces {
+  public static names(...names: string[]): GatewayNamespaces {
     if (names.length === 0) {
-      throw new Error('WaypointNamespaces.names() needs at least one namespace name; use WaypointNamespaces.same() for none.');
+      throw new Error('GatewayNamespaces.names() needs at least one namespace name; use GatewayNamespaces.same() for none.');
     }
-    names.forEach(n => checkNamespaceName('WaypointNamespaces.names()', 'namespace', n));
-    return new WaypointNamespaces('Names', sortedUnique(names), {});
+    names.forEach(n => checkNamespaceName('GatewayNamespaces.names()', 'namespace', n));
+    return new GatewayNamespaces('Names', sortedUnique(names), {});
   }
 
   /** Namespaces whose labels match all of `matchLabels`. */
-  public static selector(matchLabels: { [key: string]: string }): WaypointNamespaces {
+  public static selector(matchLabels: { [key: string]: string }): GatewayNamespaces {
     if (Object.keys(matchLabels).length === 0) {
-      throw new Error('WaypointNamespaces.selector() needs at least one label; an empty selector would admit every namespace: use WaypointNamespaces.all() to say so.');
+      throw new Error('GatewayNamespaces.selector() needs at least one label; an empty selector would admit every namespace: use GatewayNamespaces.all() to say so.');
     }
-    return new WaypointNamespaces('Selector', [], { ...matchLabels });
+    return new GatewayNamespaces('Selector', [], { ...matchLabels });
   }
 
   private constructor(
@@ -172,7 +174,7 @@ export interface WaypointOptions {
    * @default - its own namespace plus every namespace whose services, workloads or namespace this
    * app enrolls in it
    */
-  readonly allowedNamespaces?: WaypointNamespaces;
+  readonly allowedNamespaces?: GatewayNamespaces;
   /**
    * Mesh trust domain (`meshConfig.trustDomain`), for the waypoint's identity.
    * @default "cluster.local"
@@ -327,7 +329,7 @@ export class Waypoint extends WaypointBase {
   public readonly options?: ApiObject;
 
   private readonly explicitTrafficType: boolean;
-  private readonly allowedNamespaces?: WaypointNamespaces;
+  private readonly allowedNamespaces?: GatewayNamespaces;
 
   public constructor(scope: Construct, id: string, props: WaypointProps = {}) {
     super(scope, id);
@@ -395,7 +397,7 @@ export class Waypoint extends WaypointBase {
     return [...consumerNamespacesOf(this).entries()]
       .filter(([ns]) => !admitted.has(ns))
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([ns, path]) => `${path} in namespace "${ns}" is enrolled in this waypoint, but allowedNamespaces does not admit "${ns}": Istio would refuse the attachment (AttachmentDenied) and the traffic would skip the waypoint. Add "${ns}" to WaypointNamespaces.names(...), or leave allowedNamespaces unset.`);
+      .map(([ns, path]) => `${path} in namespace "${ns}" is enrolled in this waypoint, but allowedNamespaces does not admit "${ns}": Istio would refuse the attachment (AttachmentDenied) and the traffic would skip the waypoint. Add "${ns}" to GatewayNamespaces.names(...), or leave allowedNamespaces unset.`);
   }
 
   /** @internal */
@@ -439,78 +441,6 @@ function checkRevision(scope: IConstruct, revision: string): void {
   if (revision.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(revision)) {
     throw constructError(scope, `revision "${revision}" is not a valid revision name (a label value of lowercase letters, digits and '-', e.g. "1-30-3" or "stable").`);
   }
-}
-
-function checkCount(scope: IConstruct, what: string, value: number, min: number, max?: number): void {
-  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
-    const range = max === undefined ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
-    throw constructError(scope, `${what} is ${value}; it must be ${range}.`);
-  }
-}
-
-/** The ConfigMap data istiod merges (strategic merge patch) into the waypoint's generated objects. */
-function renderDeploymentTuning(scope: IConstruct, props: WaypointOptions): { [key: string]: string } | undefined {
-  const data: { [key: string]: string } = {};
-  if (props.replicas !== undefined && props.autoscaling) {
-    throw constructError(scope, 'set either `replicas` or `autoscaling`, not both: the HorizontalPodAutoscaler owns the replica count.');
-  }
-  const deployment: any = {};
-  if (props.replicas !== undefined) {
-    checkCount(scope, 'replicas', props.replicas, 1);
-    deployment.spec = { replicas: props.replicas };
-  }
-  if (props.resources) {
-    const resources = renderResources(props.resources);
-    if (resources) {
-      deployment.spec = { ...deployment.spec, template: { spec: { containers: [{ name: 'istio-proxy', resources }] } } };
-    }
-  }
-  if (deployment.spec) data.deployment = Yaml.stringify(deployment);
-
-  if (props.autoscaling) {
-    const min = props.autoscaling.minReplicas ?? 1;
-    const max = props.autoscaling.maxReplicas;
-    const target = props.autoscaling.targetCpuUtilizationPercent ?? 80;
-    checkCount(scope, 'autoscaling.minReplicas', min, 1);
-    checkCount(scope, 'autoscaling.maxReplicas', max, 1);
-    checkCount(scope, 'autoscaling.targetCpuUtilizationPercent', target, 1, 100);
-    if (min > max) {
-      throw constructError(scope, `autoscaling.minReplicas (${min}) is greater than maxReplicas (${max}); raise maxReplicas or lower minReplicas.`);
-    }
-    data.horizontalPodAutoscaler = Yaml.stringify({
-      spec: {
-        minReplicas: min,
-        maxReplicas: max,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: target } } }],
-      },
-    });
-  }
-
-  if (props.podDisruptionBudget) {
-    const { minAvailable, maxUnavailable } = props.podDisruptionBudget;
-    if ((minAvailable === undefined) === (maxUnavailable === undefined)) {
-      throw constructError(scope, 'podDisruptionBudget needs exactly one of `minAvailable` or `maxUnavailable`.');
-    }
-    if (minAvailable !== undefined) checkCount(scope, 'podDisruptionBudget.minAvailable', minAvailable, 0);
-    if (maxUnavailable !== undefined) checkCount(scope, 'podDisruptionBudget.maxUnavailable', maxUnavailable, 0);
-    data.podDisruptionBudget = Yaml.stringify({ spec: minAvailable !== undefined ? { minAvailable } : { maxUnavailable } });
-  }
-  return Object.keys(data).length > 0 ? data : undefined;
-}
-
-function renderResources(resources: kplus.ContainerResources): any {
-  const requests: { [key: string]: string } = {};
-  const limits: { [key: string]: string } = {};
-  if (resources.cpu?.request) requests.cpu = resources.cpu.request.amount;
-  if (resources.cpu?.limit) limits.cpu = resources.cpu.limit.amount;
-  if (resources.memory?.request) requests.memory = `${resources.memory.request.toMebibytes()}Mi`;
-  if (resources.memory?.limit) limits.memory = `${resources.memory.limit.toMebibytes()}Mi`;
-  if (resources.ephemeralStorage?.request) requests['ephemeral-storage'] = `${resources.ephemeralStorage.request.toGibibytes()}Gi`;
-  if (resources.ephemeralStorage?.limit) limits['ephemeral-storage'] = `${resources.ephemeralStorage.limit.toGibibytes()}Gi`;
-  const out: any = {};
-  if (Object.keys(limits).length > 0) out.limits = limits;
-  if (Object.keys(requests).length > 0) out.requests = requests;
-  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 class ImportedWaypoint extends WaypointBase {

@@ -303,7 +303,8 @@ export class ZeroTrustPolicy extends Construct {
       if (props.namespace !== undefined) {
         throw constructError(this, 'a mesh-wide policy lives in the root namespace: set `rootNamespace`, not `namespace`.');
       }
-      this.namespace = props.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
+      // istiod's root namespace is the namespace it is installed in (global.istioNamespace).
+      this.namespace = props.rootNamespace ?? MeshRegistry.of(this).mesh?.namespace ?? DEFAULT_ROOT_NAMESPACE;
       checkNamespaceName(this, 'rootNamespace', this.namespace);
     } else {
       if (props.rootNamespace !== undefined) {

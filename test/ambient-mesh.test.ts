@@ -6,7 +6,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
 import {
-  AmbientMesh, AmbientMeshProps, IstioChart, MeshDelivery, MeshPlatform, OutboundTrafficPolicy,
+  AmbientMesh, AmbientMeshProps, IstioChart, MeshDelivery, MeshPlatform, OtelTracing, OutboundTrafficPolicy,
 } from '../src';
 import { unknownValueKeys } from '../src/_chart-values';
 
@@ -68,14 +68,11 @@ describe('AmbientMesh values', () => {
       trustedZtunnelNamespace: 'ztunnel-system',
     });
     expect(m.valuesFor(IstioChart.BASE)).toEqual({ base: { validationFailurePolicy: 'Fail' }, defaultRevision: 'canary', global: { istioNamespace: 'mesh-system', platform: 'minikube' } });
+    // Under cni.: the chart applies cni.* after the platform profile, so these win over it.
     expect(m.valuesFor(IstioChart.CNI)).toEqual({
-      chained: true,
-      cniBinDir: '/opt/cni/bin',
-      cniConfDir: '/etc/cni/net.d',
-      excludeNamespaces: ['kube-system'],
+      cni: { chained: true, cniBinDir: '/opt/cni/bin', cniConfDir: '/etc/cni/net.d', excludeNamespaces: ['kube-system'], resources: { limits: { memory: '256Mi' } } },
       global: { hub: 'registry.example.com/istio', platform: 'minikube', tag: '1.30.3-distroless' },
       profile: 'ambient',
-      resources: { limits: { memory: '256Mi' } },
       revision: 'canary',
     });
     expect(m.valuesFor(IstioChart.ZTUNNEL)).toEqual({
@@ -90,6 +87,22 @@ describe('AmbientMesh values', () => {
     });
     expect(m.valuesFor(IstioChart.GATEWAY)).toEqual({ global: { platform: 'minikube' }, revision: 'canary', service: { type: 'ClusterIP' } });
     expect(m.releaseNamespace(IstioChart.GATEWAY)).toBe('ingress');
+  });
+
+  test('a platform makes istiod trust the ztunnel namespace explicitly (the OpenShift profile sets kube-system)', () => {
+    const { mesh: m } = mesh({ platform: MeshPlatform.OPENSHIFT, ztunnel: { namespace: 'istio-system' } });
+    expect(m.valuesFor(IstioChart.ISTIOD).trustedZtunnelNamespace).toBe('istio-system');
+  });
+
+  test('fails synth when a GitOps install shares its chart with Istio resources', () => {
+    const chart = testChart();
+    new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux() });
+    new OtelTracing(chart, 'tracing', { service: 'otel.observability.svc.cluster.local' });
+    expect(() => Testing.synth(chart)).toThrow(/chart "test" installs Istio with Flux and also holds Telemetry default, whose CRDs that install creates: the GitOps dry-run of the batch would fail before the CRDs exist/);
+    const helmChart = testChart();
+    new AmbientMesh(helmChart, 'mesh');
+    new OtelTracing(helmChart, 'tracing', { service: 'otel.observability.svc.cluster.local' });
+    synthValid(helmChart);
   });
 
   test('fixed istiod replicas turn autoscaling off', () => {
@@ -140,6 +153,9 @@ describe('AmbientMesh values', () => {
     [{ trustDomain: 'spiffe://x' }, 'trust domain "spiffe://x" is invalid'],
     [{ namespace: 'Istio' }, 'namespace "Istio" is not a valid namespace name'],
     [{ delivery: MeshDelivery.flux({ repositoryUrl: 'http://charts.example.com' }) }, 'flux repositoryUrl "http://charts.example.com" must be https:// or oci://.'],
+    [{ delivery: MeshDelivery.argoCd({ repositoryUrl: 'oci://registry.istio.io/release/charts' }) }, 'argo repositoryUrl "oci://registry.istio.io/release/charts" must be an https Helm repository'],
+    [{ istiod: { minReplicas: 7 } }, 'istiod.minReplicas (7) is greater than maxReplicas (5, the chart default); the HorizontalPodAutoscaler would be rejected.'],
+    [{ istiod: { replicas: 0 } }, 'istiod.replicas is 0; it must be a whole number of at least 1.'],
   ])('refuses %j', (props, message) => {
     expect(() => mesh(props as AmbientMeshProps)).toThrow(message);
   });
@@ -235,7 +251,7 @@ describe('AmbientMesh delivery', () => {
         helm: { releaseName: 'istiod', valuesObject: m.valuesFor(IstioChart.ISTIOD) },
       },
       destination: { server: 'https://kubernetes.default.svc', namespace: 'istio-system' },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true', 'ServerSideApply=true'] },
       ignoreDifferences: [
         { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
         { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] },
@@ -252,7 +268,7 @@ describe('AmbientMesh delivery', () => {
     const base = findObject(synthValid(chart), 'Application', 'istio-base');
     expect(base.metadata.namespace).toBe('gitops');
     expect(base.spec.project).toBe('platform');
-    expect(base.spec.syncPolicy).toEqual({ syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'] });
+    expect(base.spec.syncPolicy).toEqual({ syncOptions: ['CreateNamespace=true', 'RespectIgnoreDifferences=true', 'ServerSideApply=true'] });
     expect(base.spec.destination.server).toBe('https://prod.example.com');
     expect(base.spec.source.repoURL).toBe('https://charts.example.com/istio');
     expect(base.spec.ignoreDifferences[0].jqPathExpressions).toEqual(['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy']);

@@ -34,7 +34,7 @@ describe('examples', () => {
       kind: 'Namespace',
       metadata: { name: 'default', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } },
     });
-    expect(findObject(bookinfo, 'Gateway')).toEqual({
+    expect(findObject(bookinfo, 'Gateway', 'waypoint')).toEqual({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'waypoint', namespace: 'default' },

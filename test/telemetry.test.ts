@@ -27,6 +27,14 @@ describe('OtelTracing', () => {
     });
   });
 
+  test('the mesh scope follows the AmbientMesh namespace (istiod\'s root namespace)', () => {
+    const chart = testChart();
+    new AmbientMesh(chart, 'mesh', { namespace: 'mesh-system' });
+    new OtelTracing(chart, 'tracing', { service: COLLECTOR });
+    new AccessLogging(chart, 'logs');
+    expect(Object.keys(telemetries(synthValid(chart)))).toEqual(['mesh-system/default']);
+  });
+
   test('with an AmbientMesh: the provider and enableTracing go into the istiod values', () => {
     const chart = testChart();
     const mesh = new AmbientMesh(chart, 'mesh');
@@ -58,8 +66,8 @@ describe('OtelTracing', () => {
   });
 
   test('gRPC timeout and a custom port', () => {
-    const tracing = new OtelTracing(testChart(), 'tracing', { service: 'observability/otel', port: 14317, timeout: Duration.seconds(2) });
-    expect(tracing.meshConfigFragment.extensionProviders[0].opentelemetry).toEqual({ service: 'observability/otel', port: 14317, grpc: { timeout: '2s' } });
+    const tracing = new OtelTracing(testChart(), 'tracing', { service: 'observability/otel.observability.svc.cluster.local', port: 14317, timeout: Duration.seconds(2) });
+    expect(tracing.meshConfigFragment.extensionProviders[0].opentelemetry).toEqual({ service: 'observability/otel.observability.svc.cluster.local', port: 14317, grpc: { timeout: '2s' } });
   });
 
   test('scopes: namespace with a waypoint, a waypoint, a Service at its waypoint', () => {
@@ -111,7 +119,8 @@ describe('OtelTracing', () => {
   });
 
   test.each([
-    [{ service: 'http://collector:4317' }, 'service "http://collector:4317" must be a host name'],
+    [{ service: 'http://collector:4317' }, 'service "http://collector:4317" must be a fully qualified host name'],
+    [{ service: 'otel-collector' }, 'istiod cannot resolve short names, and spans would be dropped.'],
     [{ service: COLLECTOR, port: 0 }, 'port 0 is not a port number (1-65535).'],
     [{ service: COLLECTOR, httpPath: '/v1/traces' }, 'httpPath applies to the HTTP protocol only'],
     [{ service: COLLECTOR, samplingPercentage: 101 }, 'samplingPercentage 101 must be between 0 and 100, in steps of 0.01.'],
@@ -167,7 +176,7 @@ describe('MeshMetrics', () => {
     expect(objects.map(o => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`))
       .toEqual(['ServiceMonitor/istio-system/istiod', 'PodMonitor/istio-system/ztunnel', 'PodMonitor/istio-system/waypoints']);
     expect(findObject(objects, 'ServiceMonitor').spec).toEqual({
-      selector: { matchLabels: { app: 'istiod' } },
+      selector: { matchLabels: { app: 'istiod' }, matchExpressions: [{ key: 'istio.io/tag', operator: 'DoesNotExist' }] },
       endpoints: [{ port: 'http-monitoring', path: '/metrics', interval: '15s' }],
     });
     expect(findObject(objects, 'PodMonitor', 'ztunnel').spec).toEqual({
@@ -218,6 +227,17 @@ describe('OtelCollector', () => {
     const container = findObject(objects, 'Deployment', 'otel-collector').spec.template.spec.containers[0];
     expect(container.args).toEqual(['--config=/conf/config.yaml']);
     expect(container.image).toBe('otel/opentelemetry-collector:0.138.0');
+  });
+
+  test('the namespace is written unless the app declares it or createNamespace is false', () => {
+    const chart = testChart({ namespace: 'other' });
+    new OtelCollector(chart, 'a', { exporterEndpoint: 'tempo:4317' });
+    expect(findObject(synthValid(chart), 'Namespace')).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'observability' } });
+    const declared = testChart();
+    new AmbientNamespace(declared, 'ns', { name: 'observability' });
+    new OtelCollector(declared, 'b', { exporterEndpoint: 'tempo:4317' });
+    new OtelCollector(declared, 'c', { exporterEndpoint: 'tempo:4317', namespace: 'tracing', name: 'collector', createNamespace: false });
+    expect(synthValid(declared).filter(o => o.kind === 'Namespace').map(o => o.metadata.name)).toEqual(['observability']);
   });
 
   test('TLS to the exporter by default; custom name and namespace', () => {

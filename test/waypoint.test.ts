@@ -2,7 +2,7 @@ import { ApiObject, Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
-import { AmbientNamespace, IstioLabels, Waypoint, WaypointNamespaces, WaypointTrafficType } from '../src';
+import { AmbientNamespace, IstioLabels, Waypoint, GatewayNamespaces, WaypointTrafficType } from '../src';
 
 function service(chart: Chart, name: string, namespace?: string): kplus.Service {
   return new kplus.Service(chart, `svc-${namespace ?? 'chart'}-${name}`, {
@@ -294,19 +294,19 @@ spec:
   describe('allowedNamespaces', () => {
     test('all() admits every namespace', () => {
       const chart = testChart({ namespace: 'infra' });
-      new Waypoint(chart, 'wp', { allowedNamespaces: WaypointNamespaces.all() });
+      new Waypoint(chart, 'wp', { allowedNamespaces: GatewayNamespaces.all() });
       expect(findObject(synthValid(chart), 'Gateway').spec.listeners[0].allowedRoutes).toEqual({ namespaces: { from: 'All' } });
     });
 
     test('same() is written out explicitly', () => {
       const chart = testChart({ namespace: 'infra' });
-      new Waypoint(chart, 'wp', { allowedNamespaces: WaypointNamespaces.same() });
+      new Waypoint(chart, 'wp', { allowedNamespaces: GatewayNamespaces.same() });
       expect(findObject(synthValid(chart), 'Gateway').spec.listeners[0].allowedRoutes).toEqual({ namespaces: { from: 'Same' } });
     });
 
     test('names() with one other namespace plus its own', () => {
       const chart = testChart({ namespace: 'infra' });
-      new Waypoint(chart, 'wp', { allowedNamespaces: WaypointNamespaces.names('team-a', 'team-a') });
+      new Waypoint(chart, 'wp', { allowedNamespaces: GatewayNamespaces.names('team-a', 'team-a') });
       expect(findObject(synthValid(chart), 'Gateway').spec.listeners[0].allowedRoutes.namespaces.selector).toEqual({
         matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['infra', 'team-a'] }],
       });
@@ -314,7 +314,7 @@ spec:
 
     test('names() of only its own namespace uses matchLabels', () => {
       const chart = testChart({ namespace: 'infra' });
-      new Waypoint(chart, 'wp', { allowedNamespaces: WaypointNamespaces.names('infra') });
+      new Waypoint(chart, 'wp', { allowedNamespaces: GatewayNamespaces.names('infra') });
       expect(findObject(synthValid(chart), 'Gateway').spec.listeners[0].allowedRoutes).toEqual({
         namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'infra' } } },
       });
@@ -322,7 +322,7 @@ spec:
 
     test('selector() matches namespace labels', () => {
       const chart = testChart({ namespace: 'infra' });
-      new Waypoint(chart, 'wp', { allowedNamespaces: WaypointNamespaces.selector({ 'mesh.example.com/tenant': 'true' }) });
+      new Waypoint(chart, 'wp', { allowedNamespaces: GatewayNamespaces.selector({ 'mesh.example.com/tenant': 'true' }) });
       expect(findObject(synthValid(chart), 'Gateway').spec.listeners[0].allowedRoutes).toEqual({
         namespaces: { from: 'Selector', selector: { matchLabels: { 'mesh.example.com/tenant': 'true' } } },
       });
@@ -330,22 +330,22 @@ spec:
 
     test('fails synth when same() would deny an enrolled consumer', () => {
       const chart = testChart();
-      const waypoint = new Waypoint(chart, 'wp', { namespace: 'infra', allowedNamespaces: WaypointNamespaces.same() });
+      const waypoint = new Waypoint(chart, 'wp', { namespace: 'infra', allowedNamespaces: GatewayNamespaces.same() });
       waypoint.enrollService(service(chart, 'orders', 'team-b'));
       expect(() => Testing.synth(chart)).toThrow(/\[test\/wp\] test\/svc-team-b-orders in namespace "team-b" is enrolled in this waypoint, but allowedNamespaces does not admit "team-b": Istio would refuse the attachment \(AttachmentDenied\)/);
     });
 
     test('fails synth when names() leaves out an enrolled consumer', () => {
       const chart = testChart();
-      const waypoint = new Waypoint(chart, 'wp', { namespace: 'infra', allowedNamespaces: WaypointNamespaces.names('team-a') });
+      const waypoint = new Waypoint(chart, 'wp', { namespace: 'infra', allowedNamespaces: GatewayNamespaces.names('team-a') });
       waypoint.enrollService(service(chart, 'orders', 'team-b'));
       expect(() => Testing.synth(chart)).toThrow(/does not admit "team-b"/);
     });
 
     test('refuses empty names() and selector()', () => {
-      expect(() => WaypointNamespaces.names()).toThrow('WaypointNamespaces.names() needs at least one namespace name');
-      expect(() => WaypointNamespaces.selector({})).toThrow('WaypointNamespaces.selector() needs at least one label');
-      expect(() => WaypointNamespaces.names('Team_A')).toThrow('namespace "Team_A" is not a valid namespace name');
+      expect(() => GatewayNamespaces.names()).toThrow('GatewayNamespaces.names() needs at least one namespace name');
+      expect(() => GatewayNamespaces.selector({})).toThrow('GatewayNamespaces.selector() needs at least one label');
+      expect(() => GatewayNamespaces.names('Team_A')).toThrow('namespace "Team_A" is not a valid namespace name');
     });
   });
 

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
 import {
-  AmbientNamespace, Condition, MtlsMode, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy, ZeroTrustPolicyProps,
+  AmbientMesh, AmbientNamespace, Condition, MtlsMode, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy, ZeroTrustPolicyProps,
   MeshIdentity, WaypointTrafficType,
 } from '../src';
 
@@ -786,6 +786,12 @@ describe('ZeroTrustPolicy mesh-wide', () => {
     expect(out['mesh-ztunnel'].rules).toEqual([{ from: [{ source: { namespaces: ['monitoring'] } }], to: [{ operation: { ports: ['15020'] } }] }]);
     expect(out['mesh-waypoint'].targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }]);
     expect(out['mesh-waypoint'].rules).toHaveLength(2);
+  });
+
+  test('the root namespace follows the AmbientMesh namespace', () => {
+    const chart = testChart();
+    new AmbientMesh(chart, 'mesh', { namespace: 'mesh-system' });
+    expect(new ZeroTrustPolicy(chart, 'zt', { meshWide: true }).namespace).toBe('mesh-system');
   });
 
   test('refusals', () => {

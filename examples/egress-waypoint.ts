@@ -1,0 +1,35 @@
+/**
+ * Controlled egress through a waypoint: namespace `egress` runs an egress waypoint, httpbin.org is
+ * declared as a ServiceEntry enrolled in it, applications call http://httpbin.org and the waypoint
+ * originates TLS to port 443. Only namespace `apps` may call it, GET only, and only under /get and
+ * /status/*. A second host, api.github.com, is reached with the application's own TLS (L4 rules only).
+ *
+ * Turn on `outboundTrafficPolicy: REGISTRY_ONLY` (AmbientMesh meshConfig) so that hosts without a
+ * ServiceEntry cannot be reached at all.
+ */
+import { App, Chart } from 'cdk8s';
+import { AmbientNamespace, EgressHost, EgressProtocol, GatewayNamespaces, PolicySource } from '../src';
+
+export function build(app: App): void {
+  const chart = new Chart(app, 'egress', { namespace: 'egress', disableResourceNameHashes: true });
+  const ns = new AmbientNamespace(chart, 'namespace', { name: 'egress' });
+  const waypoint = ns.addWaypoint('egress-waypoint', { name: 'egress-waypoint', enroll: false, allowedNamespaces: GatewayNamespaces.names('egress') });
+
+  new EgressHost(chart, 'httpbin', {
+    host: 'httpbin.org',
+    waypoint,
+    protocol: EgressProtocol.HTTP_WITH_TLS_ORIGINATION,
+    allow: [{ source: PolicySource.namespaces('apps'), methods: ['GET'], paths: ['/get', '/status/*'] }],
+  });
+  new EgressHost(chart, 'github', {
+    host: 'api.github.com',
+    waypoint,
+    allow: [{ source: PolicySource.serviceAccountName('apps', 'release-bot') }],
+  });
+}
+
+if (require.main === module) {
+  const app = new App({ outdir: 'dist/egress-waypoint' });
+  build(app);
+  app.synth();
+}

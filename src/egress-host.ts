@@ -1,0 +1,136 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { canonicalRules } from './_authz';
+import { checkNamespaceName, constructError, namespaceOf } from './_validation';
+import * as net from './imports/networking.istio.io';
+import * as sec from './imports/security.istio.io';
+import { IstioLabels } from './labels';
+import { PolicySource } from './policy-source';
+import { IWaypoint } from './waypoint';
+
+/** How applications reach the external host. */
+export enum EgressProtocol {
+  /** The application speaks TLS itself (port 443): the waypoint sees SNI only, so rules are L4. */
+  TLS = 'TLS',
+  /** The application speaks plain HTTP (port 80) and the waypoint originates TLS to the host's 443. */
+  HTTP_WITH_TLS_ORIGINATION = 'HTTP_WITH_TLS_ORIGINATION',
+  /** Plain HTTP end to end (port 80). */
+  HTTP = 'HTTP',
+}
+
+/** An allow rule for egress traffic to the host. */
+export interface EgressAllowRule {
+  /** Who may call the host. */
+  readonly source: PolicySource;
+  /** HTTP methods (needs an HTTP protocol). @default - any */
+  readonly methods?: string[];
+  /** HTTP paths (needs an HTTP protocol). @default - any */
+  readonly paths?: string[];
+}
+
+/** Props for `EgressHost`. */
+export interface EgressHostProps {
+  /** The external host name, e.g. `api.stripe.com`. */
+  readonly host: string;
+  /** The egress waypoint that carries (and controls) the traffic. */
+  readonly waypoint: IWaypoint;
+  /**
+   * Namespace of the ServiceEntry (and its policies).
+   * @default - the waypoint's namespace
+   */
+  readonly namespace?: string;
+  /** @default EgressProtocol.TLS */
+  readonly protocol?: EgressProtocol;
+  /** Who may reach the host; nobody else can (the ServiceEntry gets an ALLOW policy at the waypoint). */
+  readonly allow: EgressAllowRule[];
+}
+
+/**
+ * Egress through a waypoint: a ServiceEntry for an external host enrolled in an egress waypoint,
+ * optional TLS origination (the application calls http://host, the waypoint connects with TLS), and
+ * an ALLOW policy attached to the ServiceEntry at the waypoint. Lock everything else down with
+ * `AmbientMesh({ meshConfig: { outboundTrafficPolicy: REGISTRY_ONLY } })`.
+ *
+ * @see https://istio.io/latest/docs/ambient/usage/waypoint/#usewaypointnamespace
+ */
+export class EgressHost extends Construct {
+  /** Name of the ServiceEntry. */
+  public readonly name: string;
+  /** The ServiceEntry. */
+  public readonly serviceEntry: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: EgressHostProps) {
+    super(scope, id);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(props.host)) {
+      throw constructError(this, `host "${props.host}" must be a fully qualified lowercase DNS name, e.g. "api.example.com" (no scheme, port or wildcard).`);
+    }
+    if (props.waypoint.trafficType !== 'service' && props.waypoint.trafficType !== 'all') {
+      throw constructError(this, `waypoint "${props.waypoint.namespace}/${props.waypoint.name}" serves ${props.waypoint.trafficType} traffic; a ServiceEntry binds only to a \`service\` or \`all\` waypoint.`);
+    }
+    const ns = namespaceOf(this, props.namespace ?? props.waypoint.namespace, `EgressHost "${props.host}"`);
+    checkNamespaceName(this, 'namespace', ns);
+    if (props.allow.length === 0) {
+      throw constructError(this, 'allow is empty: nobody could reach the host. Name the sources that may call it.');
+    }
+    const protocol = props.protocol ?? EgressProtocol.TLS;
+    this.name = props.host.replace(/\./g, '-');
+    const labels: { [key: string]: string } = { [IstioLabels.USE_WAYPOINT]: props.waypoint.name };
+    if (props.waypoint.namespace !== ns) labels[IstioLabels.USE_WAYPOINT_NAMESPACE] = props.waypoint.namespace;
+    const port = protocol === EgressProtocol.TLS
+      ? { number: 443, name: 'tls', protocol: 'TLS' }
+      : protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION
+        ? { number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }
+        : { number: 80, name: 'http', protocol: 'HTTP' };
+    this.serviceEntry = new net.ServiceEntry(this, 'Resource', {
+      metadata: { name: this.name, namespace: ns, labels },
+      spec: {
+        hosts: [props.host],
+        ports: [port],
+        resolution: net.ServiceEntrySpecResolution.DNS,
+        location: net.ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
+      },
+    });
+    if (protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION) {
+      new net.DestinationRule(this, 'TlsOrigination', {
+        metadata: { name: this.name, namespace: ns },
+        spec: { host: props.host, trafficPolicy: { tls: { mode: net.DestinationRuleSpecTrafficPolicyTlsMode.SIMPLE, sni: props.host } } },
+      });
+    }
+    const rules = props.allow.map((rule, i) => {
+      const l7 = (rule.methods?.length ?? 0) + (rule.paths?.length ?? 0) > 0;
+      if (l7 && protocol === EgressProtocol.TLS) {
+        throw constructError(this, `allow[${i}]: methods and paths need HTTP: with protocol TLS the waypoint only sees the encrypted stream. Use EgressProtocol.HTTP_WITH_TLS_ORIGINATION, or drop them.`);
+      }
+      const source = rule.source;
+      if (source._requestPrincipals.length) {
+        throw constructError(this, `allow[${i}]: JWT sources are not supported for egress; name workloads or namespaces.`);
+      }
+      return {
+        from: source.isIdentityBased || source._ipBlocks.length ? [{
+          source: {
+            principals: source._principals.length ? source._principals.map(p => `${p.trustDomain ?? props.waypoint.identity.trustDomain}/ns/${p.namespace}/sa/${p.serviceAccount}`).sort() : undefined,
+            namespaces: source._namespaces.length ? [...source._namespaces] : undefined,
+            ipBlocks: source._ipBlocks.length ? [...source._ipBlocks] : undefined,
+          },
+        }] : undefined,
+        to: l7 ? [{
+          operation: {
+            methods: rule.methods?.length ? [...rule.methods] : undefined,
+            paths: rule.paths?.length ? [...rule.paths] : undefined,
+          },
+        }] : undefined,
+      };
+    });
+    if (rules.some(r => !r.from && !r.to)) {
+      throw constructError(this, 'an allow rule for anyone without methods or paths would allow everything; name the sources.');
+    }
+    new sec.AuthorizationPolicy(this, 'Allow', {
+      metadata: { name: `${this.name}-egress`, namespace: ns },
+      spec: {
+        targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: this.name }],
+        action: sec.AuthorizationPolicySpecAction.ALLOW,
+        rules: canonicalRules(rules),
+      },
+    });
+  }
+}

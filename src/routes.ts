@@ -1,0 +1,675 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf } from './_validation';
+import * as gwapi from './imports/gateway.networking.k8s.io';
+import { IngressGateway } from './ingress-gateway';
+import { PolicyTarget } from './policy-target';
+
+/** Gateway API release channel of the installed CRDs. */
+export enum GatewayApiChannel {
+  /** The standard channel (what Istio's docs install). */
+  STANDARD = 'standard',
+  /** The experimental channel (needed for HTTPRoute `retry`). */
+  EXPERIMENTAL = 'experimental',
+}
+
+/** Where a route attaches: an ingress gateway (north-south) or a Service at its waypoint (east-west). */
+export class RouteParent {
+  /** An IngressGateway of this app, optionally one of its listeners. */
+  public static gateway(gateway: IngressGateway, sectionName?: string): RouteParent {
+    if (sectionName !== undefined && !gateway.listenerNames.includes(sectionName)) {
+      throw constructError(gateway, `gateway "${gateway.name}" has no listener "${sectionName}" (listeners: ${gateway.listenerNames.join(', ')}).`);
+    }
+    return new RouteParent('gateway', gateway.name, gateway.namespace, sectionName, undefined, gateway);
+  }
+
+  /** A Gateway by name (installed elsewhere). */
+  public static gatewayName(name: string, namespace: string, sectionName?: string): RouteParent {
+    checkObjectName('RouteParent.gatewayName()', 'Gateway name', name);
+    checkNamespaceName('RouteParent.gatewayName()', 'namespace', namespace);
+    return new RouteParent('gateway', name, namespace, sectionName);
+  }
+
+  /**
+   * A Service (GAMMA): the route applies to traffic addressed to the Service, at its waypoint. The
+   * Service (or its namespace) must use a waypoint; Istio ignores routes for Services without one.
+   */
+  public static service(service: kplus.Service, port?: number): RouteParent {
+    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
+    return new RouteParent('service', service.name, ns, undefined, port, undefined, PolicyTarget.service(service));
+  }
+
+  /** @internal */ public readonly _kind: string;
+  /** @internal */ public readonly _name: string;
+  /** @internal */ public readonly _namespace: string;
+  /** @internal */ public readonly _sectionName?: string;
+  /** @internal */ public readonly _port?: number;
+  /** @internal */ public readonly _gateway?: IngressGateway;
+  /** @internal */ public readonly _target?: PolicyTarget;
+
+  private constructor(
+    kind: string, name: string, namespace: string, sectionName?: string, port?: number, gateway?: IngressGateway, target?: PolicyTarget,
+  ) {
+    this._kind = kind;
+    this._name = name;
+    this._namespace = namespace;
+    this._sectionName = sectionName;
+    this._port = port;
+    this._gateway = gateway;
+    this._target = target;
+  }
+}
+
+/** Options for a route backend. */
+export interface RouteBackendOptions {
+  /**
+   * Service port.
+   * @default - the Service's only port (required when it has several)
+   */
+  readonly port?: number;
+  /**
+   * Relative weight among the rule's backends (traffic splitting, canaries).
+   * @default 1
+   */
+  readonly weight?: number;
+}
+
+/** Options for `RouteBackend.serviceName`. */
+export interface RouteBackendNameOptions {
+  /**
+   * Namespace of the Service (a ReferenceGrant is emitted there when it differs from the route's).
+   * @default - the route's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Relative weight among the rule's backends.
+   * @default 1
+   */
+  readonly weight?: number;
+}
+
+/** A Service that receives the traffic of a route rule. */
+export class RouteBackend {
+  /** A cdk8s-plus Service. */
+  public static service(service: kplus.Service, options: RouteBackendOptions = {}): RouteBackend {
+    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
+    const ports = service.ports.map(p => p.port);
+    const port = options.port ?? (ports.length === 1 ? ports[0] : undefined);
+    if (port === undefined) {
+      throw constructError(service, `Service "${service.name}" has ${ports.length === 0 ? 'no ports' : `ports ${ports.join(', ')}`}: give the backend port.`);
+    }
+    if (ports.length > 0 && !ports.includes(port)) {
+      throw constructError(service, `Service "${service.name}" has no port ${port} (ports: ${ports.join(', ')}).`);
+    }
+    return new RouteBackend(service.name, ns, port, options.weight);
+  }
+
+  /** A Service by name (namespace defaults to the route's). */
+  public static serviceName(name: string, port: number, options: RouteBackendNameOptions = {}): RouteBackend {
+    checkObjectName('RouteBackend.serviceName()', 'Service name', name);
+    if (options.namespace !== undefined) checkNamespaceName('RouteBackend.serviceName()', 'namespace', options.namespace);
+    return new RouteBackend(name, options.namespace, port, options.weight);
+  }
+
+  /** @internal */ public readonly _name: string;
+  /** @internal */ public readonly _namespace?: string;
+  /** @internal */ public readonly _port: number;
+  /** @internal */ public readonly _weight?: number;
+
+  private constructor(name: string, namespace: string | undefined, port: number, weight?: number) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`backend ${name}: port ${port} is not a port number.`);
+    if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 1000000)) {
+      throw new Error(`backend ${name}: weight ${weight} must be a whole number from 0 to 1000000.`);
+    }
+    this._name = name;
+    this._namespace = namespace;
+    this._port = port;
+    this._weight = weight;
+  }
+}
+
+/** How a request path is matched. */
+export class PathMatch {
+  /** The path equals `path`. */
+  public static exact(path: string): PathMatch {
+    return new PathMatch('Exact', path);
+  }
+
+  /** The path starts with `path` (by segments: `/api` matches `/api/x`, not `/apix`). */
+  public static prefix(path: string): PathMatch {
+    return new PathMatch('PathPrefix', path);
+  }
+
+  /** The path matches a regular expression (RE2). */
+  public static regex(pattern: string): PathMatch {
+    return new PathMatch('RegularExpression', pattern);
+  }
+
+  /** @internal */ public readonly _type: string;
+  /** @internal */ public readonly _value: string;
+
+  private constructor(type: string, value: string) {
+    if (type !== 'RegularExpression' && !value.startsWith('/')) throw new Error(`path "${value}" must start with "/".`);
+    if (type === 'RegularExpression') {
+      try {
+        new RegExp(value);
+      } catch {
+        throw new Error(`path regex "${value}" is not a valid regular expression.`);
+      }
+    }
+    this._type = type;
+    this._value = value;
+  }
+}
+
+/** A header (or query parameter) that must have a value. */
+export interface ValueMatch {
+  /** Name. */
+  readonly name: string;
+  /** Value (exact, or a regular expression with `regex`). */
+  readonly value: string;
+  /**
+   * Match `value` as a regular expression.
+   * @default false
+   */
+  readonly regex?: boolean;
+}
+
+/** Conditions of an HTTP route rule (all must hold). */
+export interface HttpRouteMatch {
+  /**
+   * Path.
+   * @default - any path ("/" prefix)
+   */
+  readonly path?: PathMatch;
+  /**
+   * HTTP method.
+   * @default - any method
+   */
+  readonly method?: string;
+  /**
+   * Headers.
+   * @default - none
+   */
+  readonly headers?: ValueMatch[];
+  /**
+   * Query parameters.
+   * @default - none
+   */
+  readonly queryParams?: ValueMatch[];
+}
+
+/** How a path is rewritten or redirected. */
+export class PathModifier {
+  /** Replace the whole path. */
+  public static replaceFullPath(path: string): PathModifier {
+    return new PathModifier('ReplaceFullPath', path);
+  }
+
+  /** Replace the matched prefix (the rule's matches must all be `PathMatch.prefix`). */
+  public static replacePrefix(prefix: string): PathModifier {
+    return new PathModifier('ReplacePrefixMatch', prefix);
+  }
+
+  /** @internal */ public readonly _type: string;
+  /** @internal */ public readonly _value: string;
+
+  private constructor(type: string, value: string) {
+    if (!value.startsWith('/')) throw new Error(`path "${value}" must start with "/".`);
+    this._type = type;
+    this._value = value;
+  }
+}
+
+/** An HTTP redirect response. */
+export interface HttpRedirect {
+  /** @default - unchanged */
+  readonly scheme?: string;
+  /** @default - unchanged */
+  readonly hostname?: string;
+  /** @default - unchanged */
+  readonly port?: number;
+  /** @default - unchanged */
+  readonly path?: PathModifier;
+  /**
+   * 301 or 302.
+   * @default 302
+   */
+  readonly statusCode?: number;
+}
+
+/** A rewrite of the request before it is forwarded. */
+export interface HttpRewrite {
+  /** @default - unchanged */
+  readonly hostname?: string;
+  /** @default - unchanged */
+  readonly path?: PathModifier;
+}
+
+/** Header changes. */
+export interface HeaderChanges {
+  /** Headers set (replacing any value). @default - none */
+  readonly set?: { [name: string]: string };
+  /** Headers added (appending). @default - none */
+  readonly add?: { [name: string]: string };
+  /** Headers removed. @default - none */
+  readonly remove?: string[];
+}
+
+/** Retries of an HTTP route rule (Gateway API experimental channel). */
+export interface HttpRetry {
+  /** Attempts after the first. */
+  readonly attempts: number;
+  /**
+   * Status codes to retry.
+   * @default - the implementation's default (5xx and connection failures)
+   */
+  readonly codes?: number[];
+  /**
+   * Backoff between attempts.
+   * @default - the implementation's default
+   */
+  readonly backoff?: Duration;
+}
+
+/** A rule of an HTTPRoute. */
+export interface HttpRouteRule {
+  /** @default - every request */
+  readonly matches?: HttpRouteMatch[];
+  /** Where requests go (weighted). Not together with `redirect`. @default - none */
+  readonly backends?: RouteBackend[];
+  /** Answer with a redirect instead of forwarding. @default - none */
+  readonly redirect?: HttpRedirect;
+  /** Rewrite before forwarding. @default - none */
+  readonly rewrite?: HttpRewrite;
+  /** Request header changes. @default - none */
+  readonly requestHeaders?: HeaderChanges;
+  /** Response header changes. @default - none */
+  readonly responseHeaders?: HeaderChanges;
+  /** Total time for the request, retries included. @default - none */
+  readonly timeout?: Duration;
+  /** Time for each attempt to the backend. @default - none */
+  readonly backendTimeout?: Duration;
+  /** Retries (experimental channel only). @default - none */
+  readonly retry?: HttpRetry;
+}
+
+/** Props for `HttpRoute`. */
+export interface HttpRouteProps {
+  /**
+   * Route name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace.
+   * @default - the Service's namespace for a Service parent, else the chart's
+   */
+  readonly namespace?: string;
+  /** Where the route attaches. */
+  readonly parents: RouteParent[];
+  /** Host names (gateway routes). @default - all the listener's hosts */
+  readonly hostnames?: string[];
+  /** Rules, in order of precedence. */
+  readonly rules: HttpRouteRule[];
+  /**
+   * The Gateway API channel installed in the cluster; `retry` needs EXPERIMENTAL.
+   * @default GatewayApiChannel.STANDARD
+   */
+  readonly channel?: GatewayApiChannel;
+}
+
+/** Conditions of a gRPC route rule. */
+export interface GrpcRouteMatch {
+  /** Fully qualified gRPC service, e.g. `echo.EchoService`. @default - any */
+  readonly service?: string;
+  /** Method name. @default - any */
+  readonly method?: string;
+  /** Headers (metadata). @default - none */
+  readonly headers?: ValueMatch[];
+}
+
+/** A rule of a GRPCRoute. */
+export interface GrpcRouteRule {
+  /** @default - every call */
+  readonly matches?: GrpcRouteMatch[];
+  /** Where calls go (weighted). */
+  readonly backends: RouteBackend[];
+  /** @default - none */
+  readonly requestHeaders?: HeaderChanges;
+  /** @default - none */
+  readonly responseHeaders?: HeaderChanges;
+}
+
+/** Props for `GrpcRoute`. */
+export interface GrpcRouteProps {
+  /** @default - the construct id */
+  readonly name?: string;
+  /** @default - the Service's namespace for a Service parent, else the chart's */
+  readonly namespace?: string;
+  /** Where the route attaches. */
+  readonly parents: RouteParent[];
+  /** @default - all the listener's hosts */
+  readonly hostnames?: string[];
+  /** Rules. */
+  readonly rules: GrpcRouteRule[];
+}
+
+/** Shared parts of HTTPRoute and GRPCRoute. */
+abstract class RouteBase extends Construct {
+  public readonly name: string;
+  public readonly namespace: string;
+
+  protected constructor(scope: Construct, id: string, name: string | undefined, namespace: string | undefined, parents: RouteParent[], kind: string) {
+    super(scope, id);
+    this.name = name ?? id;
+    checkDns1035Label(this, `${kind} name`, this.name);
+    if (parents.length === 0) throw constructError(this, `${article(kind)} ${kind} needs at least one parent (RouteParent.gateway() or RouteParent.service()).`);
+    if (parents.length > 32) throw constructError(this, `${article(kind)} ${kind} takes at most 32 parents.`);
+    const serviceParent = parents.find(p => p._kind === 'service');
+    this.namespace = namespace ?? serviceParent?._namespace ?? namespaceOf(this, undefined, `${kind} "${this.name}"`);
+    checkNamespaceName(this, 'namespace', this.namespace);
+    for (const parent of parents) {
+      if (parent._kind === 'service') this.checkServiceParent(parent, kind);
+      parent._gateway?._admitRouteNamespace(this.namespace);
+    }
+  }
+
+  /** Istio only honours a Service route at a waypoint, for a route in the Service's namespace. */
+  private checkServiceParent(parent: RouteParent, kind: string): void {
+    if (parent._namespace !== this.namespace) {
+      throw constructError(this, `${kind} "${this.name}" in namespace "${this.namespace}" names Service "${parent._namespace}/${parent._name}" as parent; declare the route in the Service's namespace so it applies to all its clients.`);
+    }
+    const resolved = parent._target!._resolve(this, parent._namespace);
+    if (!resolved.waypoint) {
+      throw constructError(this, `${kind} "${this.name}" attaches to ${resolved.description}, which has no waypoint: Istio would ignore the route (ResolvedWaypoints: MissingUseWaypointLabel), since only waypoints apply routes to mesh traffic. Enroll the Service (or its namespace) in a waypoint first.`);
+    }
+  }
+
+  /** @internal */
+  protected _renderParents(parents: RouteParent[]): gwapi.HttpRouteSpecParentRefs[] {
+    return parents.map(p => p._kind === 'service'
+      ? { group: '', kind: 'Service', name: p._name, port: p._port }
+      : { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: p._name, namespace: p._namespace !== this.namespace ? p._namespace : undefined, sectionName: p._sectionName });
+  }
+
+  /** @internal */
+  protected _renderBackends(backends: RouteBackend[]): gwapi.HttpRouteSpecRulesBackendRefs[] {
+    if (backends.length > 16) throw constructError(this, 'a rule takes at most 16 backends.');
+    return backends.map(b => {
+      const ns = b._namespace ?? this.namespace;
+      if (ns !== this.namespace) grantRoutesTo(this, this.namespace, ns, b._name);
+      return { name: b._name, namespace: ns !== this.namespace ? ns : undefined, port: b._port, weight: b._weight };
+    });
+  }
+
+  /** @internal */
+  protected _renderHostnames(hostnames: string[] | undefined, parents: RouteParent[]): string[] | undefined {
+    if (!hostnames?.length) return undefined;
+    if (parents.some(p => p._kind === 'service')) {
+      throw constructError(this, 'hostnames apply to gateway routes only; a Service route matches traffic addressed to the Service.');
+    }
+    for (const h of hostnames) {
+      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h)) {
+        throw constructError(this, `hostname "${h}" must be a lowercase DNS name, optionally starting with "*.".`);
+      }
+    }
+    return [...hostnames];
+  }
+}
+
+/**
+ * A Gateway API HTTPRoute: from an ingress gateway to Services, or for a Service's own traffic at its
+ * waypoint (canaries, header routing, timeouts). A route for a Service without waypoint is refused,
+ * because Istio ignores it. This library never writes a VirtualService, so an HTTPRoute is never mixed
+ * with one for the same Service.
+ */
+export class HttpRoute extends RouteBase {
+  /** The HTTPRoute object. */
+  public readonly apiObject: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: HttpRouteProps) {
+    super(scope, id, props.name, props.namespace, props.parents, 'HTTPRoute');
+    if (props.rules.length === 0) throw constructError(this, 'an HTTPRoute needs at least one rule.');
+    if (props.rules.length > 16) throw constructError(this, 'an HTTPRoute takes at most 16 rules.');
+    const channel = props.channel ?? GatewayApiChannel.STANDARD;
+    const rules = props.rules.map((r, i) => this.renderRule(r, i));
+    // Everything is checked before the object exists, so a refused route leaves nothing behind.
+    const retries = props.rules.map((rule, i) => {
+      if (!rule.retry) return undefined;
+      if (channel !== GatewayApiChannel.EXPERIMENTAL) {
+        throw constructError(this, `rule ${i}: retry is part of the Gateway API experimental channel only; with the standard-channel CRDs the API server would drop or reject it. Install the experimental CRDs and set channel: GatewayApiChannel.EXPERIMENTAL, or remove retry.`);
+      }
+      return renderRetry(this, rule, i);
+    });
+    this.apiObject = new HttpRouteWithRetries(this, 'Resource', retries, {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        parentRefs: this._renderParents(props.parents),
+        hostnames: this._renderHostnames(props.hostnames, props.parents),
+        rules,
+      },
+    });
+
+  }
+
+  private renderRule(rule: HttpRouteRule, index: number): gwapi.HttpRouteSpecRules {
+    const what = `rule ${index}`;
+    if (rule.redirect && rule.backends?.length) {
+      throw constructError(this, `${what}: a redirect answers the request itself, so it cannot also have backends. Remove one.`);
+    }
+    if (rule.redirect && rule.rewrite) throw constructError(this, `${what}: use either redirect or rewrite, not both.`);
+    if (!rule.redirect && !rule.backends?.length) throw constructError(this, `${what} has neither backends nor a redirect; requests would get a 500.`);
+    const matches = rule.matches ?? [];
+    if (matches.length > 64) throw constructError(this, `${what}: at most 64 matches.`);
+    const usesPrefixModifier = rule.rewrite?.path?._type === 'ReplacePrefixMatch' || rule.redirect?.path?._type === 'ReplacePrefixMatch';
+    if (usesPrefixModifier && (matches.length !== 1 || matches[0].path?._type !== 'PathPrefix')) {
+      throw constructError(this, `${what}: PathModifier.replacePrefix() needs exactly one match with a PathMatch.prefix() path.`);
+    }
+    const filters: gwapi.HttpRouteSpecRulesFilters[] = [];
+    const FilterType = gwapi.HttpRouteSpecRulesFiltersType;
+    if (rule.requestHeaders) {
+      filters.push({ type: FilterType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: headerModifier(this, rule.requestHeaders) });
+    }
+    if (rule.responseHeaders) {
+      filters.push({ type: FilterType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: headerModifier(this, rule.responseHeaders) });
+    }
+    if (rule.redirect) {
+      const code = rule.redirect.statusCode ?? 302;
+      if (code !== 301 && code !== 302) throw constructError(this, `${what}: redirect statusCode must be 301 or 302.`);
+      filters.push({
+        type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
+        requestRedirect: {
+          scheme: rule.redirect.scheme as any,
+          hostname: rule.redirect.hostname,
+          port: rule.redirect.port,
+          path: modifier(rule.redirect.path) as any,
+          statusCode: code as any,
+        },
+      });
+    }
+    if (rule.rewrite) {
+      filters.push({ type: FilterType.URL_REWRITE, urlRewrite: { hostname: rule.rewrite.hostname, path: modifier(rule.rewrite.path) as any } });
+    }
+    const timeouts = renderTimeouts(this, rule, what);
+    return {
+      matches: matches.length ? matches.map(m => renderHttpMatch(this, m)) : undefined,
+      filters: filters.length ? filters : undefined,
+      backendRefs: rule.backends?.length ? this._renderBackends(rule.backends) : undefined,
+      timeouts,
+    };
+  }
+}
+
+/**
+ * The typed HTTPRoute is generated from the standard channel, whose schema has no `retry`: its
+ * `toJson()` drops unknown keys (even JSON patches), so retries are added after it.
+ */
+class HttpRouteWithRetries extends gwapi.HttpRoute {
+  public constructor(scope: Construct, id: string, private readonly retries: any[], props: gwapi.HttpRouteProps) {
+    super(scope, id, props);
+  }
+
+  public toJson(): any {
+    const json = super.toJson();
+    this.retries.forEach((retry, i) => {
+      if (retry) json.spec.rules[i].retry = retry;
+    });
+    return json;
+  }
+}
+
+/**
+ * A Gateway API GRPCRoute: route gRPC calls by service and method, from an ingress gateway or at a
+ * Service's waypoint.
+ */
+export class GrpcRoute extends RouteBase {
+  /** The GRPCRoute object. */
+  public readonly apiObject: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: GrpcRouteProps) {
+    super(scope, id, props.name, props.namespace, props.parents, 'GRPCRoute');
+    if (props.rules.length === 0) throw constructError(this, 'a GRPCRoute needs at least one rule.');
+    if (props.rules.length > 16) throw constructError(this, 'a GRPCRoute takes at most 16 rules.');
+    this.apiObject = new gwapi.GrpcRoute(this, 'Resource', {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: {
+        parentRefs: this._renderParents(props.parents) as gwapi.GrpcRouteSpecParentRefs[],
+        hostnames: this._renderHostnames(props.hostnames, props.parents),
+        rules: props.rules.map((rule, i) => {
+          if (rule.backends.length === 0) throw constructError(this, `rule ${i} needs at least one backend.`);
+          const filters: gwapi.GrpcRouteSpecRulesFilters[] = [];
+          const FilterType = gwapi.GrpcRouteSpecRulesFiltersType;
+          if (rule.requestHeaders) {
+            filters.push({ type: FilterType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: headerModifier(this, rule.requestHeaders) });
+          }
+          if (rule.responseHeaders) {
+            filters.push({ type: FilterType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: headerModifier(this, rule.responseHeaders) });
+          }
+          return {
+            matches: rule.matches?.length ? rule.matches.map(m => {
+              if (m.method !== undefined && m.service === undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(m.method)) {
+                throw constructError(this, `rule ${i}: method "${m.method}" is not a gRPC method name.`);
+              }
+              if (m.service !== undefined && !/^[A-Za-z_][A-Za-z_0-9]*(\.[A-Za-z_][A-Za-z_0-9]*)*$/.test(m.service)) {
+                throw constructError(this, `rule ${i}: service "${m.service}" is not a fully qualified gRPC service name (e.g. "echo.EchoService").`);
+              }
+              return {
+                method: m.service || m.method
+                  ? { type: gwapi.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: m.service, method: m.method }
+                  : undefined,
+                headers: m.headers?.map(h => valueMatch(h, gwapi.GrpcRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION)),
+              };
+            }) : undefined,
+            filters: filters.length ? filters : undefined,
+            backendRefs: this._renderBackends(rule.backends) as gwapi.GrpcRouteSpecRulesBackendRefs[],
+          };
+        }),
+      },
+    });
+  }
+}
+
+function article(word: string): string {
+  return /^[AEFHILMNORSX]/.test(word) ? 'an' : 'a';
+}
+
+function renderHttpMatch(scope: IConstruct, m: HttpRouteMatch): gwapi.HttpRouteSpecRulesMatches {
+  const method = m.method?.toUpperCase();
+  const methods = Object.values(gwapi.HttpRouteSpecRulesMatchesMethod) as string[];
+  if (method !== undefined && !methods.includes(method)) {
+    throw constructError(scope, `method "${m.method}" is not an HTTP method Gateway API matches (${methods.join(', ')}).`);
+  }
+  return {
+    path: m.path ? { type: m.path._type as any, value: m.path._value } : undefined,
+    method: method as any,
+    headers: m.headers?.map(h => valueMatch(h, gwapi.HttpRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION)),
+    queryParams: m.queryParams?.map(q => valueMatch(q, gwapi.HttpRouteSpecRulesMatchesQueryParamsType.REGULAR_EXPRESSION)),
+  };
+}
+
+/** A header or query match; exact unless `regex` (the type is left out for exact, the default). */
+function valueMatch<T>(m: ValueMatch, regexType: T): { name: string; value: string; type?: T } {
+  return { name: m.name, value: m.value, type: m.regex ? regexType : undefined };
+}
+
+function modifier(path: PathModifier | undefined): any {
+  if (!path) return undefined;
+  return path._type === 'ReplaceFullPath'
+    ? { type: 'ReplaceFullPath', replaceFullPath: path._value }
+    : { type: 'ReplacePrefixMatch', replacePrefixMatch: path._value };
+}
+
+function headerModifier(scope: IConstruct, changes: HeaderChanges): any {
+  const entries = (obj?: { [k: string]: string }) => obj && Object.keys(obj).length
+    ? Object.entries(obj).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value }))
+    : undefined;
+  for (const name of [...Object.keys(changes.set ?? {}), ...Object.keys(changes.add ?? {}), ...changes.remove ?? []]) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw constructError(scope, `"${name}" is not an HTTP header name.`);
+  }
+  return { set: entries(changes.set), add: entries(changes.add), remove: changes.remove?.length ? [...changes.remove] : undefined };
+}
+
+/** Gateway API durations: `1h`, `30s`, `500ms` (whole milliseconds). */
+function gatewayDuration(scope: IConstruct, what: string, d: Duration): string {
+  const ms = d.toMilliseconds();
+  if (!Number.isInteger(ms) || ms <= 0) throw constructError(scope, `${what} must be a positive whole number of milliseconds.`);
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function renderTimeouts(scope: IConstruct, rule: HttpRouteRule, what: string): gwapi.HttpRouteSpecRulesTimeouts | undefined {
+  if (!rule.timeout && !rule.backendTimeout) return undefined;
+  if (rule.timeout && rule.backendTimeout && rule.backendTimeout.toMilliseconds() > rule.timeout.toMilliseconds()) {
+    throw constructError(scope, `${what}: backendTimeout (${rule.backendTimeout.toHumanString()}) cannot be longer than timeout (${rule.timeout.toHumanString()}): each attempt must fit in the request's total time.`);
+  }
+  return {
+    request: rule.timeout ? gatewayDuration(scope, `${what}: timeout`, rule.timeout) : undefined,
+    backendRequest: rule.backendTimeout ? gatewayDuration(scope, `${what}: backendTimeout`, rule.backendTimeout) : undefined,
+  };
+}
+
+/** Retries must fit in the request timeout: attempts x (per-attempt timeout + backoff) <= timeout. */
+function renderRetry(scope: IConstruct, rule: HttpRouteRule, index: number): any {
+  const retry = rule.retry!;
+  const what = `rule ${index}: retry`;
+  if (!Number.isInteger(retry.attempts) || retry.attempts < 1) throw constructError(scope, `${what}.attempts must be a whole number of at least 1.`);
+  for (const code of retry.codes ?? []) {
+    if (!Number.isInteger(code) || code < 400 || code > 599) throw constructError(scope, `${what}: code ${code} is not an HTTP error status (400-599).`);
+  }
+  if (rule.timeout) {
+    const per = (rule.backendTimeout?.toMilliseconds() ?? 0) + (retry.backoff?.toMilliseconds() ?? 0);
+    const total = (retry.attempts + 1) * per;
+    if (per > 0 && total > rule.timeout.toMilliseconds()) {
+      throw constructError(scope, `${what}: ${retry.attempts + 1} attempts of ${per}ms (backendTimeout + backoff) take ${total}ms, longer than the request timeout (${rule.timeout.toMilliseconds()}ms), so the last attempts could never finish. Lower attempts or backendTimeout, or raise timeout.`);
+    }
+  }
+  return {
+    attempts: retry.attempts,
+    codes: retry.codes?.length ? [...retry.codes] : undefined,
+    backoff: retry.backoff ? gatewayDuration(scope, `${what}.backoff`, retry.backoff) : undefined,
+  };
+}
+
+const GRANTS = new WeakMap<IConstruct, Set<string>>();
+
+/** A route in one namespace may send to a Service in another only with a ReferenceGrant there. */
+function grantRoutesTo(route: RouteBase, routeNamespace: string, serviceNamespace: string, service: string): void {
+  const root = route.node.root;
+  const seen = GRANTS.get(root) ?? new Set<string>();
+  GRANTS.set(root, seen);
+  const key = `${routeNamespace}->${serviceNamespace}/${service}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  new gwapi.ReferenceGrant(route, `Grant-${serviceNamespace}-${service}`, {
+    metadata: { name: `from-${routeNamespace}-to-${service}`.slice(0, 253), namespace: serviceNamespace },
+    spec: {
+      from: [
+        { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: routeNamespace },
+        { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute', namespace: routeNamespace },
+      ],
+      to: [{ group: '', kind: 'Service', name: service }],
+    },
+  });
+}
+
