@@ -21,10 +21,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // cdk8s-plus-28 objects (Namespace, Service, ServiceAccount, workloads) are accepted as inputs.
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // The analyzer parses YAML; non-jsii dependencies are bundled and stay out of the public API.
+  deps: ['yaml@^2.9.0'],
+  bundledDeps: ['yaml'],
   devDeps: [
     'cdk8s-plus-28@2.5.6',
     'cdk8s-cli@^2.207.60',
-    'yaml@^2.9.0',
     // Schema validators built from the upstream CRDs; ESM-only, loaded by test/support/validate-models.mjs.
     '@kubernetes-models/istio@^3.0.1',
     '@kubernetes-models/gateway-api@^2.0.0',
@@ -47,7 +49,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples', 'projenrc'],
+    devdirs: ['test', 'examples', 'projenrc', 'benchmarks'],
     ignorePatterns: ['src/imports/*.ts', 'src/*.generated.ts', '*.d.ts', '*.js', 'node_modules/'],
   },
   gitignore: ['/dist/', '/dist-package/', '.tmp/'],
@@ -58,7 +60,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 // jsii-pacmak appends the artifacts directory itself when it is missing; declaring it keeps the file stable.
-project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/', 'dist-package');
+project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/', '/benchmarks/', '/docs/', 'dist-package');
 
 // Regenerate the typed L1 classes from pinned upstream CRDs:
 //   npx projen import                 (reads ../shared/upstream)
@@ -73,9 +75,24 @@ importTask.exec('ts-node --project test/tsconfig.json projenrc/import-chart-valu
 // Tests assert whole error messages and objects; long lines there are clearer than wrapped ones.
 project.eslint?.addOverride({ files: ['test/**/*.ts'], rules: { '@stylistic/max-len': 'off' } });
 
+project.addBins({ 'cdk8s-istio-ambient': 'lib/cli.js' });
+
+project.addTask('bench:analyzer', {
+  description: 'Analyzer time and memory for 1k, 10k and 50k objects (writes docs/analyzer-benchmark.md)',
+  exec: 'ts-node --project benchmarks/tsconfig.json benchmarks/analyzer.ts',
+});
+
 // The examples are type-checked and linted like the tests, against the library sources.
 new javascript.TypescriptConfig(project, {
   fileName: 'examples/tsconfig.json',
+  extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+  include: ['**/*.ts'],
+  exclude: ['node_modules'],
+  compilerOptions: { noEmit: true, rootDir: '..' },
+});
+
+new javascript.TypescriptConfig(project, {
+  fileName: 'benchmarks/tsconfig.json',
   extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
   include: ['**/*.ts'],
   exclude: ['node_modules'],

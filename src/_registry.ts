@@ -15,6 +15,9 @@ export class MeshRegistry {
     if (!registry) {
       registry = new MeshRegistry();
       REGISTRIES.set(root, registry);
+      // Once per app: the whole app, including objects the constructs did not write (Include,
+      // ApiObject), goes through the mesh analyzer before synth writes anything.
+      root.node.addValidation({ validate: () => analyzeApp(root) });
     }
     return registry;
   }
@@ -136,3 +139,13 @@ export class MeshRegistry {
 }
 
 const REGISTRIES = new WeakMap<IConstruct, MeshRegistry>();
+
+/** Analyzer errors for the whole app, as validation messages. */
+function analyzeApp(root: IConstruct): string[] {
+  // Loaded here: the analyzer depends on modules that depend on this one.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MeshAnalyzer } = require('./analysis/analyzer') as typeof import('./analysis/analyzer');
+  return MeshAnalyzer.fromConstruct(root).analyze()
+    .filter(f => f.severity === 'error')
+    .map(f => `${f.code} ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}${f.source ? ` (${f.source})` : ''}: ${f.message} Fix: ${f.fix}`);
+}

@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { canonicalRules } from './_authz';
+import { enrollConsumer } from './_enrollment';
 import { checkNamespaceName, constructError, namespaceOf } from './_validation';
 import * as net from './imports/networking.istio.io';
 import * as sec from './imports/security.istio.io';
-import { IstioLabels } from './labels';
 import { PolicySource } from './policy-source';
 import { IWaypoint } from './waypoint';
 
@@ -74,15 +74,13 @@ export class EgressHost extends Construct {
     }
     const protocol = props.protocol ?? EgressProtocol.TLS;
     this.name = props.host.replace(/\./g, '-');
-    const labels: { [key: string]: string } = { [IstioLabels.USE_WAYPOINT]: props.waypoint.name };
-    if (props.waypoint.namespace !== ns) labels[IstioLabels.USE_WAYPOINT_NAMESPACE] = props.waypoint.namespace;
     const port = protocol === EgressProtocol.TLS
       ? { number: 443, name: 'tls', protocol: 'TLS' }
       : protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION
         ? { number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }
         : { number: 80, name: 'http', protocol: 'HTTP' };
     this.serviceEntry = new net.ServiceEntry(this, 'Resource', {
-      metadata: { name: this.name, namespace: ns, labels },
+      metadata: { name: this.name, namespace: ns },
       spec: {
         hosts: [props.host],
         ports: [port],
@@ -90,6 +88,8 @@ export class EgressHost extends Construct {
         location: net.ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
       },
     });
+    // Labels the ServiceEntry and, across namespaces, makes the waypoint admit its namespace.
+    enrollConsumer(props.waypoint, this.serviceEntry.metadata, ns, this.node.path);
     if (protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION) {
       new net.DestinationRule(this, 'TlsOrigination', {
         metadata: { name: this.name, namespace: ns },

@@ -16,3 +16,5 @@ export * from './ingress-gateway';
 export * from './routes';
 export * from './resilience-policy';
 export * from './egress-host';
+export * from './analysis/analyzer';
+export * from './analysis/plugin';

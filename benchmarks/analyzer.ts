@@ -1,0 +1,83 @@
+/**
+ * Analyzer benchmark: analysis time and memory for synthetic meshes of 1k, 10k and 50k objects.
+ * Each size runs in its own process (so peak RSS is that size's); prints a table and writes
+ * docs/analyzer-benchmark.md. Not a test: figures depend on the machine.
+ *
+ *   npx projen bench:analyzer
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MeshAnalyzer } from '../src';
+
+/** A mesh of `objects` objects: namespaces with waypoints, services, workloads, policies, routes. */
+export function syntheticMesh(objects: number): any[] {
+  const out: any[] = [];
+  let ns = 0;
+  while (out.length < objects) {
+    const n = `ns-${ns++}`;
+    out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } });
+    out.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'waypoint', namespace: n }, spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] } });
+    out.push({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-nothing', namespace: n }, spec: {} });
+    out.push({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'require-waypoint', namespace: n }, spec: { rules: [{ from: [{ source: { principals: [`cluster.local/ns/${n}/sa/waypoint`] } }] }] } });
+    for (let s = 0; s < 20 && out.length < objects; s++) {
+      const app = `svc-${s}`;
+      out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: app, namespace: n }, spec: { selector: { app }, ports: [{ name: 'http', port: 8080 }] } });
+      out.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: app, namespace: n }, spec: { template: { metadata: { labels: { app } }, spec: { serviceAccountName: app } } } });
+      out.push({
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: `${app}-waypoint`, namespace: n },
+        spec: { targetRefs: [{ group: '', kind: 'Service', name: app }], rules: [{ from: [{ source: { principals: [`cluster.local/ns/${n}/sa/svc-${(s + 1) % 20}`] } }], to: [{ operation: { methods: ['GET'] } }] }] },
+      });
+      if (s % 10 === 0) {
+        out.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: app, namespace: n }, spec: { parentRefs: [{ group: '', kind: 'Service', name: app }], rules: [{ backendRefs: [{ name: app, port: 8080 }] }] } });
+      }
+    }
+  }
+  return out.slice(0, objects);
+}
+
+function measure(size: number): void {
+  const objects = syntheticMesh(size);
+  if (global.gc) global.gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const start = process.hrtime.bigint();
+  const findings = MeshAnalyzer.fromObjects(objects).analyze();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const mem = process.memoryUsage();
+  const mib = (bytes: number) => bytes / 1048576;
+  process.stdout.write(JSON.stringify({ size, ms, findings: findings.length, heapMb: mib(mem.heapUsed - heapBefore), rssMb: mib(mem.rss) }));
+}
+
+function main(): void {
+  const sizeArg = process.argv.indexOf('--size');
+  if (sizeArg > 0) return measure(Number(process.argv[sizeArg + 1]));
+  const rows: any[] = [];
+  for (const size of [1000, 10000, 50000]) {
+    const out = execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, '--size', String(size)], { encoding: 'utf8' });
+    rows.push(JSON.parse(out));
+  }
+  const base = rows[0];
+  const lines = [
+    '| objects | analysis (ms) | µs per object | growth vs 1k (objects ×) | heap used by analysis (MiB) | process RSS (MiB) | findings |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(r => `| ${r.size.toLocaleString('en-US')} | ${r.ms.toFixed(1)} | ${(r.ms * 1000 / r.size).toFixed(1)} | ${(r.ms / base.ms).toFixed(1)}× (${r.size / base.size}×) | ${r.heapMb.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${r.findings} |`),
+  ];
+  const table = lines.join('\n');
+  console.log(table);
+  const doc = [
+    '# Analyzer benchmark',
+    '',
+    `Measured with \`npx projen bench:analyzer\` on ${process.platform}/${process.arch}, Node ${process.version}, ${os.cpus().length} cores.`,
+    'Synthetic ambient meshes (namespaces with a waypoint, allow-nothing and require-waypoint; per Service a',
+    'Deployment and a waypoint AuthorizationPolicy; an HTTPRoute per 10 Services). Each size runs in its own process.',
+    '',
+    table,
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(__dirname, '..', 'docs', 'analyzer-benchmark.md'), doc);
+}
+
+main();
