@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 /**
- * cdk8s-istio-ambient CLI.
- *
- *   cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
- *
- * Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; 2 usage or input error.
+ * cdk8s-istio-ambient CLI: analyze, explain, check-access and diff manifests offline.
+ * Exit codes: 0 clean / allowed / access not widened; 1 findings / denied / access widened;
+ * 2 usage or input error.
  */
 import * as fs from 'fs';
 import { MeshAnalyzer } from './analysis/analyzer';
@@ -16,13 +14,24 @@ export interface CliIo {
   readonly stdin: () => string;
 }
 
-const USAGE = `usage: cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
+const USAGE = `usage:
+  cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
+  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json]
+  cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
+      [--method GET] [--path /x] [--header name=value] [--jwt-principal iss/sub] [--via-ingress <ns>/<gateway>] [--to-pod] [--format text|json]
+  cdk8s-istio-ambient diff <old-file|folder> <new-file|folder> [--format markdown|json] [--output <file>]
 
-Analyzes Kubernetes and Istio manifests offline for Istio ambient mistakes.
-  --format   table (default), json or sarif
-  --fail-on  lowest severity that makes the exit code 1 (default: error; none never fails)
-  --output   write the report to a file instead of stdout
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.
+analyze       checks manifests offline for Istio ambient mistakes
+  --format    table (default), json or sarif
+  --fail-on   lowest severity that makes the exit code 1 (default: error; none never fails)
+explain       who enforces what for each Service: ztunnel and waypoint policies, mTLS, JWT, routes,
+              resilience, telemetry
+check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel)
+diff          object changes and access changes between two sets of manifests (for pull requests)
+--output      write the report to a file instead of stdout
+
+Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;
+diff 0 access not widened, 1 access widened; all commands 2 on a usage or input error.
 `;
 
 function version(): string {
@@ -34,6 +43,65 @@ function version(): string {
   }
 }
 
+interface Parsed {
+  readonly inputs: string[];
+  readonly options: { [name: string]: string[] };
+}
+
+const FLAGS = new Set(['--to-pod']);
+
+function parseArgs(args: string[], known: string[]): Parsed {
+  const inputs: string[] = [];
+  const options: { [name: string]: string[] } = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg.startsWith('--')) {
+      if (!known.includes(arg)) throw new UsageError(`unknown option ${arg}`);
+      if (FLAGS.has(arg)) {
+        options[arg] = ['true'];
+        continue;
+      }
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      (options[arg] ??= []).push(v);
+    } else {
+      inputs.push(arg);
+    }
+  }
+  return { inputs, options };
+}
+
+function one(p: Parsed, name: string, allowed: string[], fallback?: string): string | undefined {
+  const values = p.options[name];
+  if (!values) return fallback;
+  const v = values[values.length - 1];
+  if (allowed.length && !allowed.includes(v)) {
+    throw new UsageError(`${name} must be ${allowed.slice(0, -1).join(', ')} or ${allowed[allowed.length - 1]} (got "${v}")`);
+  }
+  return v;
+}
+
+function load(inputs: string[], io: CliIo): MeshAnalyzer {
+  if (inputs.length === 0) throw new UsageError('no input: give files, folders or - for stdin');
+  const analyzer = MeshAnalyzer.fromObjects([]);
+  try {
+    for (const input of inputs) {
+      if (input === '-') analyzer.addYaml(io.stdin(), 'stdin');
+      else analyzer.addFile(input);
+    }
+  } catch (e) {
+    throw new InputError(`cannot read input: ${(e as Error).message}`);
+  }
+  return analyzer;
+}
+
+const KNOWN: { [command: string]: string[] } = {
+  'analyze': ['--format', '--fail-on', '--output'],
+  'explain': ['--format', '--namespace', '--service', '--output'],
+  'check-access': ['--format', '--from', '--to', '--method', '--path', '--header', '--jwt-principal', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
+  'diff': ['--format', '--output'],
+};
+
 /** Runs the CLI; returns the exit code. */
 export function runCli(args: string[], io: CliIo): number {
   const [command, ...rest] = args;
@@ -41,67 +109,111 @@ export function runCli(args: string[], io: CliIo): number {
     io.stdout(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'analyze') {
+  if (!KNOWN[command]) {
     io.stderr(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  let format = 'table';
-  let failOn = 'error';
-  let output: string | undefined;
-  const inputs: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const value = () => {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    try {
-      if (arg === '--format') format = value();
-      else if (arg === '--fail-on') failOn = value();
-      else if (arg === '--output') output = value();
-      else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-      else inputs.push(arg);
-    } catch (e) {
-      io.stderr(`${(e as Error).message}\n\n${USAGE}`);
-      return 2;
-    }
-  }
-  if (!['table', 'json', 'sarif'].includes(format)) {
-    io.stderr(`--format must be table, json or sarif (got "${format}")\n`);
-    return 2;
-  }
-  if (!['error', 'warning', 'info', 'none'].includes(failOn)) {
-    io.stderr(`--fail-on must be error, warning, info or none (got "${failOn}")\n`);
-    return 2;
-  }
-  if (inputs.length === 0) {
-    io.stderr(`no input: give files, folders or - for stdin\n\n${USAGE}`);
-    return 2;
-  }
-  let analyzer: MeshAnalyzer;
   try {
-    analyzer = MeshAnalyzer.fromObjects([]);
-    for (const input of inputs) {
-      if (input === '-') analyzer.addYaml(io.stdin(), 'stdin');
-      else analyzer.addFile(input);
+    const p = parseArgs(rest, KNOWN[command]);
+    const write = (text: string) => {
+      const output = one(p, '--output', []);
+      if (output) fs.writeFileSync(output, text);
+      else io.stdout(text);
+    };
+    switch (command) {
+      case 'analyze': return analyze(p, io, write);
+      case 'explain': return explainCommand(p, io, write);
+      case 'check-access': return checkAccess(p, io, write);
+      default: return diff(p, io, write);
     }
   } catch (e) {
-    io.stderr(`cannot read input: ${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof UsageError) {
+      io.stderr(`${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
   }
+}
+
+function analyze(p: Parsed, io: CliIo, write: (t: string) => void): number {
+  const format = one(p, '--format', ['table', 'json', 'sarif'], 'table')!;
+  const failOn = one(p, '--fail-on', ['error', 'warning', 'info', 'none'], 'error')!;
+  const analyzer = load(p.inputs, io);
   const findings = analyzer.analyze();
-  const text = format === 'json' ? formatJson(findings, analyzer.objectCount)
+  write(format === 'json' ? formatJson(findings, analyzer.objectCount)
     : format === 'sarif' ? formatSarif(findings, version())
-      : formatTable(findings, analyzer.objectCount);
-  if (output) fs.writeFileSync(output, text);
-  else io.stdout(text);
+      : formatTable(findings, analyzer.objectCount));
   const rank = (s: string) => ['error', 'warning', 'info'].indexOf(s);
-  const failing = failOn !== 'none' && findings.some(f => rank(f.severity) <= rank(failOn));
-  return failing ? 1 : 0;
+  return failOn !== 'none' && findings.some(f => rank(f.severity) <= rank(failOn)) ? 1 : 0;
+}
+
+function explainCommand(p: Parsed, io: CliIo, write: (t: string) => void): number {
+  const format = one(p, '--format', ['table', 'markdown', 'json'], 'table')!;
+  const analyzer = load(p.inputs, io);
+  const options = { namespace: one(p, '--namespace', []), service: one(p, '--service', []) };
+  write(format === 'json' ? JSON.stringify(analyzer.explain(options), null, 2) + '\n'
+    : format === 'markdown' ? analyzer.explainMarkdown(options) : analyzer.explainText(options));
+  return 0;
+}
+
+function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
+  const format = one(p, '--format', ['text', 'json'], 'text')!;
+  const to = one(p, '--to', []);
+  if (!to) throw new UsageError('check-access needs --to <namespace>/<service>[:port]');
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\d+))?$/.exec(to);
+  if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
+  const from = one(p, '--from', []);
+  if (from !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount>`);
+  const headers: { [name: string]: string } = {};
+  for (const h of p.options['--header'] ?? []) {
+    const [name, ...value] = h.split('=');
+    if (!name || value.length === 0) throw new UsageError(`--header "${h}" must be name=value`);
+    headers[name] = value.join('=');
+  }
+  const analyzer = load(p.inputs, io);
+  let decision;
+  try {
+    decision = analyzer.checkAccess({
+      from,
+      to: `${m[1]}/${m[2]}`,
+      port: m[3] ? Number(m[3]) : undefined,
+      method: one(p, '--method', []),
+      path: one(p, '--path', []),
+      headers,
+      jwtPrincipal: one(p, '--jwt-principal', []),
+      viaIngress: one(p, '--via-ingress', []),
+      toPod: p.options['--to-pod'] !== undefined,
+      trustDomain: one(p, '--trust-domain', []),
+    });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  if (format === 'json') {
+    write(JSON.stringify(decision, null, 2) + '\n');
+  } else {
+    const lines = [`${decision.allowed ? 'ALLOW' : 'DENY'}  decided at ${decision.enforcedBy}${decision.policy ? ` by ${decision.policy}` : ''}: ${decision.reason}`];
+    for (const hop of decision.hops) {
+      lines.push(`  ${hop.allowed ? 'pass' : 'deny'}  ${hop.where}  (sees ${hop.identity})  ${hop.policy ? `${hop.policy}: ` : ''}${hop.reason}`);
+    }
+    write(lines.join('\n') + '\n');
+  }
+  return decision.allowed ? 0 : 1;
+}
+
+function diff(p: Parsed, io: CliIo, write: (t: string) => void): number {
+  const format = one(p, '--format', ['markdown', 'json'], 'markdown')!;
+  if (p.inputs.length !== 2) throw new UsageError('diff needs exactly two inputs: <old> <new>');
+  const d = MeshAnalyzer.diff(load([p.inputs[0]], io), load([p.inputs[1]], io));
+  write(format === 'json' ? JSON.stringify(d, null, 2) + '\n' : d.markdown);
+  return d.accessWidened ? 1 : 0;
 }
 
 class UsageError extends Error {}
+class InputError extends Error {}
 
 if (require.main === module) {
   const code = runCli(process.argv.slice(2), {

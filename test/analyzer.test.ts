@@ -175,7 +175,7 @@ describe('CLI', () => {
   });
 
   test.each([
-    [[], 'usage: cdk8s-istio-ambient analyze'],
+    [[], 'cdk8s-istio-ambient analyze <file|folder|->...'],
     [['lint'], 'unknown command "lint"'],
     [['analyze'], 'no input: give files, folders or - for stdin'],
     [['analyze', 'x', '--format', 'xml'], '--format must be table, json or sarif (got "xml")'],
@@ -192,7 +192,7 @@ describe('CLI', () => {
   test('--help exits 0', () => {
     const { out, io: cliIo } = io();
     expect(runCli(['--help'], cliIo)).toBe(0);
-    expect(out.join('')).toContain('Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.');
+    expect(out.join('')).toContain('Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;');
   });
 });
 

@@ -3,7 +3,10 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
+import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
+import { diffMarkdown, diffModels } from './diff';
+import { explain, explainMarkdown, explainText } from './explain';
 import { Located, MeshModel } from './model';
 
 /** How serious a finding is. */
@@ -52,6 +55,111 @@ export interface MeshCheck {
   readonly upstreamCodes: string[];
 }
 
+/** A request to evaluate with `MeshAnalyzer.checkAccess`. */
+export interface AccessRequest {
+  /**
+   * The client: `<namespace>/<serviceaccount>`.
+   * @default - an unauthenticated external client (use with viaIngress)
+   */
+  readonly from?: string;
+  /** The destination Service: `<namespace>/<service>`. */
+  readonly to: string;
+  /** Service port. @default - the Service's first port */
+  readonly port?: number;
+  /** HTTP method. @default - none (a plain connection) */
+  readonly method?: string;
+  /** HTTP path. @default - none */
+  readonly path?: string;
+  /** Request headers. @default - none */
+  readonly headers?: { [name: string]: string };
+  /** The JWT principal `<issuer>/<subject>` the request carries. @default - no token */
+  readonly jwtPrincipal?: string;
+  /** Ingress Gateway `<namespace>/<name>` the request enters through. @default - from inside the mesh */
+  readonly viaIngress?: string;
+  /** The client dials a pod IP instead of the Service (skips a service waypoint). @default false */
+  readonly toPod?: boolean;
+  /** Mesh trust domain. @default "cluster.local" */
+  readonly trustDomain?: string;
+}
+
+/** The decision at one enforcement point. */
+export interface AccessHop {
+  /** `gateway`, `waypoint` or `ztunnel`. */
+  readonly point: string;
+  /** Which proxy. */
+  readonly where: string;
+  /** The source identity this proxy sees. */
+  readonly identity: string;
+  /** Whether this hop lets the request through. */
+  readonly allowed: boolean;
+  /** The policy that decided. @default - no policy */
+  readonly policy?: string;
+  /** Why. */
+  readonly reason: string;
+}
+
+/** The outcome of `MeshAnalyzer.checkAccess`. */
+export interface AccessDecision {
+  /** ALLOW (true) or DENY (false). */
+  readonly allowed: boolean;
+  /** The enforcement point that decided. */
+  readonly enforcedBy: string;
+  /** The deciding policy (`namespace/name`). @default - none */
+  readonly policy?: string;
+  /** Why. */
+  readonly reason: string;
+  /** Every hop, in order. */
+  readonly hops: AccessHop[];
+}
+
+/** Filters for `MeshAnalyzer.explain`. */
+export interface ExplainOptions {
+  /** @default - all namespaces */
+  readonly namespace?: string;
+  /** @default - all Services */
+  readonly service?: string;
+}
+
+/** Who enforces what for one Service. */
+export interface ServiceExplanation {
+  readonly service: string;
+  readonly namespace: string;
+  readonly ambient: string;
+  readonly waypoint: string;
+  readonly ingressUsesWaypoint: boolean;
+  readonly mtls: string;
+  readonly ztunnelPolicies: string[];
+  readonly waypointPolicies: string[];
+  readonly jwt: string[];
+  readonly routes: string[];
+  readonly ingressRoutes: string[];
+  readonly resilience: string[];
+  readonly telemetry: string[];
+}
+
+/** One access consequence of a change. */
+export interface AccessChangeEntry {
+  readonly source: string;
+  readonly destination: string;
+  readonly request: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+/** The result of `MeshAnalyzer.diff`. */
+export interface MeshDiff {
+  readonly added: string[];
+  readonly removed: string[];
+  readonly changed: string[];
+  readonly accessGained: AccessChangeEntry[];
+  readonly accessLost: AccessChangeEntry[];
+  readonly accessMoved: AccessChangeEntry[];
+  /** Some identity can reach something it could not before. */
+  readonly accessWidened: boolean;
+  /** The diff as Markdown, for a pull-request comment. */
+  readonly markdown: string;
+}
+
 const SEVERITY_ORDER: { [s: string]: number } = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -98,9 +206,60 @@ export class MeshAnalyzer {
     }));
   }
 
+  /**
+   * Object-level and access-level differences between two sets of manifests (e.g. main and a pull
+   * request).
+   */
+  public static diff(before: MeshAnalyzer, after: MeshAnalyzer): MeshDiff {
+    const d = diffModels(before.model(), after.model());
+    return {
+      added: d.added,
+      removed: d.removed,
+      changed: d.changed,
+      accessGained: d.gained,
+      accessLost: d.lost,
+      accessMoved: d.moved,
+      accessWidened: d.gained.length > 0,
+      markdown: diffMarkdown(d),
+    };
+  }
+
   private readonly located: Located[] = [];
+  private cachedModel?: MeshModel;
+  private cachedIndex?: PolicyIndex;
 
   private constructor() {}
+
+  /** Evaluates a request hop by hop: ingress gateway, waypoint, destination ztunnel. */
+  public checkAccess(request: AccessRequest): AccessDecision {
+    const result = evaluateAccess(this.model(), this.policyIndex(), request);
+    return { ...result, hops: result.hops.map(h => ({ ...h })) };
+  }
+
+  /** Who enforces what, per Service. */
+  public explain(options: ExplainOptions = {}): ServiceExplanation[] {
+    return explain(this.model(), this.policyIndex(), options);
+  }
+
+  /** `explain` as Markdown (one row per Service). */
+  public explainMarkdown(options: ExplainOptions = {}): string {
+    return explainMarkdown(this.explain(options));
+  }
+
+  /** `explain` as text for a terminal. */
+  public explainText(options: ExplainOptions = {}): string {
+    return explainText(this.explain(options));
+  }
+
+  private model(): MeshModel {
+    this.cachedModel ??= new MeshModel(this.located);
+    return this.cachedModel;
+  }
+
+  private policyIndex(): PolicyIndex {
+    this.cachedIndex ??= new PolicyIndex(this.model());
+    return this.cachedIndex;
+  }
 
   /** Adds objects (a `List` is expanded). Returns this. */
   public addObjects(objects: any[], source?: string): MeshAnalyzer {
@@ -108,6 +267,8 @@ export class MeshAnalyzer {
       if (obj?.kind === 'List' && Array.isArray(obj.items)) this.addObjects(obj.items, source);
       else if (obj && typeof obj === 'object') this.located.push({ obj, source });
     }
+    this.cachedModel = undefined;
+    this.cachedIndex = undefined;
     return this;
   }
 
@@ -174,6 +335,7 @@ export class MeshAnalyzer {
     for (const node of scope.node.findAll()) {
       if (ApiObject.isApiObject(node)) this.located.push({ obj: node.toJson(), source: node.node.path });
     }
+    this.cachedModel = undefined;
     return this;
   }
 }
