@@ -9,7 +9,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MeshAnalyzer } from '../src';
+
+// The compiled library (what users run; `spawn: compile` runs first), typed from the sources.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const compiled: typeof import('../src') = require('../lib');
+const { MeshAnalyzer } = compiled;
 
 /** A mesh of `objects` objects: namespaces with waypoints, services, workloads, policies, routes. */
 export function syntheticMesh(objects: number): any[] {

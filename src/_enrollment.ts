@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { invalidateSynthMemo } from './_memo';
 import { constructError } from './_validation';
 import { IstioLabels } from './labels';
 import type { IWaypoint } from './waypoint';
@@ -18,6 +19,7 @@ export function consumerNamespacesOf(waypoint: IWaypoint): Map<string, string> {
  * waypoint can admit it.
  */
 export function enrollConsumer(waypoint: IWaypoint, metadata: ApiObjectMetadataDefinition, consumerNamespace: string, consumerPath: string): void {
+  invalidateSynthMemo(waypoint);
   const current = metadata.getLabel(IstioLabels.USE_WAYPOINT);
   const currentNs = metadata.getLabel(IstioLabels.USE_WAYPOINT_NAMESPACE) ?? consumerNamespace;
   if (current !== undefined && (current !== waypoint.name || currentNs !== waypoint.namespace)) {

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
 import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
 import type { IWaypoint, Waypoint } from './waypoint';
@@ -17,7 +18,12 @@ export class MeshRegistry {
       REGISTRIES.set(root, registry);
       // Once per app: the whole app, including objects the constructs did not write (Include,
       // ApiObject), goes through the mesh analyzer before synth writes anything.
-      root.node.addValidation({ validate: () => analyzeApp(root) });
+      root.node.addValidation({
+        validate: () => {
+          beginValidationPass(root);
+          return memoizeForSynth(root, 'mesh-analysis', () => analyzeApp(root));
+        },
+      });
     }
     return registry;
   }
@@ -33,6 +39,7 @@ export class MeshRegistry {
   private constructor() {}
 
   public registerNamespace(ns: AmbientNamespace): void {
+    invalidateSynthMemo(ns);
     const existing = this.namespaces.get(ns.name);
     if (existing) {
       throw new Error(`[${ns.node.path}] namespace "${ns.name}" is already declared as an AmbientNamespace at ${existing.node.path}. Declare each namespace once and share the construct.`);
@@ -50,6 +57,7 @@ export class MeshRegistry {
   }
 
   public registerWaypoint(waypoint: Waypoint): void {
+    invalidateSynthMemo(waypoint);
     const key = `${waypoint.namespace}/${waypoint.name}`;
     const existing = this.waypoints.get(key);
     if (existing) {
@@ -61,6 +69,7 @@ export class MeshRegistry {
 
   /** Records a waypoint referenced with `Waypoint.fromName` (several references may name one waypoint). */
   public registerWaypointReference(waypoint: IWaypoint): void {
+    invalidateSynthMemo(waypoint);
     const existing = (this.waypointsByNamespace.get(waypoint.namespace) ?? []).some(w => w.name === waypoint.name);
     if (!existing) this.addWaypointToNamespace(waypoint);
   }
@@ -82,6 +91,7 @@ export class MeshRegistry {
   }
 
   public registerPolicy(policy: ZeroTrustPolicy): void {
+    invalidateSynthMemo(policy);
     if (policy.meshWide) {
       if (this._meshPolicy) {
         throw new Error(`[${policy.node.path}] a mesh-wide ZeroTrustPolicy is already declared at ${this._meshPolicy.node.path}; declare one per mesh.`);
@@ -105,6 +115,7 @@ export class MeshRegistry {
   }
 
   public registerMesh(mesh: AmbientMesh): void {
+    invalidateSynthMemo(mesh);
     if (this._mesh) {
       throw new Error(`[${mesh.node.path}] an AmbientMesh is already declared at ${this._mesh.node.path}; an app installs one mesh.`);
     }

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadataDefinition, Chart, JsonPatch } from 'cdk8s'
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { enrollConsumer, servesServices } from './_enrollment';
+import { invalidateSynthMemo } from './_memo';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError, namespaceOf } from './_validation';
 import { IstioLabels } from './labels';
@@ -163,6 +164,7 @@ export class AmbientNamespace extends Construct {
    * ztunnel no longer captures them, so they get no mTLS and no mesh policy.
    */
   public excludeWorkload(workload: kplus.AbstractPod): void {
+    invalidateSynthMemo(this);
     this.checkInNamespace(workload, `workload "${workload.name}"`, workload.metadata.namespace);
     workload.podMetadata.addLabel(IstioLabels.DATAPLANE_MODE, IstioLabels.NONE);
   }
@@ -172,6 +174,7 @@ export class AmbientNamespace extends Construct {
    * handled by ztunnel only, so L7 policy and routes no longer apply to it.
    */
   public bypassWaypoint(service: kplus.Service): void {
+    invalidateSynthMemo(this);
     this.checkInNamespace(service, `Service "${service.name}"`, service.metadata.namespace);
     const current = service.metadata.getLabel(IstioLabels.USE_WAYPOINT);
     if (current !== undefined && current !== IstioLabels.NONE) {

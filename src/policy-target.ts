@@ -62,7 +62,7 @@ export class PolicyTarget {
     return new PolicyTarget('service', `Service "${service.name}"`, (scope, ns) => {
       const serviceNs = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
       checkSameNamespace(scope, `Service "${service.name}"`, serviceNs, ns);
-      return resolveService(scope, ns, service.name, ApiObject.of(service));
+      return resolveService(scope, ns, service.name, ApiObject.of(service), undefined, serviceSpec(service));
     });
   }
 
@@ -171,12 +171,30 @@ export function _resolveServiceObject(scope: IConstruct, namespace: string, serv
   return resolveService(scope, namespace, service.name, service);
 }
 
+/**
+ * The parts of a cdk8s-plus Service's spec that placement needs, without resolving the whole object
+ * (a rule is placed per allowFrom call, so this runs often).
+ */
+function serviceSpec(service: kplus.Service): any {
+  let selector: { [key: string]: string } | undefined;
+  try {
+    selector = service._toKube().selector;
+  } catch {
+    selector = ApiObject.of(service).toJson().spec?.selector;
+  }
+  return {
+    selector,
+    clusterIP: service.clusterIP,
+    ports: service.ports.map(p => ({ port: p.port, targetPort: p.targetPort ?? p.port })),
+  };
+}
+
 function resolveService(
-  scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string },
+  scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string }, knownSpec?: any,
 ): _ResolvedTarget {
   const nsBinding = namespaceBinding(scope, namespace);
   const own: LabelBinding = service ? bindingFromLabels(scope, service.metadata, namespace) : { explicit: false };
-  const spec = service ? service.toJson().spec ?? {} : {};
+  const spec = knownSpec ?? (service ? service.toJson().spec ?? {} : {});
   const podPorts = new Map<number, number | string>();
   for (const port of spec.ports ?? []) podPorts.set(port.port, port.targetPort ?? port.port);
   const effectiveSelector = selector ?? (spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : undefined);

@@ -1,7 +1,8 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { Rule, canonicalRules, l7AttributesOf, matchesEverything } from './_authz';
 import { consumerNamespacesOf } from './_enrollment';
+import { invalidateSynthMemo, memoizeForSynth } from './_memo';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import { Condition } from './condition';
@@ -287,6 +288,8 @@ export class ZeroTrustPolicy extends Construct {
   private readonly waypointsDeniedByDefault: string[] = [];
   private readonly jwtValidatedAt = new Set<string>();
   private readonly namespaceWaypoint?: _WaypointBinding;
+  /** Cleared whenever an object is added, so the objects are put in order once per change. */
+  private objectsOrdered = false;
   /** Per destination: ingress allows placed at ztunnel, and waypoint rules that ingress would skip. */
   private readonly destinations = new Map<string, { description: string; ingressDirect: string[]; waypointOnly: string[] }>();
   /** Namespace-wide rules placed at the namespace waypoint. */
@@ -348,7 +351,35 @@ export class ZeroTrustPolicy extends Construct {
       }
     }
 
-    this.node.addValidation({ validate: () => this.validatePolicy() });
+    this.node.addValidation({
+      validate: () => {
+        this.orderObjects();
+        return memoizeForSynth(this, `zero-trust-policy:${this.node.path}`, () => this.validatePolicy());
+      },
+    });
+  }
+
+  /**
+   * Objects are created when a destination is first used, so their order would follow declaration
+   * order. Putting them in kind and name order makes the output the same whatever order rules are
+   * declared in. The children are re-inserted in that order (constructs keeps them in insertion
+   * order); should the constructs internals differ, the order is imposed with dependencies instead
+   * (slower: cdk8s resolves dependencies once per chart). Idempotent.
+   */
+  private orderObjects(): void {
+    if (this.objectsOrdered) return;
+    this.objectsOrdered = true;
+    const rank = (kind: string) => ['PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy'].indexOf(kind);
+    const objects = this.node.children.filter((c): c is ApiObject => ApiObject.isApiObject(c))
+      .sort((a, b) => rank(a.kind) - rank(b.kind) || a.name.localeCompare(b.name));
+    const children: { [id: string]: IConstruct } | undefined = (this.node as any)._children;
+    if (children && typeof children === 'object' && !(children instanceof Map) && this.node.children.length === objects.length) {
+      const entries = objects.map(o => [o.node.id, o] as const);
+      for (const [id] of entries) delete children[id];
+      for (const [id, o] of entries) children[id] = o;
+      if (this.node.children.every((c, i) => c === objects[i])) return;
+    }
+    for (let i = 1; i < objects.length; i++) objects[i].node.addDependency(objects[i - 1]);
   }
 
   /** Names of the AuthorizationPolicies emitted so far, sorted. Returns a copy. */
@@ -377,6 +408,7 @@ export class ZeroTrustPolicy extends Construct {
    * accepted issuer.
    */
   public requireJwt(options: RequireJwtOptions): void {
+    invalidateSynthMemo(this);
     const target = options.to ?? PolicyTarget.namespace();
     const jwtRule = renderJwtRule(this, options);
     if (this.meshWide) {
@@ -394,6 +426,7 @@ export class ZeroTrustPolicy extends Construct {
     if (!ra) {
       ra = { attachment, rules: [] };
       this.requestAuthentications.set(`${base}-jwt`, ra);
+      this.objectsOrdered = false;
       const state = ra;
       new sec.RequestAuthentication(this, `${base}-jwt`, {
         metadata: { name: `${base}-jwt`, namespace: this.namespace },
@@ -417,6 +450,7 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   private place(action: sec.AuthorizationPolicySpecAction, source: PolicySource, options: ZeroTrustRuleOptions): void {
+    invalidateSynthMemo(this);
     const target = options.to ?? PolicyTarget.namespace();
     const verb = action === 'ALLOW' ? 'allowFrom' : action === 'DENY' ? 'denyFrom' : 'auditFrom';
     const what = `${verb}(${source.description}) to ${this.meshWide ? 'the mesh' : target.description}`;
@@ -584,13 +618,15 @@ export class ZeroTrustPolicy extends Construct {
       return existing;
     }
     const state: EmittedPolicy = { action, attachment, rules: [] };
+    this.objectsOrdered = false;
     new sec.AuthorizationPolicy(this, name, {
       metadata: {
         name,
         namespace: this.namespace,
         annotations: dryRun ? { [DRY_RUN_ANNOTATION]: 'true' } : undefined,
       },
-      spec: Lazy.any({ produce: () => renderPolicySpec(state) }),
+      // Rendered once per synthesis: the synth-time analysis and the chart output share it.
+      spec: Lazy.any({ produce: () => memoizeForSynth(this, `authorization-policy:${this.node.path}/${name}`, () => renderPolicySpec(state)) }),
     });
     this.policies.set(name, state);
     return state;

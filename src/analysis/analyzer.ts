@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { parseAllDocuments } from 'yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
 import { diffMarkdown, diffModels } from './diff';
@@ -274,10 +274,14 @@ export class MeshAnalyzer {
 
   /** Adds YAML or JSON text. Returns this. */
   public addYaml(text: string, source?: string): MeshAnalyzer {
-    const docs = parseAllDocuments(text);
-    for (const doc of docs) {
-      if (doc.errors.length > 0) throw new Error(`${source ?? 'input'}: ${doc.errors[0].message}`);
-      const value = doc.toJS();
+    let docs: unknown[];
+    try {
+      // YAML 1.2 core schema: no timestamps or yes/no booleans (what the API server reads).
+      docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
+    } catch (e) {
+      throw new Error(`${source ?? 'input'}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    for (const value of docs) {
       if (Array.isArray(value)) this.addObjects(value, source);
       else if (value) this.addObjects([value], source);
     }

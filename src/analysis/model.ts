@@ -3,7 +3,7 @@
  * are in ambient, which waypoint serves each Service and pod, and where each policy is enforced.
  * Built in one pass with hash indexes, so it is linear in the number of objects.
  */
-import { parse as parseYaml } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
 
 /** A Kubernetes object as written in a manifest. */
 export interface K8sObject {
@@ -261,7 +261,7 @@ export class MeshModel {
       const name = l.obj.metadata.name ?? '';
       if ((name === 'istio' || name.startsWith('istio-')) && typeof l.obj.data?.mesh === 'string') {
         try {
-          providersFrom(parseYaml(l.obj.data.mesh));
+          providersFrom(load(l.obj.data.mesh, { schema: CORE_SCHEMA }));
         } catch {
           // not a mesh config
         }
