@@ -312,7 +312,11 @@ rules:
       - cluster.local/ns/default/sa/reviews-svc-waypoint
 `));
     expect(out['reviews-waypoint'].targetRefs).toEqual([{ group: '', kind: 'Service', name: 'reviews' }]);
-    expect(out['allow-nothing-reviews-svc-waypoint']).toBeDefined();
+    // The dedicated waypoint gets its own default deny: ALLOW with no rules, attached to that waypoint.
+    expect(out['allow-nothing-reviews-svc-waypoint']).toEqual({
+      action: 'ALLOW',
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'reviews-svc-waypoint' }],
+    });
   });
 
   test('a Service that opted out of the waypoint is enforced by ztunnel', () => {
@@ -624,7 +628,9 @@ describe('ZeroTrustPolicy review fixes', () => {
     api.metadata.addLabel('istio.io/ingress-use-waypoint', 'false');
     const policy = new ZeroTrustPolicy(chart, 'policy');
     policy.allowFrom(ingress, { to: PolicyTarget.service(api) });
-    expect(policies(synthValid(chart))['api-ztunnel']).toBeDefined();
+    const out = policies(synthValid(chart));
+    expect(out['api-ztunnel'].selector).toEqual({ matchLabels: { app: 'api' } });
+    expect(out['api-waypoint']).toBeUndefined();
   });
 
   test('refuses ports for an undeclared Service enforced at ztunnel', () => {

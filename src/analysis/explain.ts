@@ -3,23 +3,11 @@
  * `RBAC: access denied` or an unexpected allow.
  */
 import { PolicyIndex } from './access';
+import type { ServiceExplanation } from './analyzer';
 import { K8sObject, MeshModel, ServiceInfo } from './model';
 
-export interface Explanation {
-  readonly service: string;
-  readonly namespace: string;
-  readonly ambient: string;
-  readonly waypoint: string;
-  readonly ingressUsesWaypoint: boolean;
-  readonly mtls: string;
-  readonly ztunnelPolicies: string[];
-  readonly waypointPolicies: string[];
-  readonly jwt: string[];
-  readonly routes: string[];
-  readonly ingressRoutes: string[];
-  readonly resilience: string[];
-  readonly telemetry: string[];
-}
+/** The public struct, declared (for jsii) next to MeshAnalyzer. */
+export type Explanation = ServiceExplanation;
 
 function describePolicy(o: K8sObject): string {
   const action = o.spec?.action ?? 'ALLOW';
