@@ -3,15 +3,7 @@ import { Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { constructError } from './_validation';
-import type { WaypointAutoscaling, WaypointDisruptionBudget } from './waypoint';
-
-/** The tuning options a Gateway's proxy Deployment takes. */
-export interface DeploymentTuning {
-  readonly replicas?: number;
-  readonly resources?: kplus.ContainerResources;
-  readonly autoscaling?: WaypointAutoscaling;
-  readonly podDisruptionBudget?: WaypointDisruptionBudget;
-}
+import type { GatewayDeploymentOptions } from './waypoint';
 
 function checkCount(scope: IConstruct, what: string, value: number, min: number, max?: number): void {
   if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
@@ -21,7 +13,7 @@ function checkCount(scope: IConstruct, what: string, value: number, min: number,
 }
 
 /** The ConfigMap data istiod merges (strategic merge patch) into the waypoint's generated objects. */
-export function renderDeploymentTuning(scope: IConstruct, props: DeploymentTuning): { [key: string]: string } | undefined {
+export function renderDeploymentTuning(scope: IConstruct, props: GatewayDeploymentOptions): { [key: string]: string } | undefined {
   const data: { [key: string]: string } = {};
   if (props.replicas !== undefined && props.autoscaling) {
     throw constructError(scope, 'set either `replicas` or `autoscaling`, not both: the HorizontalPodAutoscaler owns the replica count.');

@@ -7,7 +7,7 @@ import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IstioLabels } from './labels';
 import { MeshIdentity } from './mesh-identity';
 import { PolicySource } from './policy-source';
-import { GatewayNamespaces, WaypointAutoscaling, WaypointDisruptionBudget } from './waypoint';
+import { GatewayDeploymentOptions, GatewayNamespaces } from './waypoint';
 
 /** GatewayClass istiod creates for ingress gateways (controller `istio.io/gateway-controller`). */
 export const INGRESS_GATEWAY_CLASS = 'istio';
@@ -83,7 +83,7 @@ export interface GatewayListener {
 }
 
 /** Props for `IngressGateway`. */
-export interface IngressGatewayProps {
+export interface IngressGatewayProps extends GatewayDeploymentOptions {
   /** Name of the Gateway (istiod names its Deployment and Service `<name>-istio`). */
   readonly name: string;
   /**
@@ -111,14 +111,6 @@ export interface IngressGatewayProps {
    * @default "cluster.local"
    */
   readonly trustDomain?: string;
-  /** @default - istiod's default (one replica) */
-  readonly replicas?: number;
-  /** @default - istiod's defaults */
-  readonly resources?: kplus.ContainerResources;
-  /** @default - no HorizontalPodAutoscaler */
-  readonly autoscaling?: WaypointAutoscaling;
-  /** @default - no PodDisruptionBudget */
-  readonly podDisruptionBudget?: WaypointDisruptionBudget;
 }
 
 /**

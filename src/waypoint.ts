@@ -151,8 +151,35 @@ export interface WaypointDisruptionBudget {
   readonly maxUnavailable?: number;
 }
 
+/**
+ * The Deployment istiod creates for a Gateway (a waypoint or an ingress gateway), tuned through the
+ * Gateway's `infrastructure.parametersRef` ConfigMap.
+ */
+export interface GatewayDeploymentOptions {
+  /**
+   * Fixed number of proxy replicas. Not together with `autoscaling`.
+   * @default - istiod's default (one replica)
+   */
+  readonly replicas?: number;
+  /**
+   * Resources of the proxy container (`istio-proxy`).
+   * @default - istiod's defaults (for waypoints `global.waypoint.resources`: requests 100m/128Mi, limits 2 CPU/1Gi)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Horizontal autoscaling. Not together with `replicas`.
+   * @default - no HorizontalPodAutoscaler
+   */
+  readonly autoscaling?: WaypointAutoscaling;
+  /**
+   * PodDisruptionBudget for the proxy pods.
+   * @default - no PodDisruptionBudget
+   */
+  readonly podDisruptionBudget?: WaypointDisruptionBudget;
+}
+
 /** Options shared by `Waypoint` and `AmbientNamespace.addWaypoint`. */
-export interface WaypointOptions {
+export interface WaypointOptions extends GatewayDeploymentOptions {
   /**
    * Name of the waypoint Gateway. istiod names its Deployment, Service and ServiceAccount the same.
    * @default "waypoint"
@@ -180,26 +207,6 @@ export interface WaypointOptions {
    * @default "cluster.local"
    */
   readonly trustDomain?: string;
-  /**
-   * Fixed number of waypoint replicas. Not together with `autoscaling`.
-   * @default - istiod's default (one replica)
-   */
-  readonly replicas?: number;
-  /**
-   * Resources of the waypoint proxy container (`istio-proxy`).
-   * @default - istiod's `global.waypoint.resources` (requests 100m/128Mi, limits 2 CPU/1Gi)
-   */
-  readonly resources?: kplus.ContainerResources;
-  /**
-   * Horizontal autoscaling. Not together with `replicas`.
-   * @default - no HorizontalPodAutoscaler
-   */
-  readonly autoscaling?: WaypointAutoscaling;
-  /**
-   * PodDisruptionBudget for the waypoint pods.
-   * @default - no PodDisruptionBudget
-   */
-  readonly podDisruptionBudget?: WaypointDisruptionBudget;
 }
 
 /** Props for `Waypoint`. */
