@@ -18,6 +18,10 @@ export interface AccessQuery {
   readonly path?: string;
   readonly host?: string;
   readonly jwtPrincipal?: string;
+  /** The JWT the request carries; takes precedence over jwtPrincipal. */
+  readonly token?: { readonly issuer: string; readonly subject?: string; readonly claims?: { [name: string]: string }; readonly invalid?: boolean };
+  readonly sourceIp?: string;
+  readonly destinationIp?: string;
   readonly headers?: { [name: string]: string };
   /** Ingress Gateway `<namespace>/<name>` the request enters through. */
   readonly viaIngress?: string;

@@ -74,12 +74,39 @@ export interface AccessRequest {
   readonly headers?: { [name: string]: string };
   /** The JWT principal `<issuer>/<subject>` the request carries. @default - no token */
   readonly jwtPrincipal?: string;
+  /**
+   * The JWT the request carries (issuer, subject, claims), or an invalid one.
+   * Takes precedence over `jwtPrincipal`.
+   * @default - no token
+   */
+  readonly token?: AccessToken;
+  /** The `Host`/`:authority` of the request. @default - the Service's cluster-local name */
+  readonly host?: string;
+  /**
+   * The client's IP address (matched by `ipBlocks`, `remoteIpBlocks` and `source.ip`).
+   * @default - unknown: rules that need it are reported, not guessed
+   */
+  readonly sourceIp?: string;
+  /** The destination IP address (matched by `destination.ip`). @default - unknown */
+  readonly destinationIp?: string;
   /** Ingress Gateway `<namespace>/<name>` the request enters through. @default - from inside the mesh */
   readonly viaIngress?: string;
   /** The client dials a pod IP instead of the Service (skips a service waypoint). @default false */
   readonly toPod?: boolean;
   /** Mesh trust domain. @default "cluster.local" */
   readonly trustDomain?: string;
+}
+
+/** A JWT carried by a request to `MeshAnalyzer.checkAccess`. */
+export interface AccessToken {
+  /** The `iss` claim. */
+  readonly issuer: string;
+  /** The `sub` claim. @default - none */
+  readonly subject?: string;
+  /** Other claims, by name (`groups`, `scope`, nested as `a.b`). @default - none */
+  readonly claims?: { [name: string]: string };
+  /** The token fails validation (bad signature, expired). @default false */
+  readonly invalid?: boolean;
 }
 
 /** The decision at one enforcement point. */
