@@ -3,7 +3,9 @@
  * author probably did not intend. Every check is linear in the objects it looks at.
  */
 import { l7AttributesOf, matchesEverything } from '../_authz';
-import { isTrue, key, K8sObject, Located, MeshModel, selectorsOverlap, ServiceInfo, WaypointRef } from './model';
+import { key, K8sObject, Located, MeshModel, ServiceInfo, WaypointRef } from './model';
+import { conflictingInjectionLabels, namespaceInjectionLabel, namespaceRequestsAmbient } from '../semantics/membership';
+import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -24,30 +26,39 @@ function check(code: string, severity: Severity, title: string, upstream?: strin
 
 const SCHEMA = check('AMB001', 'error', 'Invalid Istio resource (fails admission or CEL validation)', ['IST0106']);
 const L7_AT_ZTUNNEL = check('AMB101', 'error', 'L7 authorization rules enforced by ztunnel', ['KIA0110', 'IST0171']);
-const SERVICE_WITHOUT_WAYPOINT = check('AMB102', 'error', 'Resource attached to a Service that has no waypoint', ['KIA0109', 'KIA0211', 'KIA1113', 'IST0171']);
+const SERVICE_WITHOUT_WAYPOINT = check('AMB102', 'error', 'Resource attached to a Service that has no waypoint', ['KIA0109', 'KIA1110', 'KIA1111', 'KIA1112', 'KIA1113', 'IST0171']);
 const UNRESOLVED_WAYPOINT = check('AMB103', 'warning', 'istio.io/use-waypoint names a waypoint that is not in the manifests', ['KIA1313']);
 const NOT_ADMITTED = check('AMB104', 'error', 'Cross-namespace waypoint does not admit the consumer namespace', ['IST0171']);
 const WAYPOINT_FOR_MISMATCH = check('AMB105', 'error', 'Waypoint does not serve the traffic type of what uses it (waypoint-for)', ['IST0171']);
-const SIDECAR_AND_AMBIENT = check('AMB106', 'error', 'Sidecar injection and ambient on the same namespace or pod', ['IST0123', 'KIA1311', 'KIA1314']);
+const SIDECAR_AND_AMBIENT = check('AMB106', 'error', 'Sidecar injection and ambient on the same namespace or pod', ['IST0123', 'KIA1311', 'KIA1316']);
 const IDENTITY_BEHIND_WAYPOINT = check('AMB107', 'error', 'ztunnel policy matches client identities, but a waypoint is in front');
 const INGRESS_BYPASS = check('AMB108', 'warning', 'Ingress traffic bypasses the waypoint that enforces L7 policy');
 const MISSING_REQUIRE_WAYPOINT = check('AMB109', 'warning', 'Waypoint policy can be bypassed: ztunnel does not require the waypoint');
 const INEFFECTIVE_IN_AMBIENT = check('AMB110', 'warning', 'Resource has no effect in ambient mode', ['IST0167', 'KIA1115', 'KIA1116', 'KIA1117']);
 const VS_AND_ROUTE = check('AMB111', 'error', 'VirtualService and HTTPRoute/GRPCRoute for the same Service');
-const DR_SUBSETS = check('AMB112', 'warning', 'DestinationRule subsets for an ambient Service (waypoints cannot route to subsets)', ['KIA0203']);
+const SUBSET_SELECTS_NO_PODS = check('AMB112', 'error', 'DestinationRule subset selects none of the Service\'s pods', ['IST0173', 'KIA0203']);
 const DR_NAMESPACE = check('AMB113', 'warning', 'DestinationRule outside the namespace of its ambient Service', ['KIA0212']);
 const PA_DISABLE = check('AMB114', 'error', 'PeerAuthentication DISABLE is ignored in ambient');
 const PA_PORT_LEVEL = check('AMB115', 'error', 'portLevelMtls without a workload selector');
-const JWT_SPLIT = check('AMB116', 'error', 'requestPrincipals without a RequestAuthentication at the same waypoint', ['KIA1110']);
-const UNKNOWN_PROVIDER = check('AMB117', 'warning', 'Telemetry names a provider that meshConfig does not define', ['IST0157']);
+const JWT_SPLIT = check('AMB116', 'error', 'requestPrincipals without a RequestAuthentication at the same waypoint');
+const NO_ACCESS_LOG_PROVIDER = check('AMB117', 'warning', 'Telemetry access logging without a provider, and meshConfig has no default', ['IST0157']);
 const RESILIENCE_WITHOUT_WAYPOINT = check('AMB118', 'warning', 'Traffic policy for an ambient Service without waypoint is not applied', ['KIA0210', 'KIA0211']);
-const VERSION_SKEW = check('AMB119', 'error', 'Istio component versions out of the supported skew', ['IST0168', 'IST0169']);
+const VERSION_SKEW = check('AMB119', 'error', 'Istio component versions out of the supported skew');
 const DEAD_WAYPOINT = check('AMB120', 'warning', 'Waypoint that nothing uses');
 const UNDECLARED_PROTOCOL = check('AMB121', 'warning', 'Service port behind a waypoint with L7 rules does not declare its protocol', ['IST0118']);
 const ALLOW_ALL = check('AMB122', 'warning', 'ALLOW rule that matches every request (rules: [{}])');
 const ALLOW_NOTHING_BLOCKS_WAYPOINT = check('AMB123', 'error', 'allow-nothing at ztunnel also blocks the namespace waypoint');
 const UNSUPPORTED_ACTION_AT_ZTUNNEL = check('AMB124', 'error', 'CUSTOM or AUDIT policy enforced by ztunnel (ignored)', ['IST0171']);
 const NETWORK_POLICY_HBONE = check('AMB125', 'warning', 'NetworkPolicy restricts ports of ambient pods but not HBONE (15008)');
+const INJECTION_LABELS = check('AMB126', 'warning', 'Namespace has more than one kind of injection label', ['IST0123']);
+const UNDEFINED_SUBSET = check('AMB127', 'error', 'VirtualService routes or mirrors to a subset that no DestinationRule defines', ['IST0101', 'KIA1107']);
+const UNDEFINED_PROVIDER = check('AMB128', 'warning', 'Telemetry names a provider that meshConfig does not define');
+const DEPRECATED_PROVIDER = check('AMB129', 'warning', 'Telemetry uses a deprecated provider (Lightstep)', ['IST0002']);
+const GATEWAY_SELECTOR = check('AMB130', 'warning', 'Selector policy selects the pods of a Gateway API gateway or waypoint (ignored)', ['IST0166']);
+const NAMESPACE_POLICY_NO_PROXY = check('AMB131', 'warning', 'Namespace-wide RequestAuthentication or Telemetry in an ambient namespace that no proxy applies', ['KIA1110', 'KIA1112', 'KIA1115']);
+const SELECTOR_MATCHES_NOTHING = check('AMB132', 'warning', 'AuthorizationPolicy selector matches no workload in the manifests', ['IST0127', 'KIA0004']);
+const AUDIT_WITHOUT_PROVIDER = check('AMB133', 'warning', 'AUDIT policy without an audit-capable provider (nothing is logged)');
+const REGISTRY_ONLY_AMBIENT = check('AMB134', 'warning', 'outboundTrafficPolicy REGISTRY_ONLY does not restrict ambient pods');
 
 export interface RawFinding {
   readonly code: string;
@@ -109,6 +120,7 @@ export function runChecks(model: MeshModel): RawFinding[] {
   checkPeerAuthentication(model, report);
   checkTelemetry(model, report);
   checkInstall(model, report);
+  checkOutboundPolicy(model, report);
   checkNetworkPolicies(model, report);
   return findings;
 }
@@ -137,18 +149,27 @@ function checkSchema(model: MeshModel, report: Report): void {
 
 function checkNamespacesAndPods(model: MeshModel, report: Report): void {
   for (const n of model.namespaces.values()) {
-    if (n.labels['istio.io/dataplane-mode'] === 'ambient' && n.sidecar) {
-      report(SIDECAR_AND_AMBIENT, n.located, `Namespace ${n.name} is labelled for ambient and for sidecar injection (${n.labels['istio-injection'] !== undefined ? `istio-injection=${n.labels['istio-injection']}` : `istio.io/rev=${n.labels['istio.io/rev']}`}): the sidecar wins and ztunnel skips its pods.`,
-        'Remove istio-injection / istio.io/rev from the namespace, or drop istio.io/dataplane-mode=ambient to stay on sidecars.');
+    const injection = namespaceInjectionLabel(n.labels);
+    if (namespaceRequestsAmbient(n.labels) && injection) {
+      report(SIDECAR_AND_AMBIENT, n.located, `Namespace ${n.name} is labelled for ambient and for sidecar injection (${injection}): the sidecar wins and ztunnel skips its pods.`,
+        'Remove istio-injection / istio.io/rev from the namespace (or set istio-injection=disabled), or drop istio.io/dataplane-mode=ambient to stay on sidecars.');
+      continue;
+    }
+    const conflict = isRootNamespace(n.name) ? [] : conflictingInjectionLabels(n.labels);
+    if (conflict.length > 0) {
+      report(INJECTION_LABELS, n.located, `Namespace ${n.name} has more than one kind of injection label (${conflict.join(', ')}): istioctl analyze reports it (IST0123), and which one applies depends on the webhook's selectors, not on what the labels say together.`,
+        'Keep one: istio-injection=enabled or istio.io/rev for sidecars, or istio.io/dataplane-mode for ambient.');
     }
   }
   for (const workloads of model.workloadsByNamespace.values()) {
     for (const w of workloads) {
-      const inject = w.podLabels['sidecar.istio.io/inject'];
-      const ambientPod = w.podLabels['istio.io/dataplane-mode'] === 'ambient' || (model.isAmbient(w.namespace) && w.podLabels['istio.io/dataplane-mode'] !== 'none');
-      if (isTrue(inject) && ambientPod) {
-        report(SIDECAR_AND_AMBIENT, w.located, `${name(w.located.obj)} asks for a sidecar (sidecar.istio.io/inject=true) while its pods are in ambient: the sidecar wins.`,
-          'Remove the sidecar.istio.io/inject label, or label the pods istio.io/dataplane-mode=none.');
+      const nsSidecar = model.namespaces.get(w.namespace)?.sidecar ?? false;
+      if (w.membership.sidecar && w.membership.ambientRequested && !(nsSidecar && model.namespaces.get(w.namespace)?.labels['istio.io/dataplane-mode'] === 'ambient')) {
+        const why = w.podLabels['sidecar.istio.io/inject'] === 'true' ? 'sidecar.istio.io/inject=true'
+          : w.podLabels['istio.io/rev'] !== undefined && !nsSidecar ? `istio.io/rev=${w.podLabels['istio.io/rev']}`
+            : `its namespace's ${namespaceInjectionLabel(model.namespaces.get(w.namespace)?.labels ?? {})}`;
+        report(SIDECAR_AND_AMBIENT, w.located, `${name(w.located.obj)} gets a sidecar (${why}) while its pods are asked into ambient: the sidecar wins and ztunnel skips them.`,
+          'Remove the sidecar opt-in (or label the pods sidecar.istio.io/inject=false), or label the pods istio.io/dataplane-mode=none to stay on sidecars.');
       }
     }
   }
@@ -243,9 +264,10 @@ function checkAuthorization(model: MeshModel, report: Report): void {
   }
   const admitsWaypoint = (namespace: string, w: WaypointRef, selector?: { [k: string]: string }) =>
     (ztunnelAllows.get(namespace) ?? []).concat(ztunnelAllows.get('istio-system') ?? [])
-      .some(p => (!p.spec?.selector?.matchLabels || !selector || selectorsOverlap(p.spec.selector.matchLabels, selector))
+      .some(p => (!p.spec?.selector?.matchLabels || !selector || selectorsSelectSamePods(p.spec.selector.matchLabels, selector, model.podLabelSets(namespace)))
         && (p.spec?.rules ?? []).some((r: any) => (r.from ?? []).some((f: any) => hasPrincipal(f.source?.principals, w))));
 
+  const auditProvider = model.extensionProviders.some((p: any) => p?.stackdriver !== undefined);
   for (const l of aps) {
     const o = l.obj;
     const action = o.spec?.action ?? 'ALLOW';
@@ -256,6 +278,12 @@ function checkAuthorization(model: MeshModel, report: Report): void {
       report(ALLOW_ALL, l, `${name(o)} has a rule that matches every request (\`{}\`): everything its scope receives is allowed, whatever the other rules say.`,
         'Name the sources, ports or operations the rule allows; delete the policy if allow-all is what you want.');
     }
+    if (action === 'AUDIT' && attached && !auditProvider) {
+      report(AUDIT_WITHOUT_PROVIDER, l, `${name(o)} is an AUDIT policy, but ${model.meshConfig ? 'meshConfig.extensionProviders defines no audit-capable provider' : 'no meshConfig with an audit-capable provider is in these manifests'}: AUDIT only marks matching requests, and a separate plugin must log them (the only supported one is Stackdriver), so nothing is audited.`,
+        'Configure a stackdriver extension provider in meshConfig, or log the requests with a Telemetry access-logging filter instead.');
+    }
+    if (gatewaySelectorFinding(model, l, report)) continue;
+    if (!attached) checkSelectorMatches(model, l, report);
     if (attached) continue;
     const ambient = model.isAmbient(namespace) === true || (isRootNamespace(namespace) && model.namespaces.size > 0);
     if (!ambient) continue;
@@ -278,7 +306,7 @@ function checkAuthorization(model: MeshModel, report: Report): void {
       // waypoint) or the author did not account for the waypoint (DENY that never names it).
       const behind = model.waypointServicesOverlapping(namespace, selector)
         .filter(s => action === 'DENY'
-          ? !hasAnyPrincipal(rules, s.waypoint!)
+          ? denyMissesClients(model, rules, s)
           : !admitsWaypoint(namespace, s.waypoint!, s.selector));
       if (behind.length > 0) {
         const s = behind[0];
@@ -311,6 +339,60 @@ function checkAuthorization(model: MeshModel, report: Report): void {
   }
 }
 
+/** The principal of an ingress Gateway (class istio) in the manifests: istiod names its service account `<name>-istio`. */
+function isIngressPrincipal(model: MeshModel, principal: string): boolean {
+  return [...model.ingressGateways.values()].some(g => principal.endsWith(`/ns/${ns(g.obj)}/sa/${g.obj.metadata.name}-istio`));
+}
+
+/**
+ * A ztunnel DENY on the pods of waypoint-served Service `s` never sees the identities it names, unless
+ * it names the waypoint, or names only ingress gateways that reach the pods directly (no
+ * ingress-use-waypoint on the Service).
+ */
+function denyMissesClients(model: MeshModel, rules: any[], s: ServiceInfo): boolean {
+  if (hasAnyPrincipal(rules, s.waypoint!)) return false;
+  const sources = rules.flatMap(r => (r.from ?? []).map((f: any) => f.source ?? {})).filter((src: any) => identitySources({ from: [{ source: src }] }));
+  return sources.some((src: any) => {
+    const onlyPrincipals = src.principals?.length && !(src.namespaces?.length || src.serviceAccounts?.length || src.notPrincipals?.length || src.notNamespaces?.length);
+    const onlyIngress = onlyPrincipals && (src.principals as string[]).every(p => isIngressPrincipal(model, p));
+    return !(onlyIngress && !s.ingressUseWaypoint);
+  });
+}
+
+/**
+ * IST0166: a selector-based policy whose selector picks the pods of a Gateway API gateway or
+ * waypoint. Gateway API proxies take policy through targetRefs; waypoints never use selectors, so it
+ * is ignored there. Returns whether it reported.
+ */
+function gatewaySelectorFinding(model: MeshModel, l: Located, report: Report): boolean {
+  const o = l.obj;
+  const selector: { [k: string]: string } | undefined = o.spec?.selector?.matchLabels;
+  if (!selector || Object.keys(selector).length === 0 || o.spec?.targetRefs?.length || o.spec?.targetRef) return false;
+  const hit = (model.gatewayPods.get(ns(o)) ?? []).find(g => selectorMatches(selector, g.labels));
+  if (!hit) return false;
+  report(GATEWAY_SELECTOR, l, `${name(o)} selects the pods of ${hit.waypoint ? 'waypoint' : 'Gateway'} ${hit.namespace}/${hit.gateway} with a workload selector: Gateway API ${hit.waypoint ? 'waypoints never apply selector-based policies' : 'gateways take policy through targetRefs'}, so it has no effect there (IST0166).`,
+    `Replace the selector with targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: ${hit.gateway}}].`);
+  return true;
+}
+
+/**
+ * IST0127: a selector AuthorizationPolicy that matches none of the mesh workloads of its namespace
+ * (the root namespace: of any namespace). Judged only where the manifests declare mesh workloads.
+ */
+function checkSelectorMatches(model: MeshModel, l: Located, report: Report): void {
+  const o = l.obj;
+  const selector: { [k: string]: string } | undefined = o.spec?.selector?.matchLabels;
+  if (!selector || Object.keys(selector).length === 0) return;
+  const namespace = ns(o);
+  const inMesh = (isRootNamespace(namespace) ? [...model.workloadsByNamespace.values()].flat() : model.workloadsByNamespace.get(namespace) ?? [])
+    .filter(w => w.membership.ambient || w.membership.sidecar);
+  const declared = isRootNamespace(namespace) ? model.workloadsByNamespace.size > 0 : model.workloadsByNamespace.has(namespace);
+  if (!declared || inMesh.some(w => selectorMatches(selector, w.podLabels))) return;
+  const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  report(SELECTOR_MATCHES_NOTHING, l, `${name(o)} selects ${labels}, which matches none of the mesh workloads declared in namespace ${isRootNamespace(namespace) ? '(any)' : namespace}: the policy applies to nothing.`,
+    'Fix the selector to the pod labels of the workload it protects (or put the workload in the mesh).');
+}
+
 function hasAnyPrincipal(rules: any[], w: WaypointRef): boolean {
   return rules.some(r => (r.from ?? []).some((f: any) => hasPrincipal(f.source?.principals, w) || hasPrincipal(f.source?.notPrincipals, w)));
 }
@@ -325,7 +407,8 @@ function checkAttachments(model: MeshModel, report: Report): void {
     const o = l.obj;
     if (!ATTACHABLE.has(o.kind) || !group(o).endsWith('istio.io')) continue;
     const namespace = ns(o);
-    if (o.kind !== 'AuthorizationPolicy' && o.spec?.selector && model.isAmbient(namespace) === true) {
+    const gatewaySelected = o.kind !== 'AuthorizationPolicy' && gatewaySelectorFinding(model, l, report);
+    if (o.kind !== 'AuthorizationPolicy' && !gatewaySelected && o.spec?.selector && model.isAmbient(namespace) === true) {
       report(INEFFECTIVE_IN_AMBIENT, l, `${name(o)} selects pods with a workload selector in an ambient namespace: ztunnel does not apply ${o.kind}, and waypoints ignore selector-based ${o.kind}, so it has no effect.`,
         'Attach it to the waypoint with targetRefs (kind Service or Gateway).');
     }
@@ -356,12 +439,40 @@ function checkAttachments(model: MeshModel, report: Report): void {
       }
     }
   }
+  checkNamespaceWidePolicies(model, report);
   for (const l of [...model.kind('Sidecar'), ...model.kind('EnvoyFilter')]) {
     const o = l.obj;
     if (group(o) !== 'networking.istio.io' || model.isAmbient(ns(o)) !== true) continue;
     if (o.kind === 'EnvoyFilter' && o.spec?.targetRefs?.length) continue;
     report(INEFFECTIVE_IN_AMBIENT, l, `${name(o)} is in an ambient namespace: ${o.kind === 'Sidecar' ? 'Sidecar resources configure sidecar proxies only' : 'EnvoyFilter is not supported with waypoints or ztunnel'}, so it has no effect here.`,
       o.kind === 'Sidecar' ? 'Remove it; use waypoint routes and policies instead.' : 'Remove it, or express the change with Gateway API routes or Telemetry at the waypoint.');
+  }
+}
+
+/**
+ * Selector-less RequestAuthentication and Telemetry in an ambient namespace. ztunnel applies neither.
+ * Waypoints apply a RequestAuthentication only through targetRefs (pilot/pkg/model/policyattachment.go
+ * ShouldAttachPolicy), and a namespace-wide Telemetry only where a waypoint lives in, or serves, the
+ * namespace (pilot/pkg/model/telemetry.go applicableTelemetries). An ingress gateway in the namespace
+ * applies both.
+ */
+function checkNamespaceWidePolicies(model: MeshModel, report: Report): void {
+  const servedNamespaces = new Set<string>();
+  for (const w of model.waypoints.values()) servedNamespaces.add(w.namespace);
+  for (const svc of model.services.values()) if (svc.waypoint) servedNamespaces.add(svc.namespace);
+  const gatewayNamespaces = new Set([...model.gatewayPods.values()].flat().filter(g => !g.waypoint).map(g => g.namespace));
+  for (const l of [...model.kind('RequestAuthentication'), ...model.kind('Telemetry')]) {
+    const o = l.obj;
+    if (!group(o).endsWith('istio.io') || o.spec?.selector || o.spec?.targetRefs?.length || o.spec?.targetRef) continue;
+    const namespace = ns(o);
+    if (isRootNamespace(namespace) || model.isAmbient(namespace) !== true || gatewayNamespaces.has(namespace)) continue;
+    if (o.kind === 'RequestAuthentication') {
+      report(NAMESPACE_POLICY_NO_PROXY, l, `${name(o)} has neither selector nor targetRefs in ambient namespace ${namespace}: ztunnel does not validate JWTs and waypoints apply a RequestAuthentication only through targetRefs, so no token is validated for this namespace.`,
+        'Attach it to the waypoint with targetRefs (kind Gateway for the namespace waypoint, or kind Service).');
+    } else if (!servedNamespaces.has(namespace)) {
+      report(NAMESPACE_POLICY_NO_PROXY, l, `${name(o)} configures telemetry for ambient namespace ${namespace}, which no waypoint lives in or serves: ztunnel produces no spans or HTTP access logs and applies no Telemetry, so it has no effect.`,
+        'Enroll the namespace (or its Services) in a waypoint (istio.io/use-waypoint), or remove the Telemetry.');
+    }
   }
 }
 
@@ -390,6 +501,11 @@ function checkRoutes(model: MeshModel, report: Report): void {
     for (const host of o.spec?.hosts ?? []) {
       const [svcName, svcNs] = String(host).split('.');
       const k = key(svcNs ?? ns(o), svcName);
+      const svc = model.service(svcNs ?? ns(o), svcName);
+      if (svc && !svc.waypoint && model.isAmbient(svc.namespace) === true) {
+        report(SERVICE_WITHOUT_WAYPOINT, l, `${name(o)} routes mesh traffic for Service ${svc.namespace}/${svc.name}, which has no waypoint${svc.explicitWaypointLabel ? ' (istio.io/use-waypoint: none)' : ''}: in ambient only a waypoint applies VirtualService rules, so ztunnel sends the traffic straight to the pods and ignores it.`,
+          'Enroll the Service or its namespace in a waypoint (istio.io/use-waypoint), or remove the VirtualService.');
+      }
       if (routedServices.has(k)) {
         report(VS_AND_ROUTE, l, `${name(o)} and ${name(routedServices.get(k)!.obj)} both route Service ${k}: mixing VirtualService and Gateway API routes for the same Service is undefined in Istio (the HTTPRoute wins at the waypoint).`,
           'Keep one of them: move the VirtualService rules into the HTTPRoute.');
@@ -452,7 +568,41 @@ function checkProtocol(model: MeshModel, svc: ServiceInfo, cause: Located, repor
   void model;
 }
 
+/** A VirtualService or DestinationRule host as `<namespace>/<name>` for cluster-local names, else the host itself. */
+function hostKey(host: string, namespace: string): string {
+  const parts = host.split('.');
+  if (parts.length === 1) return key(namespace, host);
+  if (parts.length === 2 || (parts.length >= 3 && parts[2] === 'svc')) return key(parts[1], parts[0]);
+  return host;
+}
+
+/** IST0101: route and mirror destinations naming a subset that no DestinationRule for the host defines. */
+function checkSubsetReferences(model: MeshModel, report: Report): void {
+  const defined = new Set<string>();
+  for (const l of model.kind('DestinationRule')) {
+    for (const subset of l.obj.spec?.subsets ?? []) defined.add(`${hostKey(String(l.obj.spec?.host ?? ''), ns(l.obj))}+${subset.name}`);
+  }
+  for (const l of model.kind('VirtualService')) {
+    const o = l.obj;
+    if (group(o) !== 'networking.istio.io') continue;
+    const destinations: { d: any; what: string }[] = [];
+    for (const section of ['http', 'tcp', 'tls']) {
+      for (const r of o.spec?.[section] ?? []) {
+        for (const rd of r.route ?? []) if (rd.destination) destinations.push({ d: rd.destination, what: 'routes' });
+        if (section === 'http' && r.mirror) destinations.push({ d: r.mirror, what: 'mirrors' });
+        if (section === 'http') for (const m of r.mirrors ?? []) if (m.destination) destinations.push({ d: m.destination, what: 'mirrors' });
+      }
+    }
+    for (const { d, what } of destinations) {
+      if (!d.subset || defined.has(`${hostKey(String(d.host ?? ''), ns(o))}+${d.subset}`)) continue;
+      report(UNDEFINED_SUBSET, l, `${name(o)} ${what} to subset "${d.subset}" of host ${d.host}, which no DestinationRule for that host defines: the route has no endpoints (503 NR) and the mirror sends nothing.`,
+        `Define subset ${d.subset} in the DestinationRule for ${d.host}, or fix the subset name.`);
+    }
+  }
+}
+
 function checkDestinationRules(model: MeshModel, report: Report): void {
+  checkSubsetReferences(model, report);
   for (const l of model.kind('DestinationRule')) {
     const o = l.obj;
     if (group(o) !== 'networking.istio.io') continue;
@@ -460,11 +610,18 @@ function checkDestinationRules(model: MeshModel, report: Report): void {
     const parts = host.split('.');
     const svcNs = parts.length > 1 ? parts[1] : ns(o);
     const svc = model.service(svcNs, parts[0]);
-    if (!svc || model.isAmbient(svc.namespace) !== true) continue;
-    if (o.spec?.subsets?.length) {
-      report(DR_SUBSETS, l, `${name(o)} defines subsets for ambient Service ${svc.namespace}/${svc.name}: waypoints route with Gateway API, which cannot address subsets, so routes to them do not work.`,
-        'Create one Service per version (with a narrower selector) and split traffic with HTTPRoute backendRefs weights.');
+    if (!svc) continue;
+    // IST0173: a subset selects the Service's selector plus its labels. Judged when the manifests
+    // declare some of the Service's pods.
+    const pods = model.podLabelSets(svc.namespace).filter(p => Object.keys(svc.selector).length > 0 && selectorMatches(svc.selector, p));
+    for (const subset of pods.length > 0 ? o.spec?.subsets ?? [] : []) {
+      if (!pods.some(p => selectorMatches(subset.labels ?? {}, p))) {
+        const labels = Object.entries(subset.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+        report(SUBSET_SELECTS_NO_PODS, l, `${name(o)} subset "${subset.name}" (${labels}) selects none of the pods of Service ${svc.namespace}/${svc.name}: traffic routed to it fails with 503 (no healthy upstream).`,
+          'Fix the subset labels to match a version of the Service\'s pods, or remove the subset and the routes to it.');
+      }
     }
+    if (model.isAmbient(svc.namespace) !== true) continue;
     if (svc.namespace !== ns(o)) {
       report(DR_NAMESPACE, l, `${name(o)} configures Service ${svc.namespace}/${svc.name} from namespace ${ns(o)}: for ambient Services the waypoint applies DestinationRules from the Service's namespace.`,
         `Move the DestinationRule to namespace ${svc.namespace}.`);
@@ -495,19 +652,35 @@ function checkPeerAuthentication(model: MeshModel, report: Report): void {
 }
 
 function checkTelemetry(model: MeshModel, report: Report): void {
+  const defaultAccessLogging: any[] = model.meshConfig?.defaultProviders?.accessLogging ?? [];
+  const lightstep = new Set<string>(model.extensionProviders.filter((p: any) => p?.lightstep !== undefined).map((p: any) => p.name));
   for (const l of model.kind('Telemetry')) {
     const o = l.obj;
     if (group(o) !== 'telemetry.istio.io') continue;
-    const sections = [...(o.spec?.tracing ?? []), ...(o.spec?.accessLogging ?? []), ...(o.spec?.metrics ?? [])];
-    for (const section of sections) {
-      const providers: any[] = section.providers ?? [];
-      if (section.providers !== undefined && providers.length === 0) {
-        report(UNKNOWN_PROVIDER, l, `${name(o)} has an empty providers list: Istio ignores it (IST0157).`, 'Name a provider, or remove the section to inherit the default providers.');
+    // IST0157 (telemetry.ProviderAnalyzer): access logging that is not disabled and names no provider
+    // (a missing list and an empty one are the same), with no default access-logging provider.
+    if (defaultAccessLogging.length === 0) {
+      for (const entry of o.spec?.accessLogging ?? []) {
+        if (entry?.disabled === true || (entry?.providers ?? []).length > 0) continue;
+        report(NO_ACCESS_LOG_PROVIDER, l, `${name(o)} turns on access logging without a provider, and ${model.meshConfig ? 'meshConfig.defaultProviders.accessLogging is empty' : 'no meshConfig with defaultProviders.accessLogging is in these manifests'}: Istio ignores it (IST0157) and writes no access log.`,
+          'Name a provider (providers: [{name: envoy}] for stdout), or set meshConfig.defaultProviders.accessLogging.');
+        break;
       }
-      for (const p of providers) {
+    }
+    for (const section of [...(o.spec?.tracing ?? []), ...(o.spec?.accessLogging ?? []), ...(o.spec?.metrics ?? [])]) {
+      for (const p of section?.providers ?? []) {
         if (model.providers && !model.providers.has(p.name)) {
-          report(UNKNOWN_PROVIDER, l, `${name(o)} uses provider "${p.name}", which meshConfig.extensionProviders does not define (defined: ${[...model.providers].sort().join(', ')}): the telemetry is not produced.`,
+          report(UNDEFINED_PROVIDER, l, `${name(o)} uses provider "${p.name}", which meshConfig.extensionProviders does not define (defined: ${[...model.providers].sort().join(', ')}): istiod skips the unknown provider and the telemetry is not produced.`,
             `Add an extension provider named ${p.name} to meshConfig, or use a defined one.`);
+        }
+      }
+    }
+    // IST0002 (telemetry.LightstepAnalyzer): tracing through a Lightstep provider.
+    for (const t of o.spec?.tracing ?? []) {
+      for (const p of t?.providers ?? []) {
+        if (lightstep.has(p.name)) {
+          report(DEPRECATED_PROVIDER, l, `${name(o)} traces through provider "${p.name}", a Lightstep provider: it is deprecated (IST0002).`,
+            'Define an opentelemetry extension provider and trace through it instead.');
         }
       }
     }
@@ -534,6 +707,21 @@ function checkInstall(model: MeshModel, report: Report): void {
         `Upgrade istiod first, then ${c.chart}, keeping ${c.chart} at most one minor version behind.`);
     }
   }
+}
+
+/**
+ * ztunnel does not read meshConfig.outboundTrafficPolicy (istio/istio#54281; the ztunnel chart passes
+ * only meshConfig.defaultConfig.proxyMetadata to it), so REGISTRY_ONLY restricts sidecars only.
+ */
+function checkOutboundPolicy(model: MeshModel, report: Report): void {
+  if (model.meshConfig?.outboundTrafficPolicy?.mode !== 'REGISTRY_ONLY') return;
+  const ambient = [...model.namespaces.values()].filter(n => n.ambient).map(n => n.name).sort();
+  if (ambient.length === 0) return;
+  const install = model.chartReleases.find(r => r.chart === 'istiod');
+  const located = install?.located ?? model.kind('ConfigMap').find(l => typeof l.obj.data?.mesh === 'string');
+  if (!located) return;
+  report(REGISTRY_ONLY_AMBIENT, located, `meshConfig.outboundTrafficPolicy.mode is REGISTRY_ONLY, but ztunnel does not enforce it: pods in ambient namespaces (${ambient.join(', ')}) still reach hosts that have no ServiceEntry, directly.`,
+    'Lock egress down where it holds: a Kubernetes NetworkPolicy egress rule on the ambient pods that allows only in-cluster destinations and DNS, with external hosts declared as ServiceEntries behind an egress waypoint and an AuthorizationPolicy on it (see EgressHost).');
 }
 
 function checkNetworkPolicies(model: MeshModel, report: Report): void {

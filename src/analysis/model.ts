@@ -4,6 +4,8 @@
  * Built in one pass with hash indexes, so it is linear in the number of objects.
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
+import { namespaceInjectsSidecars, namespaceIsAmbient, podMembership, PodMembership } from '../semantics/membership';
+import { selectorsSelectSamePods } from '../semantics/selectors';
 
 /** A Kubernetes object as written in a manifest. */
 export interface K8sObject {
@@ -29,9 +31,9 @@ export interface NamespaceInfo {
   readonly name: string;
   readonly labels: { [k: string]: string };
   readonly located: Located;
-  /** Labelled ambient and not overridden by sidecar injection. */
+  /** Labelled ambient and not overridden by sidecar injection (`src/semantics/membership.ts`). */
   readonly ambient: boolean;
-  /** Sidecar injection labels present. */
+  /** Its labels turn on sidecar injection (`istio-injection=enabled`, or `istio.io/rev` alone). */
   readonly sidecar: boolean;
 }
 
@@ -66,7 +68,18 @@ export interface WorkloadInfo {
   readonly namespace: string;
   readonly located: Located;
   readonly podLabels: { [k: string]: string };
+  readonly podAnnotations: { [k: string]: string };
   readonly serviceAccount: string;
+  /** Sidecar or ambient, from the pod's and its namespace's labels (`src/semantics/membership.ts`). */
+  readonly membership: PodMembership;
+}
+
+/** The pods istiod deploys for a Gateway API gateway (ingress or waypoint), as their labels. */
+export interface GatewayPods {
+  readonly gateway: string;
+  readonly namespace: string;
+  readonly waypoint: boolean;
+  readonly labels: { [k: string]: string };
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
@@ -81,7 +94,11 @@ export function isTrue(value: string | undefined): boolean {
   return value?.toLowerCase() === 'true';
 }
 
-/** Do two label selectors possibly select the same pods (no key with different values)? */
+/**
+ * Do two label selectors possibly select the same pods (no key with different values)? Kept for
+ * check-access; checks use `selectorsSelectSamePods` (src/semantics/selectors.ts), which decides from
+ * the known workloads and does not treat selectors over unrelated keys as the same pods.
+ */
 export function selectorsOverlap(a: { [k: string]: string }, b: { [k: string]: string }): boolean {
   for (const [k, v] of Object.entries(a)) if (k in b && b[k] !== v) return false;
   return true;
@@ -98,10 +115,18 @@ export class MeshModel {
   public readonly workloadsByNamespace = new Map<string, WorkloadInfo[]>();
   /** Telemetry providers defined in meshConfig, when an istiod install is part of the manifests. */
   public providers?: Set<string>;
+  /** The meshConfig of an istiod install in the manifests (first found), if any. */
+  public meshConfig?: any;
+  /** meshConfig.extensionProviders of every istiod install in the manifests. */
+  public readonly extensionProviders: any[] = [];
+  /** Pods of Gateway API gateways, per namespace: from Gateway objects (labels istiod gives them) and Pod objects. */
+  public readonly gatewayPods = new Map<string, GatewayPods[]>();
   /** Chart releases of Istio installs in the manifests (HelmRelease / Application). */
   public readonly chartReleases: { chart: string; namespace: string; version: string; located: Located }[] = [];
   /** Waypoints referenced by some use-waypoint label. */
   public readonly referencedWaypoints = new Set<string>();
+  /** Namespaces with Pods annotated `ambient.istio.io/redirection: enabled`. */
+  private readonly redirectedNamespaces: Set<string>;
 
   public constructor(objects: Located[]) {
     for (const located of objects) {
@@ -116,6 +141,8 @@ export class MeshModel {
     for (const l of this.kind('Gateway')) this.addGateway(l);
     for (const l of this.kind('Service')) this.addService(l);
     for (const l of this.objects) if (WORKLOAD_KINDS.has(l.obj.kind) && l.obj.apiVersion !== 'gateway.networking.k8s.io/v1') this.addWorkload(l);
+    this.redirectedNamespaces = new Set([...this.workloadsByNamespace.values()].flat()
+      .filter(w => w.podAnnotations['ambient.istio.io/redirection'] === 'enabled').map(w => w.namespace));
     this.readInstall();
   }
 
@@ -123,10 +150,20 @@ export class MeshModel {
     return this.byKind.get(kind) ?? [];
   }
 
-  /** true/false when the namespace is in the manifests, undefined when unknown. */
+  /**
+   * true/false when the namespace is in the manifests, undefined when unknown. Without a Namespace
+   * object, a namespace whose Pods carry `ambient.istio.io/redirection: enabled` (set by istio-cni on
+   * captured pods) counts as ambient.
+   */
   public isAmbient(namespace: string | undefined): boolean | undefined {
     const ns = this.namespaces.get(namespace ?? 'default');
-    return ns ? ns.ambient : undefined;
+    if (ns) return ns.ambient;
+    return this.redirectedNamespaces.has(namespace ?? 'default') ? true : undefined;
+  }
+
+  /** Pod label sets of the namespace's workloads in the manifests. */
+  public podLabelSets(namespace: string): { [k: string]: string }[] {
+    return (this.workloadsByNamespace.get(namespace) ?? []).map(w => w.podLabels);
   }
 
   /** The waypoint a namespace label names, if any (use-waypoint: none means none). */
@@ -158,13 +195,14 @@ export class MeshModel {
   /** Waypoint-served Services of a namespace whose pods a selector could also select. */
   public waypointServicesOverlapping(namespace: string, selector: { [k: string]: string } | undefined): ServiceInfo[] {
     return (this.servicesByNamespace.get(namespace) ?? [])
-      .filter(s => s.waypoint && !s.headless && Object.keys(s.selector).length > 0 && (!selector || selectorsOverlap(selector, s.selector)));
+      .filter(s => s.waypoint && !s.headless && Object.keys(s.selector).length > 0
+        && (!selector || selectorsSelectSamePods(selector, s.selector, this.podLabelSets(namespace))));
   }
 
   private addNamespace(l: Located): void {
     const labels = { ...(l.obj.metadata.labels ?? {}) };
-    const sidecar = (labels['istio-injection'] !== undefined && labels['istio-injection'] !== 'disabled') || labels['istio.io/rev'] !== undefined;
-    const ambient = labels['istio.io/dataplane-mode'] === 'ambient' && !sidecar;
+    const sidecar = namespaceInjectsSidecars(labels);
+    const ambient = namespaceIsAmbient(labels);
     const name = l.obj.metadata.name ?? '';
     this.namespaces.set(name, { name, labels, located: l, ambient, sidecar });
     if (labels['istio.io/use-waypoint'] && labels['istio.io/use-waypoint'] !== 'none') {
@@ -176,7 +214,20 @@ export class MeshModel {
     const o = l.obj;
     if (o.apiVersion.split('/')[0] !== 'gateway.networking.k8s.io') return;
     const ns = o.metadata.namespace ?? 'default';
-    if (o.spec?.gatewayClassName === 'istio-waypoint') {
+    const waypoint = o.spec?.gatewayClassName === 'istio-waypoint';
+    if (waypoint || o.spec?.gatewayClassName === 'istio') {
+      // The labels istiod's deployment controller gives the gateway's pods (istio-discovery files/kube-gateway.yaml, waypoint.yaml).
+      this.addGatewayPods({
+        gateway: o.metadata.name ?? '',
+        namespace: ns,
+        waypoint,
+        labels: {
+          'gateway.networking.k8s.io/gateway-name': o.metadata.name ?? '',
+          'gateway.istio.io/managed': waypoint ? 'istio.io-mesh-controller' : 'istio.io-gateway-controller',
+        },
+      });
+    }
+    if (waypoint) {
       this.waypoints.set(key(ns, o.metadata.name), {
         name: o.metadata.name ?? '',
         namespace: ns,
@@ -226,12 +277,17 @@ export class MeshModel {
     const ns = o.metadata.namespace ?? 'default';
     const template = o.kind === 'Pod' ? o : o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
     const podLabels = { ...(template?.metadata?.labels ?? {}) };
+    const podAnnotations = { ...(template?.metadata?.annotations ?? {}) };
+    const gatewayName = podLabels['gateway.networking.k8s.io/gateway-name'];
+    if (o.kind === 'Pod' && gatewayName) this.addGatewayPods({ gateway: gatewayName, namespace: ns, waypoint: false, labels: podLabels });
     const info: WorkloadInfo = {
       name: o.metadata.name ?? '',
       namespace: ns,
       located: l,
       podLabels,
+      podAnnotations,
       serviceAccount: template?.spec?.serviceAccountName ?? 'default',
+      membership: podMembership(this.namespaces.get(ns)?.labels, podLabels, podAnnotations),
     };
     const list = this.workloadsByNamespace.get(ns) ?? [];
     list.push(info);
@@ -240,11 +296,21 @@ export class MeshModel {
     if (own && own !== 'none') this.referencedWaypoints.add(key(podLabels['istio.io/use-waypoint-namespace'] ?? ns, own));
   }
 
+  private addGatewayPods(pods: GatewayPods): void {
+    const list = this.gatewayPods.get(pods.namespace) ?? [];
+    list.push(pods);
+    this.gatewayPods.set(pods.namespace, list);
+  }
+
   /** meshConfig providers and chart versions from an install in the manifests (Flux, Argo CD, ConfigMap). */
   private readInstall(): void {
     const providersFrom = (meshConfig: any) => {
+      this.meshConfig ??= meshConfig ?? {};
       this.providers ??= new Set(BUILT_IN_PROVIDERS);
-      for (const p of meshConfig?.extensionProviders ?? []) if (p?.name) this.providers.add(p.name);
+      for (const p of meshConfig?.extensionProviders ?? []) {
+        if (p?.name) this.providers.add(p.name);
+        if (p) this.extensionProviders.push(p);
+      }
     };
     for (const l of this.kind('HelmRelease')) {
       const chart = l.obj.spec?.chart?.spec?.chart;
