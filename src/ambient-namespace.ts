@@ -6,6 +6,7 @@ import { invalidateSynthMemo } from './_memo';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError, namespaceOf } from './_validation';
 import { IstioLabels } from './labels';
+import { namespaceInjectsSidecars } from './semantics/membership';
 import { IWaypoint, Waypoint, WaypointOptions } from './waypoint';
 
 /** Props for `AmbientNamespace`. */
@@ -202,12 +203,17 @@ export class AmbientNamespace extends Construct {
   private sidecarLabelErrors(): string[] {
     const errors: string[] = [];
     const injection = this.metadata.getLabel(IstioLabels.SIDECAR_INJECTION);
-    if (injection !== undefined && injection !== 'disabled') {
-      errors.push(`namespace "${this.name}" has label istio-injection=${injection}: with sidecar injection and ambient on the same namespace, the sidecar wins and ztunnel skips the pods. Remove the istio-injection label (or set it to "disabled").`);
-    }
     const revision = this.metadata.getLabel(IstioLabels.REVISION);
-    if (revision !== undefined) {
-      errors.push(`namespace "${this.name}" has label istio.io/rev=${revision}, which turns on sidecar injection for that revision; the sidecar would win over ambient. Remove the label; to pin a waypoint to a revision, set Waypoint \`revision\`.`);
+    const labels: { [key: string]: string } = {};
+    if (injection !== undefined) labels[IstioLabels.SIDECAR_INJECTION] = injection;
+    if (revision !== undefined) labels[IstioLabels.REVISION] = revision;
+    // Only labels that turn injection on override ambient (src/semantics/membership.ts).
+    if (namespaceInjectsSidecars(labels)) {
+      if (injection !== undefined) {
+        errors.push(`namespace "${this.name}" has label istio-injection=${injection}: with sidecar injection and ambient on the same namespace, the sidecar wins and ztunnel skips the pods. Remove the istio-injection label (or set it to "disabled").`);
+      } else {
+        errors.push(`namespace "${this.name}" has label istio.io/rev=${revision}, which turns on sidecar injection for that revision; the sidecar would win over ambient. Remove the label; to pin a waypoint to a revision, set Waypoint \`revision\`.`);
+      }
     }
     const mode = this.metadata.getLabel(IstioLabels.DATAPLANE_MODE);
     if (mode !== undefined && mode !== IstioLabels.AMBIENT) {

@@ -49,6 +49,15 @@ describe('AmbientNamespace', () => {
     expect(findObject(synthValid(chart), 'Namespace').metadata.labels['istio-injection']).toBe('disabled');
   });
 
+  test.each(['false', 'disabled'])('istio-injection=%s turns injection off, so even istio.io/rev does not override ambient', (value) => {
+    // The injector webhook injects on istio-injection=enabled, or on istio.io/rev only without an istio-injection label.
+    const chart = testChart();
+    new AmbientNamespace(chart, 'ns', { name: 'shop', labels: { 'istio-injection': value, 'istio.io/rev': 'canary' } });
+    expect(findObject(synthValid(chart), 'Namespace').metadata.labels).toEqual({
+      'istio-injection': value, 'istio.io/rev': 'canary', 'istio.io/dataplane-mode': 'ambient',
+    });
+  });
+
   describe('refuses', () => {
     test('both name and namespace, or neither', () => {
       const chart = testChart();

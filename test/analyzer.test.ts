@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import { testChart } from './support';
-import { AmbientNamespace, FindingSeverity, MeshAnalyzer, MeshValidationPlugin } from '../src';
+import { AmbientNamespace, FindingSeverity, GatewayServiceType, IngressGateway, MeshAnalyzer, MeshValidationPlugin, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
 import { runCli } from '../src/cli';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'analyzer');
@@ -159,6 +160,49 @@ describe('synth runs the analyzer', () => {
       spec: { selector: { matchLabels: { app: 'web' } }, rules: [{ to: [{ operation: { methods: ['GET'] } }] }] },
     });
     expect(() => Testing.synth(chart)).toThrow(/AMB101 AuthorizationPolicy shop\/get-only \(test\/raw\): AuthorizationPolicy shop\/get-only uses L7 attributes \(methods\) but has no targetRefs/);
+  });
+
+  test('a DENY from an ingress gateway, placed at ztunnel for a waypoint-served Service, passes its own analyzer', () => {
+    // Ingress gateways call the pods directly unless ingress-use-waypoint is set, so the destination
+    // ztunnel sees the gateway's identity and the DENY does match (AMB107 used to refuse it).
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'shop', disableResourceNameHashes: true });
+    new AmbientNamespace(chart, 'ns', { name: 'shop' }).addWaypoint('waypoint');
+    const web = new kplus.Deployment(chart, 'web', { containers: [{ image: 'web', portNumber: 8080 }] });
+    const svc = web.exposeViaService({ name: 'web', ports: [{ port: 80, targetPort: 8080, name: 'http' }] });
+    const gateway = new IngressGateway(chart, 'gw', { name: 'gw', serviceType: GatewayServiceType.CLUSTER_IP });
+    new ZeroTrustPolicy(chart, 'zt', { namespace: 'shop' }).to(PolicyTarget.service(svc))
+      .allowFrom(PolicySource.namespaces('shop'))
+      .denyFrom(gateway.policySource);
+    const deny = Testing.synth(chart).find(o => o.metadata.name === 'web-ztunnel-deny');
+    expect(deny.spec).toEqual({
+      action: 'DENY',
+      selector: { matchLabels: { 'cdk8s.io/metadata.addr': 'c-web-c81a99f2' } },
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/gw-istio'] } }] }],
+    });
+    expect(MeshAnalyzer.fromApp(app).analyze()).toEqual([]);
+  });
+
+  test('a ztunnel policy over other label keys than the Service selector is judged by the pods both select', () => {
+    // cdk8s-plus selects pods by cdk8s.io/metadata.addr; a hand-written policy selects app=web.
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'shop', disableResourceNameHashes: true });
+    new AmbientNamespace(chart, 'ns', { name: 'shop' }).addWaypoint('waypoint');
+    const web = new kplus.Deployment(chart, 'web', { containers: [{ image: 'web', portNumber: 8080 }], podMetadata: { labels: { app: 'web' } } });
+    web.exposeViaService({ name: 'web', ports: [{ port: 80, targetPort: 8080, name: 'http' }] });
+    new kplus.Deployment(chart, 'api', { containers: [{ image: 'api', portNumber: 8080 }], podMetadata: { labels: { app: 'api' } } });
+    const deny = (app_: string) => new ApiObject(chart, `deny-${app_}`, {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: `deny-${app_}`, namespace: 'shop' },
+      spec: { action: 'DENY', selector: { matchLabels: { app: app_ } }, rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/bad'] } }] }] },
+    });
+    deny('web');
+    deny('api');
+    const findings = MeshAnalyzer.fromChart(chart).analyze().filter(f => f.code === 'AMB107');
+    // app=web selects the pods of Service web (waypoint-served); app=api selects only the api pods.
+    expect(findings.map(f => f.name)).toEqual(['deny-web']);
+    expect(findings[0].message).toBe('AuthorizationPolicy shop/deny-web is enforced by ztunnel and matches client identities, but Service shop/web is served by waypoint shop/waypoint: ztunnel sees the waypoint\'s identity, not the client\'s, so the rule never matches.');
   });
 
   test('warnings do not fail synth', () => {

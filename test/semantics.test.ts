@@ -1,0 +1,71 @@
+import { conflictingInjectionLabels, namespaceInjectsSidecars, namespaceIsAmbient, podMembership } from '../src/semantics/membership';
+import { selectorMatches, selectorsSelectSamePods } from '../src/semantics/selectors';
+
+describe('membership (istio 1.30.3 injector webhook selectors, istio-cni enablementSelectors, injection analyzer)', () => {
+  test.each([
+    [{}, false],
+    [{ 'istio-injection': 'enabled' }, true],
+    [{ 'istio-injection': 'disabled' }, false],
+    [{ 'istio-injection': 'false' }, false],
+    [{ 'istio.io/rev': 'canary' }, true],
+    [{ 'istio-injection': 'disabled', 'istio.io/rev': 'canary' }, false],
+    [{ 'istio-injection': 'enabled', 'istio.io/rev': 'canary' }, true],
+  ])('namespace %j injects sidecars: %s', (labels, injects) => {
+    expect(namespaceInjectsSidecars(labels)).toBe(injects);
+  });
+
+  test.each([
+    [{ 'istio.io/dataplane-mode': 'ambient' }, true],
+    [{ 'istio.io/dataplane-mode': 'ambient', 'istio-injection': 'disabled' }, true],
+    [{ 'istio.io/dataplane-mode': 'ambient', 'istio-injection': 'false' }, true],
+    [{ 'istio.io/dataplane-mode': 'ambient', 'istio-injection': 'enabled' }, false],
+    [{ 'istio.io/dataplane-mode': 'ambient', 'istio.io/rev': 'canary' }, false],
+    [{ 'istio.io/dataplane-mode': 'none' }, false],
+  ])('namespace %j is ambient: %s', (labels, ambient) => {
+    expect(namespaceIsAmbient(labels)).toBe(ambient);
+  });
+
+  test.each([
+    [{ 'istio.io/dataplane-mode': 'ambient', 'istio-injection': 'enabled' }, ['istio-injection=enabled', 'istio.io/dataplane-mode=ambient']],
+    [{ 'istio.io/dataplane-mode': 'none', 'istio-injection': 'enabled' }, ['istio-injection=enabled', 'istio.io/dataplane-mode=none']],
+    [{ 'istio.io/rev': 'canary', 'istio.io/dataplane-mode': 'ambient' }, ['istio.io/rev=canary', 'istio.io/dataplane-mode=ambient']],
+    [{ 'istio.io/dataplane-mode': 'ambient', 'istio-injection': 'disabled' }, []],
+    [{ 'istio.io/dataplane-mode': 'ambient' }, []],
+  ])('IST0123 labels of %j: %j', (labels, conflict) => {
+    expect(conflictingInjectionLabels(labels)).toEqual(conflict);
+  });
+
+  test.each([
+    ['pod in an ambient namespace', { 'istio.io/dataplane-mode': 'ambient' }, {}, {}, { sidecar: false, ambientRequested: true, ambient: true, optedOut: false }],
+    ['pod opted out with dataplane-mode=none', { 'istio.io/dataplane-mode': 'ambient' }, { 'istio.io/dataplane-mode': 'none' }, {}, { sidecar: false, ambientRequested: false, ambient: false, optedOut: true }],
+    ['pod asking for a sidecar in an ambient namespace', { 'istio.io/dataplane-mode': 'ambient' }, { 'sidecar.istio.io/inject': 'true' }, {}, { sidecar: true, ambientRequested: true, ambient: false, optedOut: false }],
+    ['pod with istio.io/rev in an ambient namespace', { 'istio.io/dataplane-mode': 'ambient' }, { 'istio.io/rev': 'canary' }, {}, { sidecar: true, ambientRequested: true, ambient: false, optedOut: false }],
+    ['pod inject=true where the namespace has istio-injection=disabled', { 'istio-injection': 'disabled' }, { 'sidecar.istio.io/inject': 'true' }, {}, { sidecar: false, ambientRequested: false, ambient: false, optedOut: false }],
+    ['pod labelled ambient in an injection namespace', { 'istio-injection': 'enabled' }, { 'istio.io/dataplane-mode': 'ambient' }, {}, { sidecar: true, ambientRequested: true, ambient: false, optedOut: false }],
+    ['pod opting out of injection, labelled ambient', { 'istio-injection': 'enabled' }, { 'istio.io/dataplane-mode': 'ambient', 'sidecar.istio.io/inject': 'false' }, {}, { sidecar: false, ambientRequested: true, ambient: true, optedOut: false }],
+    ['pod with the redirection annotation, namespace unknown', undefined, {}, { 'ambient.istio.io/redirection': 'enabled' }, { sidecar: false, ambientRequested: true, ambient: true, optedOut: false }],
+  ])('%s', (_what, ns, pod, annotations, membership) => {
+    expect(podMembership(ns, pod, annotations)).toEqual(membership);
+  });
+});
+
+describe('selectors', () => {
+  test('matchLabels selects pods that carry every key with the same value', () => {
+    expect(selectorMatches({ app: 'web' }, { app: 'web', version: 'v1' })).toBe(true);
+    expect(selectorMatches({ app: 'web', version: 'v2' }, { app: 'web', version: 'v1' })).toBe(false);
+    expect(selectorMatches({}, { app: 'web' })).toBe(true);
+  });
+
+  test('known pods decide: both selectors must select one of them', () => {
+    const pods = [{ 'cdk8s.io/metadata.addr': 'web-1', 'app': 'web' }, { 'cdk8s.io/metadata.addr': 'api-1', 'app': 'api' }];
+    expect(selectorsSelectSamePods({ 'cdk8s.io/metadata.addr': 'web-1' }, { app: 'web' }, pods)).toBe(true);
+    expect(selectorsSelectSamePods({ 'cdk8s.io/metadata.addr': 'web-1' }, { app: 'api' }, pods)).toBe(false);
+  });
+
+  test('without known pods, selectors over unrelated keys are not the same pods; shared keys must agree', () => {
+    expect(selectorsSelectSamePods({ 'cdk8s.io/metadata.addr': 'web-1' }, { app: 'web' })).toBe(false);
+    expect(selectorsSelectSamePods({ app: 'web', version: 'v1' }, { app: 'web' })).toBe(true);
+    expect(selectorsSelectSamePods({ app: 'web' }, { app: 'api' })).toBe(false);
+    expect(selectorsSelectSamePods({}, { app: 'api' })).toBe(true);
+  });
+});
