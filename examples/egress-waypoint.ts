@@ -4,8 +4,9 @@
  * originates TLS to port 443. Only namespace `apps` may call it, GET only, and only under /get and
  * /status/*. A second host, api.github.com, is reached with the application's own TLS (L4 rules only).
  *
- * Turn on `outboundTrafficPolicy: REGISTRY_ONLY` (AmbientMesh meshConfig) so that hosts without a
- * ServiceEntry cannot be reached at all.
+ * `outboundTrafficPolicy: REGISTRY_ONLY` does not stop ambient pods from reaching hosts without a
+ * ServiceEntry (ztunnel does not enforce it, istio/istio#54281): block other external destinations
+ * with a Kubernetes NetworkPolicy egress rule on the client pods.
  */
 import { App, Chart } from 'cdk8s';
 import { AmbientNamespace, EgressHost, EgressProtocol, GatewayNamespaces, PolicySource } from '../src';

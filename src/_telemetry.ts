@@ -73,5 +73,5 @@ export function checkProviderDefined(requester: Construct, provider: string, ext
   const mesh = MeshRegistry.of(requester).mesh;
   if (!mesh) return []; // installed elsewhere: the user owns meshConfig
   const defined = [...BUILT_IN_TELEMETRY_PROVIDERS, ...mesh.extensionProviderNames, ...extra];
-  return defined.includes(provider) ? [] : [`provider "${provider}" is not defined in meshConfig.extensionProviders of ${mesh.node.path} (defined: ${defined.join(', ')}); Istio would ignore the Telemetry (IST0157). Add the provider or use a defined one.`];
+  return defined.includes(provider) ? [] : [`provider "${provider}" is not defined in meshConfig.extensionProviders of ${mesh.node.path} (defined: ${defined.join(', ')}): istiod finds no provider of that name and produces none of this telemetry. Add the provider or use a defined one.`];
 }

@@ -48,8 +48,9 @@ export interface EgressHostProps {
 /**
  * Egress through a waypoint: a ServiceEntry for an external host enrolled in an egress waypoint,
  * optional TLS origination (the application calls http://host, the waypoint connects with TLS), and
- * an ALLOW policy attached to the ServiceEntry at the waypoint. Lock everything else down with
- * `AmbientMesh({ meshConfig: { outboundTrafficPolicy: REGISTRY_ONLY } })`.
+ * an ALLOW policy attached to the ServiceEntry at the waypoint. `outboundTrafficPolicy: REGISTRY_ONLY`
+ * does not lock the rest down for ambient pods: ztunnel does not enforce it (istio/istio#54281). Block
+ * other external destinations with a Kubernetes NetworkPolicy egress rule on the ambient pods.
  *
  * @see https://istio.io/latest/docs/ambient/usage/waypoint/#usewaypointnamespace
  */

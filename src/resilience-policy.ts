@@ -125,8 +125,10 @@ export interface ResiliencePolicyProps {
  * detection (circuit breaking) and TLS to the application. Emitted as a DestinationRule in the
  * Service's namespace.
  *
- * No subsets: waypoints route with Gateway API, which cannot address subsets. Route to per-version
- * Services instead. A Service without waypoint is refused: ztunnel would ignore the policy.
+ * It defines no subsets: the library routes with Gateway API HTTPRoutes, whose backends are Services, so
+ * split traffic between per-version Services. (A waypoint does apply VirtualService routes to
+ * DestinationRule subsets, as Istio's ambient TestTrafficSplit shows; the analyzer checks those with
+ * AMB112 and AMB127.) A Service without waypoint is refused: ztunnel would ignore the policy.
  */
 export class ResiliencePolicy extends Construct {
   /** The DestinationRule. */

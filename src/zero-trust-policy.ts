@@ -397,7 +397,11 @@ export class ZeroTrustPolicy extends Construct {
     this.place(sec.AuthorizationPolicySpecAction.DENY, source, options);
   }
 
-  /** Marks matching requests for audit logging (AUDIT action; waypoints only). */
+  /**
+   * Marks matching requests for audit logging (AUDIT action; waypoints only). AUDIT only marks the
+   * requests: nothing is logged unless meshConfig defines an audit-capable extension provider (Istio
+   * supports only Stackdriver), and the analyzer warns otherwise (AMB133).
+   */
   public auditFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): void {
     this.place(sec.AuthorizationPolicySpecAction.AUDIT, source, options);
   }
@@ -843,7 +847,10 @@ export class PolicyDestination {
     return this;
   }
 
-  /** Audits matching requests at this destination (waypoints only). Returns this, for chaining. */
+  /**
+   * Audits matching requests at this destination (waypoints only); needs an audit-capable provider
+   * (Stackdriver) in meshConfig to log anything. Returns this, for chaining.
+   */
   public auditFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
     this.policy.auditFrom(source, { ...options, to: this.target });
     return this;

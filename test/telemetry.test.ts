@@ -154,7 +154,7 @@ describe('AccessLogging', () => {
     const chart = testChart();
     new AmbientMesh(chart, 'mesh');
     new AccessLogging(chart, 'logs', { provider: 'otel-als' });
-    expect(() => Testing.synth(chart)).toThrow(/\[test\/logs\] provider "otel-als" is not defined in meshConfig.extensionProviders of test\/mesh \(defined: envoy, prometheus, stackdriver\); Istio would ignore the Telemetry \(IST0157\)/);
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/logs\] provider "otel-als" is not defined in meshConfig.extensionProviders of test\/mesh \(defined: envoy, prometheus, stackdriver\): istiod finds no provider of that name and produces none of this telemetry\. Add the provider or use a defined one\./);
   });
 
   test('an unknown provider is accepted when the mesh is installed elsewhere', () => {

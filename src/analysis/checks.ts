@@ -669,7 +669,8 @@ function checkTelemetry(model: MeshModel, report: Report): void {
     }
     for (const section of [...(o.spec?.tracing ?? []), ...(o.spec?.accessLogging ?? []), ...(o.spec?.metrics ?? [])]) {
       for (const p of section?.providers ?? []) {
-        if (model.providers && !model.providers.has(p.name)) {
+        // istiod looks providers up by name, ignoring case (pilot/pkg/model/telemetry.go fetchProvider).
+        if (model.providers && ![...model.providers].some(d => d.toLowerCase() === String(p.name).toLowerCase())) {
           report(UNDEFINED_PROVIDER, l, `${name(o)} uses provider "${p.name}", which meshConfig.extensionProviders does not define (defined: ${[...model.providers].sort().join(', ')}): istiod skips the unknown provider and the telemetry is not produced.`,
             `Add an extension provider named ${p.name} to meshConfig, or use a defined one.`);
         }
