@@ -460,6 +460,7 @@ function checkNamespaceWidePolicies(model: MeshModel, report: Report): void {
   const servedNamespaces = new Set<string>();
   for (const w of model.waypoints.values()) servedNamespaces.add(w.namespace);
   for (const svc of model.services.values()) if (svc.waypoint) servedNamespaces.add(svc.namespace);
+  for (const n of model.namespaces.values()) if (model.namespaceWaypoint(n.name)) servedNamespaces.add(n.name);
   const gatewayNamespaces = new Set([...model.gatewayPods.values()].flat().filter(g => !g.waypoint).map(g => g.namespace));
   for (const l of [...model.kind('RequestAuthentication'), ...model.kind('Telemetry')]) {
     const o = l.obj;
