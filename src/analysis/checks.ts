@@ -264,7 +264,8 @@ function checkAuthorization(model: MeshModel, report: Report): void {
   }
   const admitsWaypoint = (namespace: string, w: WaypointRef, selector?: { [k: string]: string }) =>
     (ztunnelAllows.get(namespace) ?? []).concat(ztunnelAllows.get('istio-system') ?? [])
-      .some(p => (!p.spec?.selector?.matchLabels || !selector || selectorsSelectSamePods(p.spec.selector.matchLabels, selector, model.podLabelSets(namespace)))
+      .some(p => (!p.spec?.selector?.matchLabels || !selector
+          || selectorsSelectSamePods(p.spec.selector.matchLabels, selector, model.podLabelSets(namespace)))
         && (p.spec?.rules ?? []).some((r: any) => (r.from ?? []).some((f: any) => hasPrincipal(f.source?.principals, w))));
 
   const auditProvider = model.extensionProviders.some((p: any) => p?.stackdriver !== undefined);
@@ -351,9 +352,11 @@ function isIngressPrincipal(model: MeshModel, principal: string): boolean {
  */
 function denyMissesClients(model: MeshModel, rules: any[], s: ServiceInfo): boolean {
   if (hasAnyPrincipal(rules, s.waypoint!)) return false;
-  const sources = rules.flatMap(r => (r.from ?? []).map((f: any) => f.source ?? {})).filter((src: any) => identitySources({ from: [{ source: src }] }));
+  const sources = rules.flatMap(r => (r.from ?? []).map((f: any) => f.source ?? {}))
+    .filter((src: any) => identitySources({ from: [{ source: src }] }));
   return sources.some((src: any) => {
-    const onlyPrincipals = src.principals?.length && !(src.namespaces?.length || src.serviceAccounts?.length || src.notPrincipals?.length || src.notNamespaces?.length);
+    const onlyPrincipals = src.principals?.length
+      && !(src.namespaces?.length || src.serviceAccounts?.length || src.notPrincipals?.length || src.notNamespaces?.length);
     const onlyIngress = onlyPrincipals && (src.principals as string[]).every(p => isIngressPrincipal(model, p));
     return !(onlyIngress && !s.ingressUseWaypoint);
   });
