@@ -104,6 +104,57 @@ describe('MeshAnalyzer: broken corpus', () => {
     });
   });
 
+  test.each([
+    ['amb106-sidecar-and-ambient.yaml', 'Namespace f106 is labelled for ambient and for sidecar injection (istio-injection=enabled): the sidecar wins and ztunnel skips its pods.',
+      'Remove istio-injection / istio.io/rev from the namespace (or set istio-injection=disabled), or drop istio.io/dataplane-mode=ambient to stay on sidecars.'],
+    ['amb112-subset-selects-no-pods.yaml', 'DestinationRule f112/reviews subset "v3" (version=v3) selects none of the pods of Service f112/reviews: traffic routed to it fails with 503 (no healthy upstream).',
+      'Fix the subset labels to match a version of the Service\'s pods, or remove the subset and the routes to it.'],
+    ['amb117-access-logging-without-provider.yaml', 'Telemetry f117/logs turns on access logging without a provider, and no meshConfig with defaultProviders.accessLogging is in these manifests: Istio ignores it (IST0157) and writes no access log.',
+      'Name a provider (providers: [{name: envoy}] for stdout), or set meshConfig.defaultProviders.accessLogging.'],
+    ['amb126-dataplane-none-and-injection.yaml', 'Namespace f126 has more than one kind of injection label (istio-injection=enabled, istio.io/dataplane-mode=none): istioctl analyze reports it (IST0123), and which one applies depends on the webhook\'s selectors, not on what the labels say together.',
+      'Keep one: istio-injection=enabled or istio.io/rev for sidecars, or istio.io/dataplane-mode for ambient.'],
+    ['amb127-undefined-subset.yaml', 'VirtualService f127/reviews routes to subset "v2" of host reviews, which no DestinationRule for that host defines: requests on that route fail with 503 (there is no cluster for the subset).',
+      'Define subset v2 in the DestinationRule for reviews, or fix the subset name.'],
+    ['amb128-undefined-provider.yaml', 'Telemetry f117/default uses provider "zipkin", which meshConfig.extensionProviders does not define (defined: envoy, otel, prometheus, stackdriver): istiod skips the unknown provider and the telemetry is not produced.',
+      'Add an extension provider named zipkin to meshConfig, or use a defined one.'],
+    ['amb129-lightstep-provider.yaml', 'Telemetry istio-system/tracing traces through provider "ls", a Lightstep provider: it is deprecated (IST0002).',
+      'Define an opentelemetry extension provider and trace through it instead.'],
+    ['amb130-selector-on-gateway-pods.yaml', 'RequestAuthentication f130/jwt selects the pods of Gateway f130/ingress with a workload selector: Gateway API gateways take policy through targetRefs, so it has no effect there (IST0166).',
+      'Replace the selector with targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: ingress}].'],
+    ['amb131-namespace-telemetry-without-waypoint.yaml', 'Telemetry f131/logs configures telemetry for ambient namespace f131, which no waypoint lives in or serves: ztunnel produces no spans or HTTP access logs and applies no Telemetry, so it has no effect.',
+      'Enroll the namespace (or its Services) in a waypoint (istio.io/use-waypoint), or remove the Telemetry.'],
+    ['amb132-selector-matches-nothing.yaml', 'AuthorizationPolicy f132/web selects app=api, which matches none of the mesh workloads declared in namespace f132: the policy applies to nothing.',
+      'Fix the selector to the pod labels of the workload it protects (or put the workload in the mesh).'],
+    ['amb133-audit-without-provider.yaml', 'AuthorizationPolicy f133/audit is an AUDIT policy, but no meshConfig with an audit-capable provider is in these manifests: AUDIT only marks matching requests, and a separate plugin must log them (the only supported one is Stackdriver), so nothing is audited.',
+      'Configure a stackdriver extension provider in meshConfig, or log the requests with a Telemetry access-logging filter instead.'],
+    ['amb134-registry-only-with-ambient.yaml', 'meshConfig.outboundTrafficPolicy.mode is REGISTRY_ONLY, but ztunnel does not enforce it: pods in ambient namespaces (f134) still reach hosts that have no ServiceEntry, directly.',
+      'Lock egress down where it holds: a Kubernetes NetworkPolicy egress rule on the ambient pods that allows only in-cluster destinations and DNS, with external hosts declared as ServiceEntries behind an egress waypoint and an AuthorizationPolicy on it (see EgressHost).'],
+  ])('%s: message and fix', (file, message, fix) => {
+    const findings = MeshAnalyzer.fromFiles([path.join(FIXTURES, 'broken', file)]).analyze();
+    expect(findings.map(f => [f.message, f.fix])).toEqual([[message, fix]]);
+  });
+
+  test.each([
+    ['a RequestAuthentication without selector or targetRefs', { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'shop' }, spec: { jwtRules: [{ issuer: 'https://issuer.example.com' }] } },
+      'RequestAuthentication shop/jwt has neither selector nor targetRefs in ambient namespace shop: ztunnel does not validate JWTs and waypoints apply a RequestAuthentication only through targetRefs, so no token is validated for this namespace.',
+      'Attach it to the waypoint with targetRefs (kind Gateway for the namespace waypoint, or kind Service).'],
+    ['a mirror to an undefined subset', { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web', namespace: 'other' }, spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' } }], mirror: { host: 'web', subset: 'canary' } }] } },
+      'VirtualService other/web mirrors to subset "canary" of host web, which no DestinationRule for that host defines: nothing is mirrored.',
+      'Define subset canary in the DestinationRule for web, or fix the subset name.'],
+    ['a VirtualService for a Service without waypoint', { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web', namespace: 'shop' }, spec: { hosts: ['web'], http: [{ timeout: '5s', route: [{ destination: { host: 'web' } }] }] } },
+      'VirtualService shop/web routes mesh traffic for Service shop/web, which has no waypoint: in ambient only a waypoint applies VirtualService rules, so ztunnel sends the traffic straight to the pods and ignores it.',
+      'Enroll the Service or its namespace in a waypoint (istio.io/use-waypoint), or remove the VirtualService.'],
+    ['a pod that asks for a sidecar in an ambient namespace', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy', namespace: 'shop' }, spec: { template: { metadata: { labels: { 'app': 'legacy', 'sidecar.istio.io/inject': 'true' } } } } },
+      'Deployment shop/legacy gets a sidecar (sidecar.istio.io/inject=true) while its pods are asked into ambient: the sidecar wins and ztunnel skips them.',
+      'Remove the sidecar opt-in (or label the pods sidecar.istio.io/inject=false), or label the pods istio.io/dataplane-mode=none to stay on sidecars.'],
+  ])('%s: message and fix', (_what, obj, message, fix) => {
+    const shop = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80 }] } },
+    ];
+    expect(MeshAnalyzer.fromObjects([...shop, obj]).analyze().map(f => [f.message, f.fix])).toEqual([[message, fix]]);
+  });
+
   test('a finding carries object, severity, message, fix and upstream codes', () => {
     const [finding] = MeshAnalyzer.fromFiles([path.join(FIXTURES, 'broken', 'amb101-l7-at-ztunnel.yaml')]).analyze();
     expect(finding).toMatchObject({

@@ -599,7 +599,8 @@ function checkSubsetReferences(model: MeshModel, report: Report): void {
     }
     for (const { d, what } of destinations) {
       if (!d.subset || defined.has(`${hostKey(String(d.host ?? ''), ns(o))}+${d.subset}`)) continue;
-      report(UNDEFINED_SUBSET, l, `${name(o)} ${what} to subset "${d.subset}" of host ${d.host}, which no DestinationRule for that host defines: the route has no endpoints (503 NR) and the mirror sends nothing.`,
+      const effect = what === 'routes' ? 'requests on that route fail with 503 (there is no cluster for the subset)' : 'nothing is mirrored';
+      report(UNDEFINED_SUBSET, l, `${name(o)} ${what} to subset "${d.subset}" of host ${d.host}, which no DestinationRule for that host defines: ${effect}.`,
         `Define subset ${d.subset} in the DestinationRule for ${d.host}, or fix the subset name.`);
     }
   }
