@@ -56,7 +56,11 @@ export enum MeshPlatform {
 export enum OutboundTrafficPolicy {
   /** Pass it through. */
   ALLOW_ANY = 'ALLOW_ANY',
-  /** Block it: only ServiceEntry hosts are reachable. */
+  /**
+   * Block it at sidecars: only ServiceEntry hosts are reachable from them. ztunnel does not enforce it
+   * (istio/istio#54281), so ambient pods are not restricted; use a NetworkPolicy egress rule and
+   * `EgressHost` for them (the analyzer warns, AMB134).
+   */
   REGISTRY_ONLY = 'REGISTRY_ONLY',
 }
 
