@@ -5,7 +5,7 @@
  * 2 usage or input error.
  */
 import * as fs from 'fs';
-import { MeshAnalyzer } from './analysis/analyzer';
+import { MeshAnalyzer, Symptom } from './analysis/analyzer';
 import { formatJson, formatSarif, formatTable } from './analysis/format';
 
 export interface CliIo {
@@ -20,6 +20,8 @@ const USAGE = `usage:
   cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
       [--method GET] [--path /x] [--header name=value] [--jwt-principal iss/sub] [--via-ingress <ns>/<gateway>] [--to-pod] [--format text|json]
   cdk8s-istio-ambient diff <old-file|folder> <new-file|folder> [--format markdown|json] [--output <file>]
+  cdk8s-istio-ambient diagnose <file|folder|->... --symptom 404|503|denied|tls|not-captured|not-synced
+      --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>] [--method GET] [--path /x] [--host h] [--via-ingress <ns>/<gateway>] [--format text|json]
 
 analyze       checks manifests offline for Istio ambient mistakes
   --format    table (default), json or sarif
@@ -28,10 +30,12 @@ explain       who enforces what for each Service: ztunnel and waypoint policies,
               resilience, telemetry
 check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel)
 diff          object changes and access changes between two sets of manifests (for pull requests)
+diagnose      the objects that most likely cause a symptom for one request, most likely first,
+              and the live istioctl/kubectl commands that confirm it hop by hop
 --output      write the report to a file instead of stdout
 
 Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;
-diff 0 access not widened, 1 access widened; all commands 2 on a usage or input error.
+diff 0 access not widened, 1 access widened; diagnose 0 a cause found, 1 none; all commands 2 on a usage or input error.
 `;
 
 function version(): string {
@@ -100,6 +104,7 @@ const KNOWN: { [command: string]: string[] } = {
   'explain': ['--format', '--namespace', '--service', '--output'],
   'check-access': ['--format', '--from', '--to', '--method', '--path', '--header', '--jwt-principal', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
   'diff': ['--format', '--output'],
+  'diagnose': ['--format', '--symptom', '--to', '--from', '--method', '--path', '--host', '--via-ingress', '--output'],
 };
 
 /** Runs the CLI; returns the exit code. */
@@ -124,6 +129,7 @@ export function runCli(args: string[], io: CliIo): number {
       case 'analyze': return analyze(p, io, write);
       case 'explain': return explainCommand(p, io, write);
       case 'check-access': return checkAccess(p, io, write);
+      case 'diagnose': return diagnoseCommand(p, io, write);
       default: return diff(p, io, write);
     }
   } catch (e) {
@@ -210,6 +216,41 @@ function diff(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const d = MeshAnalyzer.diff(load([p.inputs[0]], io), load([p.inputs[1]], io));
   write(format === 'json' ? JSON.stringify(d, null, 2) + '\n' : d.markdown);
   return d.accessWidened ? 1 : 0;
+}
+
+function diagnoseCommand(p: Parsed, io: CliIo, write: (t: string) => void): number {
+  const format = one(p, '--format', ['text', 'json'], 'text')!;
+  const symptom = one(p, '--symptom', Object.values(Symptom));
+  if (!symptom) throw new UsageError(`diagnose needs --symptom ${Object.values(Symptom).join('|')}`);
+  const to = one(p, '--to', []);
+  if (!to) throw new UsageError('diagnose needs --to <namespace>/<service>[:port]');
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\d+))?$/.exec(to);
+  if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
+  const from = one(p, '--from', []);
+  if (from !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount>`);
+  const analyzer = load(p.inputs, io);
+  let d;
+  try {
+    d = analyzer.diagnose({
+      symptom: symptom as Symptom,
+      to: `${m[1]}/${m[2]}`,
+      port: m[3] ? Number(m[3]) : undefined,
+      from,
+      method: one(p, '--method', []),
+      path: one(p, '--path', []),
+      host: one(p, '--host', []),
+      viaIngress: one(p, '--via-ingress', []),
+    });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  if (format === 'json') {
+    const { text: _text, ...json } = d;
+    write(JSON.stringify(json, null, 2) + '\n');
+  } else {
+    write(d.text);
+  }
+  return d.causes.length > 0 ? 0 : 1;
 }
 
 class UsageError extends Error {}

@@ -5,6 +5,7 @@ import { IConstruct } from 'constructs';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
+import { diagnose, diagnoseText, SymptomName } from './diagnose';
 import { diffMarkdown, diffModels } from './diff';
 import { explain, explainMarkdown, explainText } from './explain';
 import { Located, MeshModel } from './model';
@@ -187,6 +188,78 @@ export interface MeshDiff {
   readonly markdown: string;
 }
 
+/** A symptom for `MeshAnalyzer.diagnose`. */
+export enum Symptom {
+  /** HTTP 404: no route matched. */
+  NOT_FOUND = '404',
+  /** HTTP 503 (or 500): no endpoint, backend, subset or port to send to. */
+  UNAVAILABLE = '503',
+  /** The request is denied (RBAC: access denied, connection reset by ztunnel). */
+  DENIED = 'denied',
+  /** TLS or mTLS handshake failures. */
+  TLS = 'tls',
+  /** Pods are not captured by ztunnel (no mTLS, no policy). */
+  NOT_CAPTURED = 'not-captured',
+  /** Configuration is not pushed to the proxies. */
+  NOT_SYNCED = 'not-synced',
+}
+
+/** The request to diagnose with `MeshAnalyzer.diagnose`. */
+export interface DiagnoseRequest {
+  /** What the user sees. */
+  readonly symptom: Symptom;
+  /** The destination Service: `<namespace>/<service>`. */
+  readonly to: string;
+  /** Service port. @default - the Service's first port */
+  readonly port?: number;
+  /** The client: `<namespace>/<serviceaccount>`. @default - a client outside the mesh */
+  readonly from?: string;
+  /** HTTP method. @default "GET" */
+  readonly method?: string;
+  /** HTTP path. @default "/" */
+  readonly path?: string;
+  /** The `Host` header. @default - the Service's cluster-local name */
+  readonly host?: string;
+  /** Ingress Gateway `<namespace>/<name>` the request enters through. @default - from inside the mesh */
+  readonly viaIngress?: string;
+}
+
+/** The object a diagnosed cause points at. */
+export interface DiagnosedObject {
+  /** Kind. */
+  readonly kind: string;
+  /** Namespace (empty for cluster-scoped objects). */
+  readonly namespace: string;
+  /** Name. */
+  readonly name: string;
+}
+
+/** One likely cause of a symptom. */
+export interface DiagnosisCause {
+  /** The object to change. */
+  readonly object: DiagnosedObject;
+  /** The hop where it bites: client ztunnel, ingress gateway, waypoint, destination ztunnel, control plane. */
+  readonly hop: string;
+  /** Why it causes the symptom. */
+  readonly why: string;
+  /** What to change. */
+  readonly fix: string;
+}
+
+/** The result of `MeshAnalyzer.diagnose`. */
+export interface Diagnosis {
+  /** The symptom diagnosed. */
+  readonly symptom: string;
+  /** The request, in words. */
+  readonly request: string;
+  /** Likely causes, most likely first. */
+  readonly causes: DiagnosisCause[];
+  /** Live commands that confirm the causes, hop by hop. */
+  readonly commands: string[];
+  /** The diagnosis as text for a terminal. */
+  readonly text: string;
+}
+
 const SEVERITY_ORDER: { [s: string]: number } = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -261,6 +334,15 @@ export class MeshAnalyzer {
   public checkAccess(request: AccessRequest): AccessDecision {
     const result = evaluateAccess(this.model(), this.policyIndex(), request);
     return { ...result, hops: result.hops.map(h => ({ ...h })) };
+  }
+
+  /**
+   * Names the objects that most likely cause a symptom for one request (most likely first), with
+   * the live commands that confirm each hop.
+   */
+  public diagnose(request: DiagnoseRequest): Diagnosis {
+    const d = diagnose(this.model(), this.policyIndex(), { ...request, symptom: request.symptom as string as SymptomName });
+    return { ...d, text: diagnoseText(d) };
   }
 
   /** Who enforces what, per Service. */
