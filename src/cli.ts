@@ -5,6 +5,8 @@
  * 2 usage or input error.
  */
 import * as fs from 'fs';
+import * as path from 'path';
+import { dump as dumpYaml } from 'js-yaml';
 import { MeshAnalyzer, Symptom } from './analysis/analyzer';
 import { formatJson, formatSarif, formatTable } from './analysis/format';
 
@@ -20,6 +22,7 @@ const USAGE = `usage:
   cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
       [--method GET] [--path /x] [--header name=value] [--jwt-principal iss/sub] [--via-ingress <ns>/<gateway>] [--to-pod] [--format text|json]
   cdk8s-istio-ambient diff <old-file|folder> <new-file|folder> [--format markdown|json] [--output <file>]
+  cdk8s-istio-ambient migrate <file|folder|->... --out <dir> [--format text|json]
   cdk8s-istio-ambient diagnose <file|folder|->... --symptom 404|503|denied|tls|not-captured|not-synced
       --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>] [--method GET] [--path /x] [--host h] [--via-ingress <ns>/<gateway>] [--format text|json]
 
@@ -30,12 +33,15 @@ explain       who enforces what for each Service: ztunnel and waypoint policies,
               resilience, telemetry
 check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel)
 diff          object changes and access changes between two sets of manifests (for pull requests)
+migrate       rewrites a sidecar-mode mesh for ambient (the Istio migration guide's steps), writes it to
+              --out, and reports what moved, what could not, and the access diff before/after
 diagnose      the objects that most likely cause a symptom for one request, most likely first,
               and the live istioctl/kubectl commands that confirm it hop by hop
 --output      write the report to a file instead of stdout
 
 Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;
-diff 0 access not widened, 1 access widened; diagnose 0 a cause found, 1 none; all commands 2 on a usage or input error.
+diff 0 access not widened, 1 access widened; migrate 0 all migrated and access unchanged, 1 otherwise;
+diagnose 0 a cause found, 1 none; all commands 2 on a usage or input error.
 `;
 
 function version(): string {
@@ -104,6 +110,7 @@ const KNOWN: { [command: string]: string[] } = {
   'explain': ['--format', '--namespace', '--service', '--output'],
   'check-access': ['--format', '--from', '--to', '--method', '--path', '--header', '--jwt-principal', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
   'diff': ['--format', '--output'],
+  'migrate': ['--format', '--out'],
   'diagnose': ['--format', '--symptom', '--to', '--from', '--method', '--path', '--host', '--via-ingress', '--output'],
 };
 
@@ -130,6 +137,7 @@ export function runCli(args: string[], io: CliIo): number {
       case 'explain': return explainCommand(p, io, write);
       case 'check-access': return checkAccess(p, io, write);
       case 'diagnose': return diagnoseCommand(p, io, write);
+      case 'migrate': return migrateCommand(p, io);
       default: return diff(p, io, write);
     }
   } catch (e) {
@@ -251,6 +259,46 @@ function diagnoseCommand(p: Parsed, io: CliIo, write: (t: string) => void): numb
     write(d.text);
   }
   return d.causes.length > 0 ? 0 : 1;
+}
+
+function migrateCommand(p: Parsed, io: CliIo): number {
+  const format = one(p, '--format', ['text', 'json'], 'text')!;
+  const out = one(p, '--out', []);
+  if (!out) throw new UsageError('migrate needs --out <dir> for the ambient manifests');
+  const analyzer = load(p.inputs, io);
+  const m = analyzer.migrateToAmbient();
+  const widened = m.access.accessWidened;
+  const changed = widened || m.access.accessLost.length > 0;
+  const report = [
+    '# Sidecar to ambient migration',
+    '',
+    `${m.items.filter(i => i.status !== 'blocked').length} objects migrated, ${m.items.filter(i => i.status === 'blocked').length} blocked; access ${widened ? 'WIDENED' : changed ? 'narrowed' : 'unchanged'}.`,
+    '',
+    '## Objects',
+    '',
+    ...m.items.map(i => `- ${i.status.toUpperCase()} ${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}: ${i.reason}`),
+    '',
+    '## Rollout (Istio migration guide order)',
+    '',
+    ...m.steps.map((s, n) => `${n + 1}. ${s}`),
+    '',
+    '## Access before and after',
+    '',
+    m.access.markdown,
+  ].join('\n');
+  try {
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'ambient.yaml'), m.objects.map(o => dumpYaml(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
+    fs.writeFileSync(path.join(out, 'MIGRATION.md'), report);
+  } catch (e) {
+    throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
+  }
+  if (format === 'json') {
+    io.stdout(JSON.stringify({ complete: m.complete, accessWidened: widened, accessChanged: changed, items: m.items, steps: m.steps, access: { gained: m.access.accessGained, lost: m.access.accessLost } }, null, 2) + '\n');
+  } else {
+    io.stdout(report);
+  }
+  return m.complete && !changed ? 0 : 1;
 }
 
 class UsageError extends Error {}

@@ -9,6 +9,7 @@ import { diagnose, diagnoseText, SymptomName } from './diagnose';
 import { diffMarkdown, diffModels } from './diff';
 import { explain, explainMarkdown, explainText } from './explain';
 import { Located, MeshModel } from './model';
+import { migrateToAmbient } from '../migration/sidecar-to-ambient';
 
 /** How serious a finding is. */
 export enum FindingSeverity {
@@ -260,6 +261,44 @@ export interface Diagnosis {
   readonly text: string;
 }
 
+/** Options for `MeshAnalyzer.migrateToAmbient`. */
+export interface MigrateOptions {
+  /** Istio root namespace. @default "istio-system" */
+  readonly rootNamespace?: string;
+  /** Mesh trust domain (for the waypoint principal of the bypass guards). @default "cluster.local" */
+  readonly trustDomain?: string;
+  /** Name of the waypoint created in each namespace that needs L7. @default "waypoint" */
+  readonly waypointName?: string;
+}
+
+/** What the migration did with one object. */
+export interface MigrationItem {
+  /** Kind. */
+  readonly kind: string;
+  /** Namespace (empty for cluster-scoped objects). */
+  readonly namespace: string;
+  /** Name. */
+  readonly name: string;
+  /** `converted`, `kept`, `added`, `dropped` or `blocked` (could not be migrated). */
+  readonly status: string;
+  /** Why, and for `blocked` what to do instead. */
+  readonly reason: string;
+}
+
+/** The result of `MeshAnalyzer.migrateToAmbient`. */
+export interface MeshMigration {
+  /** The ambient manifests. */
+  readonly objects: any[];
+  /** What happened to each object, in input order, then what was added. */
+  readonly items: MigrationItem[];
+  /** The rollout, in the order of the Istio migration guide. */
+  readonly steps: string[];
+  /** Access before (sidecars) and after (ambient). */
+  readonly access: MeshDiff;
+  /** Nothing was blocked. */
+  readonly complete: boolean;
+}
+
 const SEVERITY_ORDER: { [s: string]: number } = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -343,6 +382,22 @@ export class MeshAnalyzer {
   public diagnose(request: DiagnoseRequest): Diagnosis {
     const d = diagnose(this.model(), this.policyIndex(), { ...request, symptom: request.symptom as string as SymptomName });
     return { ...d, text: diagnoseText(d) };
+  }
+
+  /**
+   * Rewrites a sidecar-mode mesh (namespaces with istio-injection or istio.io/rev) for ambient, the way
+   * the Istio 1.30 migration guide does, and diffs access before and after.
+   */
+  public migrateToAmbient(options: MigrateOptions = {}): MeshMigration {
+    const out = migrateToAmbient(this.located.map(l => l.obj), options);
+    const access = MeshAnalyzer.diff(this, MeshAnalyzer.fromObjects(out.objects));
+    return {
+      objects: out.objects,
+      items: out.notes.map(n => ({ ...n })),
+      steps: out.steps,
+      access,
+      complete: !out.notes.some(n => n.status === 'blocked'),
+    };
   }
 
   /** Who enforces what, per Service. */
