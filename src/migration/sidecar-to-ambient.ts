@@ -194,8 +194,11 @@ class Migration {
     for (const dr of this.input.filter(o => o.kind === 'DestinationRule' && this.sidecarNamespaces.has(ns(o)))) {
       const svc = this.resolve(dr.spec?.host ?? '', ns(dr));
       if (!svc || !convertedDrSubsets.has(`${svc.namespace}/${svc.name}`) || !dr.spec?.subsets) continue;
-      const keptVs = this.input.some(o => o.kind === 'VirtualService' && !this.consumed.has(o)
-        && (o.spec?.hosts ?? []).some((h: string) => { const r = this.resolve(h, ns(o)); return r?.name === svc.name && r.namespace === svc.namespace; }));
+      const routesService = (o: any) => (o.spec?.hosts ?? []).some((h: string) => {
+        const r = this.resolve(h, ns(o));
+        return r?.name === svc.name && r.namespace === svc.namespace;
+      });
+      const keptVs = this.input.some(o => o.kind === 'VirtualService' && !this.consumed.has(o) && routesService(o));
       if (keptVs || dr.spec.subsets.some((s: any) => s.trafficPolicy)) continue;
       this.consumed.add(dr);
       if (dr.spec.trafficPolicy) {
