@@ -5,7 +5,9 @@
  * 2 usage or input error.
  */
 import * as fs from 'fs';
-import { MeshAnalyzer } from './analysis/analyzer';
+import * as path from 'path';
+import { dump as dumpYaml } from 'js-yaml';
+import { MeshAnalyzer, Symptom } from './analysis/analyzer';
 import { formatJson, formatSarif, formatTable } from './analysis/format';
 
 export interface CliIo {
@@ -20,6 +22,9 @@ const USAGE = `usage:
   cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
       [--method GET] [--path /x] [--header name=value] [--jwt-principal iss/sub] [--via-ingress <ns>/<gateway>] [--to-pod] [--format text|json]
   cdk8s-istio-ambient diff <old-file|folder> <new-file|folder> [--format markdown|json] [--output <file>]
+  cdk8s-istio-ambient migrate <file|folder|->... --out <dir> [--format text|json]
+  cdk8s-istio-ambient diagnose <file|folder|->... --symptom 404|503|denied|tls|not-captured|not-synced
+      --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>] [--method GET] [--path /x] [--host h] [--via-ingress <ns>/<gateway>] [--format text|json]
 
 analyze       checks manifests offline for Istio ambient mistakes
   --format    table (default), json or sarif
@@ -28,10 +33,15 @@ explain       who enforces what for each Service: ztunnel and waypoint policies,
               resilience, telemetry
 check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel)
 diff          object changes and access changes between two sets of manifests (for pull requests)
+migrate       rewrites a sidecar-mode mesh for ambient (the Istio migration guide's steps), writes it to
+              --out, and reports what moved, what could not, and the access diff before/after
+diagnose      the objects that most likely cause a symptom for one request, most likely first,
+              and the live istioctl/kubectl commands that confirm it hop by hop
 --output      write the report to a file instead of stdout
 
 Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;
-diff 0 access not widened, 1 access widened; all commands 2 on a usage or input error.
+diff 0 access not widened, 1 access widened; migrate 0 all migrated and access unchanged, 1 otherwise;
+diagnose 0 a cause found, 1 none; all commands 2 on a usage or input error.
 `;
 
 function version(): string {
@@ -100,6 +110,8 @@ const KNOWN: { [command: string]: string[] } = {
   'explain': ['--format', '--namespace', '--service', '--output'],
   'check-access': ['--format', '--from', '--to', '--method', '--path', '--header', '--jwt-principal', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
   'diff': ['--format', '--output'],
+  'migrate': ['--format', '--out'],
+  'diagnose': ['--format', '--symptom', '--to', '--from', '--method', '--path', '--host', '--via-ingress', '--output'],
 };
 
 /** Runs the CLI; returns the exit code. */
@@ -124,6 +136,8 @@ export function runCli(args: string[], io: CliIo): number {
       case 'analyze': return analyze(p, io, write);
       case 'explain': return explainCommand(p, io, write);
       case 'check-access': return checkAccess(p, io, write);
+      case 'diagnose': return diagnoseCommand(p, io, write);
+      case 'migrate': return migrateCommand(p, io);
       default: return diff(p, io, write);
     }
   } catch (e) {
@@ -210,6 +224,81 @@ function diff(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const d = MeshAnalyzer.diff(load([p.inputs[0]], io), load([p.inputs[1]], io));
   write(format === 'json' ? JSON.stringify(d, null, 2) + '\n' : d.markdown);
   return d.accessWidened ? 1 : 0;
+}
+
+function diagnoseCommand(p: Parsed, io: CliIo, write: (t: string) => void): number {
+  const format = one(p, '--format', ['text', 'json'], 'text')!;
+  const symptom = one(p, '--symptom', Object.values(Symptom));
+  if (!symptom) throw new UsageError(`diagnose needs --symptom ${Object.values(Symptom).join('|')}`);
+  const to = one(p, '--to', []);
+  if (!to) throw new UsageError('diagnose needs --to <namespace>/<service>[:port]');
+  const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\d+))?$/.exec(to);
+  if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
+  const from = one(p, '--from', []);
+  if (from !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount>`);
+  const analyzer = load(p.inputs, io);
+  let d;
+  try {
+    d = analyzer.diagnose({
+      symptom: symptom as Symptom,
+      to: `${m[1]}/${m[2]}`,
+      port: m[3] ? Number(m[3]) : undefined,
+      from,
+      method: one(p, '--method', []),
+      path: one(p, '--path', []),
+      host: one(p, '--host', []),
+      viaIngress: one(p, '--via-ingress', []),
+    });
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  if (format === 'json') {
+    const { text: _text, ...json } = d;
+    write(JSON.stringify(json, null, 2) + '\n');
+  } else {
+    write(d.text);
+  }
+  return d.causes.length > 0 ? 0 : 1;
+}
+
+function migrateCommand(p: Parsed, io: CliIo): number {
+  const format = one(p, '--format', ['text', 'json'], 'text')!;
+  const out = one(p, '--out', []);
+  if (!out) throw new UsageError('migrate needs --out <dir> for the ambient manifests');
+  const analyzer = load(p.inputs, io);
+  const m = analyzer.migrateToAmbient();
+  const widened = m.access.accessWidened;
+  const changed = widened || m.access.accessLost.length > 0;
+  const report = [
+    '# Sidecar to ambient migration',
+    '',
+    `${m.items.filter(i => i.status !== 'blocked').length} objects migrated, ${m.items.filter(i => i.status === 'blocked').length} blocked; access ${widened ? 'WIDENED' : changed ? 'narrowed' : 'unchanged'}.`,
+    '',
+    '## Objects',
+    '',
+    ...m.items.map(i => `- ${i.status.toUpperCase()} ${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}: ${i.reason}`),
+    '',
+    '## Rollout (Istio migration guide order)',
+    '',
+    ...m.steps.map((s, n) => `${n + 1}. ${s}`),
+    '',
+    '## Access before and after',
+    '',
+    m.access.markdown,
+  ].join('\n');
+  try {
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'ambient.yaml'), m.objects.map(o => dumpYaml(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
+    fs.writeFileSync(path.join(out, 'MIGRATION.md'), report);
+  } catch (e) {
+    throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
+  }
+  if (format === 'json') {
+    io.stdout(JSON.stringify({ complete: m.complete, accessWidened: widened, accessChanged: changed, items: m.items, steps: m.steps, access: { gained: m.access.accessGained, lost: m.access.accessLost } }, null, 2) + '\n');
+  } else {
+    io.stdout(report);
+  }
+  return m.complete && !changed ? 0 : 1;
 }
 
 class UsageError extends Error {}

@@ -5,9 +5,11 @@ import { IConstruct } from 'constructs';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
+import { diagnose, diagnoseText, SymptomName } from './diagnose';
 import { diffMarkdown, diffModels } from './diff';
 import { explain, explainMarkdown, explainText } from './explain';
 import { Located, MeshModel } from './model';
+import { migrateToAmbient } from '../migration/sidecar-to-ambient';
 
 /** How serious a finding is. */
 export enum FindingSeverity {
@@ -187,6 +189,116 @@ export interface MeshDiff {
   readonly markdown: string;
 }
 
+/** A symptom for `MeshAnalyzer.diagnose`. */
+export enum Symptom {
+  /** HTTP 404: no route matched. */
+  NOT_FOUND = '404',
+  /** HTTP 503 (or 500): no endpoint, backend, subset or port to send to. */
+  UNAVAILABLE = '503',
+  /** The request is denied (RBAC: access denied, connection reset by ztunnel). */
+  DENIED = 'denied',
+  /** TLS or mTLS handshake failures. */
+  TLS = 'tls',
+  /** Pods are not captured by ztunnel (no mTLS, no policy). */
+  NOT_CAPTURED = 'not-captured',
+  /** Configuration is not pushed to the proxies. */
+  NOT_SYNCED = 'not-synced',
+}
+
+/** The request to diagnose with `MeshAnalyzer.diagnose`. */
+export interface DiagnoseRequest {
+  /** What the user sees. */
+  readonly symptom: Symptom;
+  /** The destination Service: `<namespace>/<service>`. */
+  readonly to: string;
+  /** Service port. @default - the Service's first port */
+  readonly port?: number;
+  /** The client: `<namespace>/<serviceaccount>`. @default - a client outside the mesh */
+  readonly from?: string;
+  /** HTTP method. @default "GET" */
+  readonly method?: string;
+  /** HTTP path. @default "/" */
+  readonly path?: string;
+  /** The `Host` header. @default - the Service's cluster-local name */
+  readonly host?: string;
+  /** Ingress Gateway `<namespace>/<name>` the request enters through. @default - from inside the mesh */
+  readonly viaIngress?: string;
+}
+
+/** The object a diagnosed cause points at. */
+export interface DiagnosedObject {
+  /** Kind. */
+  readonly kind: string;
+  /** Namespace (empty for cluster-scoped objects). */
+  readonly namespace: string;
+  /** Name. */
+  readonly name: string;
+}
+
+/** One likely cause of a symptom. */
+export interface DiagnosisCause {
+  /** The object to change. */
+  readonly object: DiagnosedObject;
+  /** The hop where it bites: client ztunnel, ingress gateway, waypoint, destination ztunnel, control plane. */
+  readonly hop: string;
+  /** Why it causes the symptom. */
+  readonly why: string;
+  /** What to change. */
+  readonly fix: string;
+}
+
+/** The result of `MeshAnalyzer.diagnose`. */
+export interface Diagnosis {
+  /** The symptom diagnosed. */
+  readonly symptom: string;
+  /** The request, in words. */
+  readonly request: string;
+  /** Likely causes, most likely first. */
+  readonly causes: DiagnosisCause[];
+  /** Live commands that confirm the causes, hop by hop. */
+  readonly commands: string[];
+  /** The diagnosis as text for a terminal. */
+  readonly text: string;
+}
+
+/** Options for `MeshAnalyzer.migrateToAmbient`. */
+export interface MigrateOptions {
+  /** Istio root namespace. @default "istio-system" */
+  readonly rootNamespace?: string;
+  /** Mesh trust domain (for the waypoint principal of the bypass guards). @default "cluster.local" */
+  readonly trustDomain?: string;
+  /** Name of the waypoint created in each namespace that needs L7. @default "waypoint" */
+  readonly waypointName?: string;
+}
+
+/** What the migration did with one object. */
+export interface MigrationItem {
+  /** Kind. */
+  readonly kind: string;
+  /** Namespace (empty for cluster-scoped objects). */
+  readonly namespace: string;
+  /** Name. */
+  readonly name: string;
+  /** `converted`, `kept`, `added`, `dropped` or `blocked` (could not be migrated). */
+  readonly status: string;
+  /** Why, and for `blocked` what to do instead. */
+  readonly reason: string;
+}
+
+/** The result of `MeshAnalyzer.migrateToAmbient`. */
+export interface MeshMigration {
+  /** The ambient manifests. */
+  readonly objects: any[];
+  /** What happened to each object, in input order, then what was added. */
+  readonly items: MigrationItem[];
+  /** The rollout, in the order of the Istio migration guide. */
+  readonly steps: string[];
+  /** Access before (sidecars) and after (ambient). */
+  readonly access: MeshDiff;
+  /** Nothing was blocked. */
+  readonly complete: boolean;
+}
+
 const SEVERITY_ORDER: { [s: string]: number } = { error: 0, warning: 1, info: 2 };
 
 /**
@@ -261,6 +373,31 @@ export class MeshAnalyzer {
   public checkAccess(request: AccessRequest): AccessDecision {
     const result = evaluateAccess(this.model(), this.policyIndex(), request);
     return { ...result, hops: result.hops.map(h => ({ ...h })) };
+  }
+
+  /**
+   * Names the objects that most likely cause a symptom for one request (most likely first), with
+   * the live commands that confirm each hop.
+   */
+  public diagnose(request: DiagnoseRequest): Diagnosis {
+    const d = diagnose(this.model(), this.policyIndex(), { ...request, symptom: request.symptom as string as SymptomName });
+    return { ...d, text: diagnoseText(d) };
+  }
+
+  /**
+   * Rewrites a sidecar-mode mesh (namespaces with istio-injection or istio.io/rev) for ambient, the way
+   * the Istio 1.30 migration guide does, and diffs access before and after.
+   */
+  public migrateToAmbient(options: MigrateOptions = {}): MeshMigration {
+    const out = migrateToAmbient(this.located.map(l => l.obj), options);
+    const access = MeshAnalyzer.diff(this, MeshAnalyzer.fromObjects(out.objects));
+    return {
+      objects: out.objects,
+      items: out.notes.map(n => ({ ...n })),
+      steps: out.steps,
+      access,
+      complete: !out.notes.some(n => n.status === 'blocked'),
+    };
   }
 
   /** Who enforces what, per Service. */
