@@ -7,6 +7,7 @@
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, RawFinding, runChecks } from './checks';
 import { K8sObject, key, Located, MeshModel, ServiceInfo, WorkloadInfo } from './model';
+import { podMembership } from '../semantics/membership';
 import { httpRouteRuleFor, hostnameMatches, RoutedRequest, virtualServiceRouteFor } from '../semantics/routing';
 
 export type SymptomName = '404' | '503' | 'denied' | 'tls' | 'not-captured' | 'not-synced';
@@ -48,10 +49,10 @@ export interface DiagnoseResult {
 /** Analyzer checks whose findings can explain each symptom. */
 const RELATED_CHECKS: { [symptom: string]: string[] } = {
   '404': ['AMB102', 'AMB103', 'AMB105', 'AMB111'],
-  '503': ['AMB103', 'AMB104', 'AMB105', 'AMB125'],
-  'denied': ['AMB101', 'AMB107', 'AMB109', 'AMB116', 'AMB123', 'AMB124'],
+  '503': ['AMB103', 'AMB104', 'AMB105', 'AMB112', 'AMB125', 'AMB127'],
+  'denied': ['AMB101', 'AMB107', 'AMB109', 'AMB116', 'AMB123', 'AMB124', 'AMB130', 'AMB131'],
   'tls': ['AMB114', 'AMB115'],
-  'not-captured': ['AMB106', 'AMB110'],
+  'not-captured': ['AMB106', 'AMB126'],
   'not-synced': ['AMB103', 'AMB119'],
 };
 
@@ -113,14 +114,19 @@ class Diagnosis {
     this.relatedFindings();
     this.hopCommands();
     const seen = new Set<string>();
+    const named = new Set<string>();
     const causes = this.causes
       .map((c, i) => ({ c, i }))
       .sort((a, b) => b.c.score - a.c.score || a.i - b.i)
       .map(({ c }) => c)
       .filter(c => {
-        const k = `${c.object.kind}/${c.object.namespace}/${c.object.name}/${c.why}`;
+        const object = `${c.object.kind}/${c.object.namespace}/${c.object.name}`;
+        // An analyzer finding on an object the request's own causes already name adds nothing.
+        if (c.hop === 'manifests' && named.has(object)) return false;
+        const k = `${object}/${c.why}`;
         if (seen.has(k)) return false;
         seen.add(k);
+        named.add(object);
         return true;
       })
       .map(({ object, hop, why, fix }) => ({ object, hop, why, fix }));
@@ -364,14 +370,13 @@ class Diagnosis {
           'Label it istio.io/dataplane-mode=ambient (new AmbientNamespace(...) or enroll the existing Namespace).');
       }
       for (const w of side.workloads) {
-        const mode = w.podLabels['istio.io/dataplane-mode'];
-        if (mode === 'none') {
+        const membership = podMembership(ns?.labels, w.podLabels, podAnnotationsOf(w));
+        if (membership.optedOut) {
           this.add(4, w.located.obj, hop, `${w.located.obj.kind} ${w.name}'s pods are labelled istio.io/dataplane-mode=none: they opt out of ambient even though the namespace is enrolled.`,
             'Remove the istio.io/dataplane-mode=none label from the pod template.');
-        }
-        if (w.podLabels['sidecar.istio.io/inject'] === 'true' || podAnnotationsOf(w)['sidecar.istio.io/status'] !== undefined) {
-          this.add(3, w.located.obj, hop, `${w.located.obj.kind} ${w.name}'s pods request a sidecar (sidecar.istio.io/inject=true): a pod with a sidecar is never captured by ztunnel.`,
-            'Remove sidecar.istio.io/inject from the pod template.');
+        } else if (membership.sidecar && !ns?.sidecar) {
+          this.add(3, w.located.obj, hop, `${w.located.obj.kind} ${w.name}'s pods request a sidecar (${w.podLabels['istio.io/rev'] !== undefined ? `istio.io/rev=${w.podLabels['istio.io/rev']}` : 'sidecar.istio.io/inject=true'}): a pod with a sidecar is never captured by ztunnel.`,
+            'Remove the sidecar request from the pod template.');
         }
       }
     }

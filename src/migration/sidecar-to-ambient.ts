@@ -6,6 +6,7 @@
  * cannot move is listed with the guide's advice. Pure: objects in, objects and notes out.
  */
 import { l7AttributesOf } from '../_authz';
+import { namespaceInjectsSidecars } from '../semantics/membership';
 import { ServiceRef, virtualServiceToRoute } from './virtual-service-to-route';
 
 /** What happened to one input object. */
@@ -35,11 +36,6 @@ export interface MigrationOptions {
 
 const WAYPOINT_KINDS_L7 = new Set(['AuthorizationPolicy', 'RequestAuthentication', 'Telemetry', 'WasmPlugin']);
 const SOURCE_IDENTITY_FIELDS = ['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'requestPrincipals', 'notRequestPrincipals'];
-
-/** Sidecar injection on a namespace: istio-injection=enabled or a revision label. */
-function isSidecarNamespace(labels: { [k: string]: string }): boolean {
-  return labels['istio-injection'] === 'enabled' || labels['istio.io/rev'] !== undefined;
-}
 
 function ns(o: any): string {
   return o.metadata?.namespace ?? 'default';
@@ -90,7 +86,7 @@ class Migration {
     this.td = options.trustDomain ?? 'cluster.local';
     this.waypoint = options.waypointName ?? 'waypoint';
     for (const o of input) {
-      if (o.kind === 'Namespace' && isSidecarNamespace(o.metadata?.labels ?? {})) this.sidecarNamespaces.add(o.metadata.name);
+      if (o.kind === 'Namespace' && namespaceInjectsSidecars(o.metadata?.labels ?? {})) this.sidecarNamespaces.add(o.metadata.name);
       if (o.kind === 'Service' && o.apiVersion === 'v1') {
         this.services.set(`${ns(o)}/${o.metadata.name}`, { namespace: ns(o), name: o.metadata.name, selector: o.spec?.selector ?? {}, ports: o.spec?.ports ?? [] });
       }
