@@ -49,7 +49,7 @@ export function effectiveMtls(
   const mesh = firstByName(peerAuthentications.filter(o => (o.metadata?.namespace ?? 'default') === rootNamespace && !hasSelector(o)));
   if (workload && podPort !== undefined) {
     const port = workload.spec?.portLevelMtls?.[String(podPort)];
-    const m = port ? modeOf(port) : 'UNSET';
+    const m = String(port?.mode ?? 'UNSET').toUpperCase();
     if (m !== 'UNSET') return { mode: m, policy: name(workload), level: 'port' };
   }
   for (const [o, level] of [[workload, 'workload'], [ns, 'namespace'], [mesh, 'mesh']] as const) {
