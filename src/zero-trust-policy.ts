@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Rule, canonicalRules, l7AttributesOf, matchesEverything } from './_authz';
+import { ztunnelRuleFate } from './semantics/enforcement';
 import { consumerNamespacesOf } from './_enrollment';
 import { invalidateSynthMemo, memoizeForSynth } from './_memo';
 import { MeshRegistry } from './_registry';
@@ -491,9 +492,13 @@ export class ZeroTrustPolicy extends Construct {
 
     if (!waypoint) {
       if (l7.length > 0) {
-        const effect = action === 'DENY'
-          ? 'ztunnel would enforce the DENY without them and deny more traffic than intended'
-          : 'ztunnel would drop the rule, so the traffic it allows would be denied';
+        // What ztunnel would do with the rule (semantics/enforcement).
+        const fate = action === 'DENY' ? ztunnelRuleFate(rule, action) : 'dropped';
+        const effect = fate === 'no-effect'
+          ? 'istiod would strip them and ztunnel would skip the emptied clause, so the DENY would have no effect (fail open)'
+          : fate === 'broadened'
+            ? 'ztunnel would enforce the DENY without them and deny more traffic than intended'
+            : 'ztunnel would drop the rule, so the traffic it allows would be denied';
         throw constructError(this, `${what} uses L7 attributes (${l7.join(', ')}), but ${resolved.description} has no waypoint: ${effect}. Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()) before declaring the rule, or drop the L7 attributes.`);
       }
       if (action === 'AUDIT') {

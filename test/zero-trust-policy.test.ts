@@ -182,6 +182,13 @@ describe('ZeroTrustPolicy without a waypoint (ztunnel, L4)', () => {
       .toThrow('uses L7 attributes (methods), but namespace "shop" has no waypoint: ztunnel would enforce the DENY without them and deny more traffic than intended.');
   });
 
+  test('refuses a DENY whose clause is L7-only: at ztunnel it would fail open', () => {
+    // istio master authorization_test.go "DENY policy with L4 From and L7-only To methods is a no-op due to AND empty clause".
+    const { policy } = shop();
+    expect(() => policy.denyFrom(frontend, { methods: ['POST'] }))
+      .toThrow('[test/policy] denyFrom(service account shop/frontend) to the namespace uses L7 attributes (methods), but namespace "shop" has no waypoint: istiod would strip them and ztunnel would skip the emptied clause, so the DENY would have no effect (fail open). Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()) before declaring the rule, or drop the L7 attributes.');
+  });
+
   test('refuses JWT principals without a waypoint', () => {
     const { policy } = shop();
     expect(() => policy.allowFrom(PolicySource.jwt({ issuer: 'https://issuer.example.com' }))).toThrow('uses L7 attributes (requestPrincipals)');
