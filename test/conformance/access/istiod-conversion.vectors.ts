@@ -7,7 +7,21 @@
  * message differs: master says "has no enforceable rules at ztunnel and will have no effect"
  * where 1.30.3 says "enforced without the HTTP rules").
  */
-import { AccessVector, authz, cite, namespace, service, targetService } from './fixtures';
+import {
+  AccessVector, authz, cite, ingressGateway, namespace, requestAuthn, service, targetGateway, targetService, waypoint,
+} from './fixtures';
+
+/** A token validated at the ingress gateway reaches the waypoint only with forwardOriginalToken. */
+function forwarded(forward: boolean): any[] {
+  const rule = { issuer: 'https://idp', jwksUri: 'https://idp/jwks', ...(forward ? { forwardOriginalToken: true } : {}) };
+  return [
+    namespace('edge', {}), ingressGateway('edge', 'gw'), requestAuthn('edge', 'gw-jwt', { ...targetGateway('gw'), jwtRules: [rule] }),
+    namespace('shop', { 'istio.io/dataplane-mode': 'ambient' }), waypoint('shop', 'waypoint'),
+    service('shop', 'api', { labels: { 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' } }),
+    requestAuthn('shop', 'api-jwt', { ...targetService('api'), jwtRules: [{ issuer: 'https://idp', jwksUri: 'https://idp/jwks' }] }),
+    authz('shop', 'api', { ...targetService('api'), rules: [{ from: [{ source: { requestPrincipals: ['https://idp/*'] } }] }] }),
+  ];
+}
 
 const NS = 'foo';
 const FILE = 'pilot/pkg/serviceregistry/ambient/authorization_test.go';
@@ -134,6 +148,18 @@ export const ISTIOD_CONVERSION_VECTORS: AccessVector[] = [
     name: 'stringToIP: an unparsable entry is skipped (the rest still matches)',
     cite: cite('istio', 'pilot/pkg/serviceregistry/ambient/authorization.go', 'stringToIP (invalid entries continue)'),
     manifests: objects({ rules: [{ from: [{ source: { ipBlocks: ['not-an-ip', '10.0.0.0/8'] } }] }] }), request: { ...bar, sourceIp: '10.9.9.9' }, expect: 'ALLOW', hop: 'ztunnel', policy: `${NS}/policy`,
+  },
+  {
+    name: 'forwardOriginalToken unset: the gateway removes the validated token, the waypoint sees none (403)',
+    cite: cite('istio', 'pilot/pkg/security/authn/policy_applier_test.go', 'TestJwtFilter "Forward original token" (Forward: jwtRule.ForwardOriginalToken)'),
+    manifests: forwarded(false), request: { to: 'shop/api', viaIngress: 'edge/gw', method: 'GET', token: { issuer: 'https://idp', subject: 'u' } },
+    expect: 'DENY', hop: 'waypoint', policy: 'shop/api',
+  },
+  {
+    name: 'forwardOriginalToken: true: the waypoint validates the same token again and allows',
+    cite: cite('istio', 'pilot/pkg/security/authn/policy_applier_test.go', 'TestJwtFilter "Forward original token" (Forward: jwtRule.ForwardOriginalToken)'),
+    manifests: forwarded(true), request: { to: 'shop/api', viaIngress: 'edge/gw', method: 'GET', token: { issuer: 'https://idp', subject: 'u' } },
+    expect: 'ALLOW', hop: 'waypoint', policy: 'shop/api',
   },
   {
     name: 'ipBlocks without the source IP: undecided, reported as DENY (fail closed)',
