@@ -1,7 +1,6 @@
 import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { Rule, canonicalRules, l7AttributesOf, matchesEverything } from './_authz';
-import { ztunnelRuleFate } from './semantics/enforcement';
 import { consumerNamespacesOf } from './_enrollment';
 import { invalidateSynthMemo, memoizeForSynth } from './_memo';
 import { MeshRegistry } from './_registry';
@@ -11,6 +10,7 @@ import * as sec from './imports/security.istio.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
 import { PolicySource } from './policy-source';
 import { PolicyTarget, _ResolvedTarget, _WaypointBinding, _resolveServiceObject } from './policy-target';
+import { ztunnelRuleFate } from './semantics/enforcement';
 import { WAYPOINT_GATEWAY_CLASS } from './waypoint';
 
 /** Istio's default root namespace (`meshConfig.rootNamespace`). */
@@ -524,6 +524,12 @@ export class ZeroTrustPolicy extends Construct {
       return;
     }
 
+    if (resolved.headless) {
+      // Pod-addressed traffic takes the waypoint's direct pod chain, built without Service-attached
+      // policies (istio 1.30.3 listener_waypoint.go "Direct pod access chain"), and ztunnel then sees
+      // the waypoint's identity: no attachment expresses a rule for this one Service.
+      throw constructError(this, `${what}: ${resolved.description} has no VIP, so its traffic is addressed to pod IPs and passes waypoint "${waypoint.namespace}/${waypoint.name}", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint's identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).`);
+    }
     if (resolved.kind === 'workload') {
       throw constructError(this, `${what}: ${resolved.description} is behind waypoint "${waypoint.namespace}/${waypoint.name}", where ztunnel sees the waypoint's identity instead of the client's, and waypoints can only be targeted per Service or Gateway. Target the Service instead (PolicyTarget.service()).`);
     }

@@ -314,7 +314,9 @@ describe('check-access: every request dimension (CLI and API)', () => {
     { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'app' }, spec: { template: { metadata: { labels: { 'app': 'api', 'istio.io/use-waypoint': 'pods' } }, spec: { serviceAccountName: 'api', containers: [{ name: 'a', image: 'a' }] } } } },
     { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'app' }, spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'waypoint' }], jwtRules: [{ issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/jwks', audiences: ['api'] }] } },
     {
-      apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'api', namespace: 'app' },
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'api', namespace: 'app' },
       spec: {
         targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
         rules: [

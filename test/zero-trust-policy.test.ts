@@ -354,6 +354,16 @@ rules:
     expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(db), methods: ['GET'] })).toThrow('headless Service "shop/db" has no waypoint');
   });
 
+  test('refuses a headless Service behind a waypoint that carries pod traffic (Service targetRefs are ignored there)', () => {
+    const chart = testChart();
+    new AmbientNamespace(chart, 'pods-ns', { name: 'pods', waypoint: new Waypoint(chart, 'pods-all', { name: 'pods-all', namespace: 'pods', trafficType: WaypointTrafficType.ALL }) });
+    const policy = new ZeroTrustPolicy(chart, 'pods-policy', { namespace: 'pods' });
+    const cache = new kplus.Service(chart, 'cache', { metadata: { name: 'cache', namespace: 'pods' }, clusterIP: 'None', ports: [{ port: 6379 }] });
+    cache.selectLabel('app', 'cache');
+    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(cache), ports: [6379] }))
+      .toThrow('[test/pods-policy] allowFrom(service account shop/frontend) to Service "cache": headless Service "pods/cache" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "pods/pods-all", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
+  });
+
   test('refuses a workload target behind a workload waypoint (no targetRefs can name it)', () => {
     const { chart, policy } = shop({ waypoint: true });
     const wp = new Waypoint(chart, 'pods-wp', { name: 'pods-wp', trafficType: WaypointTrafficType.WORKLOAD });

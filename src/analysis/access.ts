@@ -246,9 +246,16 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
     const auth = authenticate(authn, token);
     if (auth.status === 'rejected') return push(point, where, { allowed: 'no', policy: authn.map(o => `${ns(o)}/${o.metadata.name}`).sort()[0], reason: auth.reason, needs: [] });
     const req: RequestAttributes = {
-      identity, sourceIp, destinationIp: query.destinationIp, port, method: query.method, path: query.path,
-      host: query.host ?? `${svc.name}.${svc.namespace}.svc.cluster.local`, headers,
-      requestPrincipal: auth.principal, claims: auth.claims,
+      identity,
+      sourceIp,
+      destinationIp: query.destinationIp,
+      port,
+      method: query.method,
+      path: query.path,
+      host: query.host ?? `${svc.name}.${svc.namespace}.svc.cluster.local`,
+      headers,
+      requestPrincipal: auth.principal,
+      claims: auth.claims,
     };
     const d = evaluatePolicies(point, policies, req);
     const jwtNote = token && auth.status !== 'valid' ? ` (${auth.reason})` : '';

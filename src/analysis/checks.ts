@@ -3,8 +3,8 @@
  * author probably did not intend. Every check is linear in the objects it looks at.
  */
 import { l7AttributesOf, matchesEverything } from '../_authz';
-import { RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
 import { isTrue, key, K8sObject, Located, MeshModel, selectorsOverlap, ServiceInfo, WaypointRef } from './model';
+import { RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -151,17 +151,7 @@ function conditionMatches(w: any, r: RequestAttributes, needs: Needs): Tri {
   let test: (patterns: string[]) => Tri;
   const header = /^request\.headers\[(.+)\]$/.exec(key);
   const claim = claimName(key);
-  if (key === 'source.ip' || key === 'remote.ip') test = ipTest(r.sourceIp, 'source IP', needs);
-  else if (key === 'destination.ip') test = ipTest(r.destinationIp, 'destination IP', needs);
-  else if (key === 'source.namespace') test = one(r.identity?.namespace);
-  else if (key === 'source.principal') test = one(r.identity ? principalOf(r.identity) : undefined);
-  else if (key === 'destination.port') test = p => tri(p.includes(r.port !== undefined ? String(r.port) : ''));
-  else if (header) test = one(r.headers?.[header[1].toLowerCase()]);
-  else if (key === 'request.auth.principal') test = one(r.requestPrincipal);
-  else if (key === 'request.auth.audiences') test = many(r.claims?.aud);
-  else if (key === 'request.auth.presenter') test = many(r.claims?.azp);
-  else if (claim) test = many(r.claims?.[claim]);
-  else {
+  if (key === 'source.ip' || key === 'remote.ip') {test = ipTest(r.sourceIp, 'source IP', needs);} else if (key === 'destination.ip') {test = ipTest(r.destinationIp, 'destination IP', needs);} else if (key === 'source.namespace') {test = one(r.identity?.namespace);} else if (key === 'source.principal') {test = one(r.identity ? principalOf(r.identity) : undefined);} else if (key === 'destination.port') {test = p => tri(p.includes(r.port !== undefined ? String(r.port) : ''));} else if (header) {test = one(r.headers?.[header[1].toLowerCase()]);} else if (key === 'request.auth.principal') {test = one(r.requestPrincipal);} else if (key === 'request.auth.audiences') {test = many(r.claims?.aud);} else if (key === 'request.auth.presenter') {test = many(r.claims?.azp);} else if (claim) {test = many(r.claims?.[claim]);} else {
     needs.add(`condition ${key}`);
     return 'unknown';
   }
@@ -236,7 +226,9 @@ export interface SyntheticDeny {
  * Evaluates the policies that apply at one proxy: CUSTOM (not evaluated offline), DENY, ALLOW.
  * Dry-run policies never decide.
  */
-export function evaluatePolicies(point: EnforcementPoint, policies: readonly any[], r: RequestAttributes, extraDenies: readonly SyntheticDeny[] = []): PolicyDecision {
+export function evaluatePolicies(
+  point: EnforcementPoint, policies: readonly any[], r: RequestAttributes, extraDenies: readonly SyntheticDeny[] = [],
+): PolicyDecision {
   const needs = new Needs();
   const atZtunnel = point === 'ztunnel';
   const active = policies.filter(p => !isDryRun(p));

@@ -46,8 +46,15 @@ export interface WaypointBinding {
   readonly problem?: string;
 }
 
+/** What a use-waypoint label says. */
+export interface UseWaypointLabel {
+  readonly named?: WaypointName;
+  readonly optOut: boolean;
+  readonly present: boolean;
+}
+
 /** The waypoint a use-waypoint label names; `none` is an explicit opt-out. */
-export function useWaypointLabel(labels: { [k: string]: string } | undefined, defaultNamespace: string): { named?: WaypointName; optOut: boolean; present: boolean } {
+export function useWaypointLabel(labels: { [k: string]: string } | undefined, defaultNamespace: string): UseWaypointLabel {
   const value = labels?.[USE_WAYPOINT];
   if (value === undefined) return { optOut: false, present: false };
   if (value === 'none') return { optOut: true, present: true };

@@ -26,7 +26,7 @@ function parseIpv4(text: string): bigint | undefined {
     if (!/^\d{1,3}$/.test(part)) return undefined;
     const n = Number(part);
     if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
+    value = value * 256n + BigInt(n);
   }
   return value;
 }
@@ -38,7 +38,7 @@ function parseIpv6(text: string): bigint | undefined {
     const lastColon = t.lastIndexOf(':');
     const v4 = parseIpv4(t.slice(lastColon + 1));
     if (v4 === undefined || lastColon < 0) return undefined;
-    t = `${t.slice(0, lastColon + 1)}${((v4 >> 16n) & 0xffffn).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
+    t = `${t.slice(0, lastColon + 1)}${(v4 / 65536n).toString(16)}:${(v4 % 65536n).toString(16)}`;
   }
   const halves = t.split('::');
   if (halves.length > 2) return undefined;
@@ -51,7 +51,7 @@ function parseIpv6(text: string): bigint | undefined {
   let value = 0n;
   for (const g of groups) {
     if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    value = (value << 16n) | BigInt(parseInt(g, 16));
+    value = value * 65536n + BigInt(parseInt(g, 16));
   }
   return value;
 }
@@ -67,6 +67,12 @@ export function parseIp(text: string): IpAddress | undefined {
   return v === undefined ? undefined : { version: 4, value: v };
 }
 
+/** The value with its low `hostBits` bits cleared (the network part of an address). */
+function truncate(value: bigint, hostBits: number): bigint {
+  const size = 2n ** BigInt(hostBits);
+  return (value / size) * size;
+}
+
 /** Parses `addr/len` or a bare address (a full-length prefix); undefined if invalid, as istiod skips it. */
 export function parseCidr(text: string): IpRange | undefined {
   const [addr, len, extra] = text.trim().split('/');
@@ -79,17 +85,13 @@ export function parseCidr(text: string): IpRange | undefined {
     if (!/^\d{1,3}$/.test(len) || Number(len) > max) return undefined;
     prefix = Number(len);
   }
-  const bits = BigInt(max);
-  const mask = prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << (bits - BigInt(prefix));
-  return { version: ip.version, network: ip.value & mask, prefix };
+  return { version: ip.version, network: truncate(ip.value, max - prefix), prefix };
 }
 
 /** Does a range contain an address? Different families never match. */
 export function rangeContains(range: IpRange, ip: IpAddress): boolean {
   if (range.version !== ip.version) return false;
-  const bits = BigInt(range.version === 4 ? 32 : 128);
-  const mask = range.prefix === 0 ? 0n : ((1n << BigInt(range.prefix)) - 1n) << (bits - BigInt(range.prefix));
-  return (ip.value & mask) === range.network;
+  return truncate(ip.value, (range.version === 4 ? 32 : 128) - range.prefix) === range.network;
 }
 
 /** Does any of the CIDR strings contain the address? Invalid entries are skipped. */

@@ -3,12 +3,12 @@
  * tests (istio and ztunnel 1.30.3; where a fact is only tested on istio master, the vector says so).
  * Each vector cites the upstream file and test; docs/conformance/access.md lists the coverage.
  */
-import { MeshAnalyzer } from '../../../src';
 import { countBySource, runVectors } from './fixtures';
 import { INTEGRATION_VECTORS } from './integration.vectors';
 import { ISTIOD_CONVERSION_VECTORS } from './istiod-conversion.vectors';
 import { PLACEMENT_VECTORS } from './placement.vectors';
 import { ZTUNNEL_RBAC_VECTORS } from './ztunnel-rbac.vectors';
+import { MeshAnalyzer } from '../../../src';
 
 runVectors('ztunnel src/rbac.rs and src/state.rs', ZTUNNEL_RBAC_VECTORS);
 runVectors('istiod ambient authorization conversion', ISTIOD_CONVERSION_VECTORS);

@@ -43,7 +43,8 @@ export function namespace(name: string, labels: { [k: string]: string } = { 'ist
 
 export function service(ns: string, name: string, options: { selector?: { [k: string]: string }; ports?: any[]; labels?: { [k: string]: string }; headless?: boolean } = {}): any {
   return {
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name, namespace: ns, ...(options.labels ? { labels: options.labels } : {}) },
     spec: {
       selector: options.selector ?? { app: name },
@@ -55,7 +56,9 @@ export function service(ns: string, name: string, options: { selector?: { [k: st
 
 export function deployment(ns: string, name: string, options: { labels?: { [k: string]: string }; serviceAccount?: string } = {}): any {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: ns },
     spec: {
       selector: { matchLabels: { app: name } },
       template: { metadata: { labels: options.labels ?? { app: name } }, spec: { serviceAccountName: options.serviceAccount ?? name, containers: [{ name: 'app', image: 'app' }] } },
@@ -65,12 +68,15 @@ export function deployment(ns: string, name: string, options: { labels?: { [k: s
 
 export function waypoint(ns: string, name: string, options: { trafficType?: string; from?: string; selector?: { [k: string]: string }; className?: string } = {}): any {
   return {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway',
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
     metadata: { name, namespace: ns, ...(options.trafficType ? { labels: { 'istio.io/waypoint-for': options.trafficType } } : {}) },
     spec: {
       gatewayClassName: options.className ?? 'istio-waypoint',
       listeners: [{
-        name: 'mesh', port: 15008, protocol: 'HBONE',
+        name: 'mesh',
+        port: 15008,
+        protocol: 'HBONE',
         ...(options.from ? { allowedRoutes: { namespaces: { from: options.from, ...(options.selector ? { selector: { matchLabels: options.selector } } : {}) } } } : {}),
       }],
     },
@@ -79,7 +85,9 @@ export function waypoint(ns: string, name: string, options: { trafficType?: stri
 
 export function ingressGateway(ns: string, name: string): any {
   return {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name, namespace: ns },
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name, namespace: ns },
     spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
   };
 }

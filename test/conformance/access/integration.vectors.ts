@@ -112,15 +112,22 @@ export const INTEGRATION_VECTORS: AccessVector[] = [
 
   // TestAuthorizationL7, service waypoint destination.
   ...L7_CASES.map(([sub, method, path, headers, ok]): AccessVector => ({
-    name: `service waypoint: ${sub} (${method} ${path})`, cite: cite('istio', FILE, `TestAuthorizationL7 "${sub}"`),
-    manifests: l7('svc-wp', 'waypoint'), request: { from: SRC, to: `${NS}/svc-wp`, method, path, headers },
-    expect: ok ? 'ALLOW' : 'DENY', hop: 'waypoint', policy: ok || sub === 'explicit deny' ? (sub === 'explicit deny' ? `${NS}/deny-policy-waypoint` : `${NS}/policy-waypoint`) : `${NS}/policy-waypoint`,
+    name: `service waypoint: ${sub} (${method} ${path})`,
+    cite: cite('istio', FILE, `TestAuthorizationL7 "${sub}"`),
+    manifests: l7('svc-wp', 'waypoint'),
+    request: { from: SRC, to: `${NS}/svc-wp`, method, path, headers },
+    expect: ok ? 'ALLOW' : 'DENY',
+    hop: 'waypoint',
+    policy: ok || sub === 'explicit deny' ? (sub === 'explicit deny' ? `${NS}/deny-policy-waypoint` : `${NS}/policy-waypoint`) : `${NS}/policy-waypoint`,
   })),
   // Workload waypoint: the test sends to the pod address.
   ...L7_CASES.filter(([sub]) => ['simple allow', 'explicit deny', 'headers deny'].includes(sub)).map(([sub, method, path, headers, ok]): AccessVector => ({
-    name: `workload waypoint (pod-addressed): ${sub}`, cite: cite('istio', FILE, `TestAuthorizationL7 "${sub}" (HasWorkloadAddressedWaypointProxy)`),
-    manifests: l7('wl-wp', 'wl-waypoint'), request: { from: SRC, to: `${NS}/wl-wp`, toPod: true, method, path, headers },
-    expect: ok ? 'ALLOW' : 'DENY', hop: 'waypoint',
+    name: `workload waypoint (pod-addressed): ${sub}`,
+    cite: cite('istio', FILE, `TestAuthorizationL7 "${sub}" (HasWorkloadAddressedWaypointProxy)`),
+    manifests: l7('wl-wp', 'wl-waypoint'),
+    request: { from: SRC, to: `${NS}/wl-wp`, toPod: true, method, path, headers },
+    expect: ok ? 'ALLOW' : 'DENY',
+    hop: 'waypoint',
   })),
   { name: 'no waypoint: only a waypoint can handle L7 policies (simple allow is denied)', cite: cite('istio', FILE, 'TestAuthorizationL7 overrideCheck (!HasAnyWaypointProxy)'), manifests: l7('captured', undefined), request: { from: SRC, to: `${NS}/captured`, method: 'GET', path: '/allowed' }, expect: 'DENY', hop: 'ztunnel', policy: `${NS}/policy` },
   { name: 'no waypoint: the L7-only explicit deny has no effect at ztunnel, the L7 allow is dropped', cite: cite('istio', FILE, 'TestAuthorizationL7 overrideCheck (!HasAnyWaypointProxy)'), manifests: l7('captured', undefined), request: { from: SRC, to: `${NS}/captured`, method: 'POST', path: '/explicit-deny' }, expect: 'DENY', hop: 'ztunnel', policy: `${NS}/policy`, reason: 'no rule of the ALLOW policies' },

@@ -2,10 +2,10 @@
  * Where policies are enforced and which waypoint serves what, checked through `explain` (per
  * Service) and the hop list of `check-access` (for pod-addressed traffic).
  */
-import { AccessRequest, ServiceExplanation } from '../../../src';
 import {
   authz, Citation, cite, deployment, ingressGateway, namespace, peerAuthn, requestAuthn, service, targetGateway, targetService, targetWaypointClass, waypoint,
 } from './fixtures';
+import { AccessRequest, ServiceExplanation } from '../../../src';
 
 export interface PlacementVector {
   readonly name: string;
@@ -35,12 +35,18 @@ function trafficTypeCase(trafficType: string, servesService: boolean, servesPod:
   const c = cite('istio', INDEX_TEST, `TestAmbientIndex_WaypointForWorkloadTraffic "${trafficType === 'none' ? 'no' : trafficType} traffic"`);
   return [
     {
-      name: `waypoint-for ${trafficType}: the Service is ${servesService ? '' : 'not '}served by test-wp`, cite: c, manifests, service: `${NS}/svc1`,
+      name: `waypoint-for ${trafficType}: the Service is ${servesService ? '' : 'not '}served by test-wp`,
+      cite: c,
+      manifests,
+      service: `${NS}/svc1`,
       explain: { waypoint: servesService ? `${NS}/test-wp` : `none (L4 only: waypoint ${NS}/test-wp serves ${trafficType} traffic (istio.io/waypoint-for), not service traffic)` },
     },
     {
-      name: `waypoint-for ${trafficType}: pod-addressed traffic ${servesPod ? 'passes' : 'skips'} test-wp`, cite: c, manifests,
-      request: { from: `${NS}/client`, to: `${NS}/svc1`, toPod: true }, hops: servesPod ? [`waypoint ${NS}/test-wp`, `ztunnel of ${NS}/svc1's pods`] : [`ztunnel of ${NS}/svc1's pods`],
+      name: `waypoint-for ${trafficType}: pod-addressed traffic ${servesPod ? 'passes' : 'skips'} test-wp`,
+      cite: c,
+      manifests,
+      request: { from: `${NS}/client`, to: `${NS}/svc1`, toPod: true },
+      hops: servesPod ? [`waypoint ${NS}/test-wp`, `ztunnel of ${NS}/svc1's pods`] : [`ztunnel of ${NS}/svc1's pods`],
     },
   ];
 }

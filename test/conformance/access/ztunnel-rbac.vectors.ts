@@ -4,8 +4,8 @@
  * only ALLOW policy of the destination, a match is ALLOW and no match is DENY.
  * Source: ztunnel 1.30.3 `src/rbac.rs` (mod tests) and `src/state.rs` (assert_rbac tests).
  */
-import { AccessRequest } from '../../../src';
 import { AccessVector, authz, cite, namespace, service } from './fixtures';
+import { AccessRequest } from '../../../src';
 
 const NS = 'dest';
 const manifests = (policy: any, extra: any[] = []) => [
@@ -56,18 +56,28 @@ export const ZTUNNEL_RBAC_VECTORS: AccessVector[] = [
   {
     name: 'rbac_empty_policy: a rule with no clauses (`{}`) matches every connection',
     cite: cite('ztunnel', 'src/rbac.rs', 'rbac_empty_policy'),
-    manifests: manifests({ rules: [{}] }), request: CONNECTIONS.plaintext_conn, expect: 'ALLOW', hop: 'ztunnel', policy: `${NS}/policy`,
+    manifests: manifests({ rules: [{}] }),
+    request: CONNECTIONS.plaintext_conn,
+    expect: 'ALLOW',
+    hop: 'ztunnel',
+    policy: `${NS}/policy`,
   },
   {
     name: 'rbac_empty_policy: a policy without rules matches nothing (allow-nothing)',
     cite: cite('ztunnel', 'src/rbac.rs', 'rbac_empty_policy'),
-    manifests: manifests({}), request: CONNECTIONS.plaintext_conn, expect: 'DENY', hop: 'ztunnel', policy: `${NS}/policy`,
+    manifests: manifests({}),
+    request: CONNECTIONS.plaintext_conn,
+    expect: 'DENY',
+    hop: 'ztunnel',
+    policy: `${NS}/policy`,
   },
   {
     name: 'rbac_empty_policy: a clause of one empty match group never matches (DENY with an L7-only clause)',
     cite: cite('ztunnel', 'src/rbac.rs', 'rbac_empty_policy'),
     manifests: manifests({ action: 'DENY', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] }),
-    request: CONNECTIONS.tls_conn, expect: 'ALLOW', hop: 'ztunnel',
+    request: CONNECTIONS.tls_conn,
+    expect: 'ALLOW',
+    hop: 'ztunnel',
   },
 
   // rbac_nesting: (namespace a OR b) AND port 80.
@@ -82,7 +92,9 @@ export const ZTUNNEL_RBAC_VECTORS: AccessVector[] = [
       authz(NS, 'nested', { rules: [{ from: [{ source: { namespaces: ['a'] } }, { source: { namespaces: ['b'] } }], to: [{ operation: { ports: ['80'] } }] }] }),
     ],
     request: { from: `${ns}/account`, trustDomain: 'td', to: `${NS}/dst`, port },
-    expect: ok ? 'ALLOW' : 'DENY', hop: 'ztunnel', policy: `${NS}/nested`,
+    expect: ok ? 'ALLOW' : 'DENY',
+    hop: 'ztunnel',
+    policy: `${NS}/nested`,
   })),
 
   // rbac_multi_rule: rule 1 namespace a, rule 2 namespace b (any rule matching is a match).
@@ -91,7 +103,9 @@ export const ZTUNNEL_RBAC_VECTORS: AccessVector[] = [
     cite: cite('ztunnel', 'src/rbac.rs', 'rbac_multi_rule'),
     manifests: manifests({ rules: [{ from: [{ source: { namespaces: ['a'] } }] }, { from: [{ source: { namespaces: ['b'] } }] }] }),
     request: { from: `${ns}/account`, trustDomain: 'td', to: `${NS}/dst`, port: 8080 },
-    expect: ok ? 'ALLOW' : 'DENY', hop: 'ztunnel', policy: `${NS}/policy`,
+    expect: ok ? 'ALLOW' : 'DENY',
+    hop: 'ztunnel',
+    policy: `${NS}/policy`,
   })),
 
   // string_match test cases, through `namespaces` (istiod turns `x*`, `*x`, `*` into prefix,
@@ -106,7 +120,9 @@ export const ZTUNNEL_RBAC_VECTORS: AccessVector[] = [
     cite: cite('ztunnel', 'src/rbac.rs', `string_match (${label})`),
     manifests: manifests({ rules: [{ from: [{ source: { namespaces: [pattern] } }] }] }),
     request: ns === undefined ? CONNECTIONS.plaintext_conn : { from: `${ns}/account`, to: `${NS}/dst`, port: 8080 },
-    expect: ok ? 'ALLOW' : 'DENY', hop: 'ztunnel', policy: `${NS}/policy`,
+    expect: ok ? 'ALLOW' : 'DENY',
+    hop: 'ztunnel',
+    policy: `${NS}/policy`,
   })),
 
   // state.rs assert_rbac_logic_deny_allow: DENY first, no ALLOW = allow, any ALLOW = allow, else
