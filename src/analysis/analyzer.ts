@@ -58,8 +58,9 @@ export interface MeshCheck {
 /** A request to evaluate with `MeshAnalyzer.checkAccess`. */
 export interface AccessRequest {
   /**
-   * The client: `<namespace>/<serviceaccount>`.
-   * @default - an unauthenticated external client (use with viaIngress)
+   * The client: `<namespace>/<serviceaccount>`. A namespace in the manifests that is neither ambient
+   * nor sidecar-injected makes it a client outside the mesh (no identity).
+   * @default - a client outside the mesh: no identity, reaches the pods without their waypoint (or enters through viaIngress)
    */
   readonly from?: string;
   /** The destination Service: `<namespace>/<service>`. */

@@ -8,7 +8,7 @@
  * matches `unknown`, and a decision that hinges on it is reported as undecided, never guessed.
  */
 import { cidrsContain } from './cidr';
-import { isDryRun, isEmptyMatch, toZtunnelRule, ZtunnelMatch, ZtunnelRule } from './enforcement';
+import { isDryRun, isEmptyMatch, toZtunnelRule, ZtunnelMatch, ZtunnelRule, ztunnelPolicyEffect } from './enforcement';
 
 /** Three-valued match: the request matches, does not, or it depends on a dimension it did not give. */
 export type Tri = 'yes' | 'no' | 'unknown';
@@ -249,8 +249,18 @@ export function evaluatePolicies(
   };
   const custom = enforced.filter(p => actionOf(p) === 'CUSTOM');
   const ignored = atZtunnel ? active.filter(p => !['ALLOW', 'DENY'].includes(actionOf(p))) : [];
-  const customNote = custom.length ? ` (CUSTOM policies ${custom.map(policyName).sort().join(', ')} are not evaluated offline)`
-    : ignored.length ? ` (ztunnel ignores ${ignored.map(p => `${actionOf(p)} policy ${policyName(p)}`).sort().join(', ')})` : '';
+  // At ztunnel, say what happened to policies whose L7 fields were stripped or dropped.
+  const reshaped = atZtunnel
+    ? enforced.map(p => [policyName(p), ztunnelPolicyEffect(p)] as const)
+      .filter(([, e]) => e.rules.some(f => f !== 'enforced'))
+      .map(([n, e]) => `${n}: ${e.summary}`).sort()
+    : [];
+  const notes = [
+    ...(custom.length ? [`CUSTOM policies ${custom.map(policyName).sort().join(', ')} are not evaluated offline`] : []),
+    ...(ignored.length ? [`ztunnel ignores ${ignored.map(p => `${actionOf(p)} policy ${policyName(p)}`).sort().join(', ')}`] : []),
+    ...reshaped,
+  ];
+  const customNote = notes.length ? ` (${notes.join('; ')})` : '';
   let undecidedDeny: { policy: string; reason: string } | undefined;
   for (const d of extraDenies) {
     if (d.matches === 'yes') return { allowed: 'no', policy: d.name, reason: d.reason, needs: needs.list };

@@ -28,7 +28,7 @@ const FILE = 'pilot/pkg/serviceregistry/ambient/authorization_test.go';
 const objects = (spec: any) => [namespace(NS), service(NS, 'app'), authz(NS, 'policy', spec)];
 const bar = { from: 'foo/bar', to: `${NS}/app` };
 const other = { from: 'foo/other', to: `${NS}/app` };
-const denyCase = (name: string, spec: any, request: any, denied: boolean): AccessVector => ({
+const denyCase = (name: string, spec: any, request: any, denied: boolean, reason?: string): AccessVector => ({
   name,
   cite: cite('istio', FILE, `TestConvertAuthorizationPolicyStatus "${name.split(':')[0]}"`, 'master'),
   manifests: objects(spec),
@@ -36,7 +36,9 @@ const denyCase = (name: string, spec: any, request: any, denied: boolean): Acces
   expect: denied ? 'DENY' : 'ALLOW',
   hop: 'ztunnel',
   ...(denied ? { policy: `${NS}/policy` } : {}),
+  ...(reason ? { reason } : {}),
 });
+const NO_EFFECT = 'foo/policy: every rule has an L7-only clause: no effect at ztunnel (fails open)';
 const principalBar = { principals: ['cluster.local/ns/foo/sa/bar'] };
 
 export const ISTIOD_CONVERSION_VECTORS: AccessVector[] = [
@@ -45,11 +47,12 @@ export const ISTIOD_CONVERSION_VECTORS: AccessVector[] = [
   denyCase('DENY policy with only L4 attributes - no status warning: another identity allowed',
     { action: 'DENY', rules: [{ from: [{ source: principalBar }] }] }, other, false),
   denyCase('DENY policy with only L7 attributes results in no effect at ztunnel: foo/bar allowed',
-    { action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['example.com/sub-1'] } }] }] }, bar, false),
+    { action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['example.com/sub-1'] } }] }] }, bar, false, NO_EFFECT),
   denyCase('DENY policy with only L7 attributes results in no effect at ztunnel: a plaintext client allowed',
     { action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['example.com/sub-1'] } }] }] }, { to: `${NS}/app` }, false),
   denyCase('DENY policy with mixed L4 and L7 attributes is enforced without HTTP rules: foo/bar denied whatever its token',
-    { action: 'DENY', rules: [{ from: [{ source: { ...principalBar, notRequestPrincipals: ['example.com/sub-1'] } }] }] }, { ...bar, jwtPrincipal: 'example.com/sub-1' }, true),
+    { action: 'DENY', rules: [{ from: [{ source: { ...principalBar, notRequestPrincipals: ['example.com/sub-1'] } }] }] }, { ...bar, jwtPrincipal: 'example.com/sub-1' }, true,
+    'DENY rule 0 matches (foo/policy: 1 rule enforced on the L4 part alone (denies more than written))'),
   denyCase('DENY policy with mixed L4 and L7 attributes is enforced without HTTP rules: another identity allowed',
     { action: 'DENY', rules: [{ from: [{ source: { ...principalBar, notRequestPrincipals: ['example.com/sub-1'] } }] }] }, other, false),
   denyCase('DENY policy with L7-only and separate L4 rule is still enforced: foo/bar denied by the L4 rule',
@@ -59,9 +62,9 @@ export const ISTIOD_CONVERSION_VECTORS: AccessVector[] = [
   denyCase('DENY policy with empty catch-all rule and L7-only rule is still enforced: everyone denied',
     { action: 'DENY', rules: [{}, { from: [{ source: { notRequestPrincipals: ['example.com/sub-1'] } }] }] }, other, true),
   denyCase('DENY policy with L4 From and L7 When is a no-op due to AND empty clause: foo/bar allowed',
-    { action: 'DENY', rules: [{ from: [{ source: principalBar }], when: [{ key: 'request.headers[x-token]', values: ['secret'] }] }] }, { ...bar, headers: { 'x-token': 'secret' } }, false),
+    { action: 'DENY', rules: [{ from: [{ source: principalBar }], when: [{ key: 'request.headers[x-token]', values: ['secret'] }] }] }, { ...bar, headers: { 'x-token': 'secret' } }, false, NO_EFFECT),
   denyCase('DENY policy with L4 From and L7-only To methods is a no-op due to AND empty clause: foo/bar allowed',
-    { action: 'DENY', rules: [{ from: [{ source: principalBar }], to: [{ operation: { methods: ['GET'] } }] }] }, { ...bar, method: 'GET' }, false),
+    { action: 'DENY', rules: [{ from: [{ source: principalBar }], to: [{ operation: { methods: ['GET'] } }] }] }, { ...bar, method: 'GET' }, false, NO_EFFECT),
   // handleRule: an operation mixing ports and methods keeps its ports: DENY on the whole port.
   {
     name: 'handleRule: DENY {methods: [POST], ports: [8080]} denies every connection to pod port 8080',
@@ -241,6 +244,25 @@ export const ISTIOD_CONVERSION_VECTORS: AccessVector[] = [
       { name: 'pod-addressed DELETE through the same waypoint: the Service-attached DENY does not apply', cite: c, manifests: shop, request: { from: 'shop/client', to: 'shop/api', toPod: true, method: 'DELETE' }, expect: 'ALLOW', hop: 'ztunnel' },
     ];
   })(),
+  // buildWorkloadPolicies: selector policies apply from the workload's namespace or the root namespace.
+  {
+    name: 'a root-namespace selector policy applies to matching pods in another namespace',
+    cite: cite('istio', 'pilot/pkg/serviceregistry/ambient/workloads.go', 'buildWorkloadPolicies (nsMatch: RootNamespace or workload namespace)'),
+    manifests: [...objects({ rules: [{}] }), authz('istio-system', 'root-deny', { selector: { matchLabels: { app: 'app' } }, action: 'DENY', rules: [{ from: [{ source: { namespaces: ['foo'] } }] }] })],
+    request: bar, expect: 'DENY', hop: 'ztunnel', policy: 'istio-system/root-deny',
+  },
+  {
+    name: 'a selector policy in a third namespace does not apply',
+    cite: cite('istio', 'pilot/pkg/serviceregistry/ambient/workloads.go', 'buildWorkloadPolicies (nsMatch: RootNamespace or workload namespace)'),
+    manifests: [...objects({ rules: [{}] }), authz('elsewhere', 'deny', { selector: { matchLabels: { app: 'app' } }, action: 'DENY', rules: [{}] })],
+    request: bar, expect: 'ALLOW', hop: 'ztunnel', policy: `${NS}/policy`,
+  },
+  {
+    name: 'a root-namespace policy is not applied to pods its selector does not match',
+    cite: cite('istio', 'pilot/pkg/serviceregistry/ambient/workloads.go', 'buildWorkloadPolicies (krt.FilterSelects(workloadLabels))'),
+    manifests: [...objects({ rules: [{}] }), authz('istio-system', 'root-deny', { selector: { matchLabels: { app: 'other' } }, action: 'DENY', rules: [{}] })],
+    request: bar, expect: 'ALLOW', hop: 'ztunnel', policy: `${NS}/policy`,
+  },
   {
     name: 'ipBlocks without the source IP: undecided, reported as DENY (fail closed)',
     cite: cite('ztunnel', 'src/rbac.rs', 'rbac_test!(source_ips) (the decision needs conn.src)'),
