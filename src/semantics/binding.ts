@@ -12,6 +12,8 @@
  *   Services need `service` or `all`, pods need `workload` or `all`;
  * - traffic to a pod IP (and so to a headless Service, which has no VIP: `services_test.go` "headless"
  *   carries no address) passes the pod's workload waypoint, never a Service's.
+ * istio master (after 1.30) adds canary waypoints (`istio.io/use-waypoint-canary`) and refuses to bind a
+ * NAMESPACE-visibility ServiceEntry to a waypoint in another namespace; neither is modelled here.
  */
 
 export const USE_WAYPOINT = 'istio.io/use-waypoint';
