@@ -77,7 +77,7 @@ describe('check-access: Istio docs scenarios', () => {
 
   test('unknown Services and gateways are input errors', () => {
     expect(() => bookinfo.checkAccess({ to: 'default/nope' })).toThrow('Service default/nope is not in the manifests');
-    expect(() => bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'x/y' })).toThrow('ingress Gateway x/y is not in the manifests');
+    expect(() => bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'x/y' })).toThrow('ingress Gateway x/y is not in the manifests (ingress Gateways of class istio: default/bookinfo-gateway)');
   });
 });
 

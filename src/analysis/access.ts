@@ -269,7 +269,10 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
 
   if (query.viaIngress) {
     const [gwNs, gwName] = query.viaIngress.split('/');
-    if (!model.ingressGateways.has(key(gwNs, gwName))) throw new Error(`ingress Gateway ${query.viaIngress} is not in the manifests`);
+    if (!model.ingressGateways.has(key(gwNs, gwName))) {
+      const declared = [...model.ingressGateways.keys()].sort();
+      throw new Error(`ingress Gateway ${query.viaIngress} is not in the manifests (${declared.length ? `ingress Gateways of class istio: ${declared.join(', ')}` : 'it has no Gateway of class istio'})`);
+    }
     const where = `ingress gateway ${gwNs}/${gwName}`;
     if (!envoyHop('gateway', where, index.gatewayPolicies(gwNs, gwName), index.gatewayAuthn(gwNs, gwName), servicePort)) return finish(hops);
     identity = { trustDomain: td, namespace: gwNs, serviceAccount: ingressGatewayServiceAccount(gwName) };
