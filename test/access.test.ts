@@ -69,7 +69,8 @@ describe('check-access: Istio docs scenarios', () => {
     const decision = bookinfo.checkAccess({ from: 'default/curl', to: 'default/productpage', method: 'GET' });
     expect(decision.hops.map(h => [h.point, h.identity, h.allowed, h.policy])).toEqual([
       ['waypoint', 'cluster.local/ns/default/sa/curl', true, 'default/productpage-waypoint'],
-      ['ztunnel', 'cluster.local/ns/default/sa/waypoint', true, 'default/require-waypoint'],
+      // Both productpage-ztunnel and require-waypoint admit the waypoint; policies are evaluated by name.
+      ['ztunnel', 'cluster.local/ns/default/sa/waypoint', true, 'default/productpage-ztunnel'],
     ]);
     const ingress = bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' });
     expect(ingress.hops.map(h => [h.point, h.identity, h.allowed])).toEqual([['gateway', 'client outside the mesh (no identity)', false]]);

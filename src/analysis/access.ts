@@ -6,7 +6,7 @@
  */
 import { Located, MeshModel, selectorsOverlap, ServiceInfo, WorkloadInfo, key } from './model';
 import { EnforcementPoint, evaluatePolicies, matchValue, PeerIdentity, principalOf, RequestAttributes, SyntheticDeny, Tri } from '../semantics/authorization';
-import { ingressGatewayServiceAccount, WaypointBinding, WaypointName, waypointServiceAccount } from '../semantics/binding';
+import { ingressGatewayServiceAccount, podsWaypoint, WaypointBinding, WaypointName, waypointServiceAccount } from '../semantics/binding';
 import { authenticate, Authentication, TokenClaims } from '../semantics/jwt';
 import { effectiveMtls } from '../semantics/mtls';
 
@@ -117,10 +117,15 @@ export class PolicyIndex {
     return [...byRef, ...bySelector];
   }
 
-  /** The pods' labels: from the workloads the Service selects, else the Service's selector (matched by overlap). */
+  /**
+   * The pods' labels: those every workload the Service selects shares (so the answer holds for any
+   * pod the request lands on, whatever the declaration order), else the Service's selector (matched by overlap).
+   */
   private podsOf(svc: ServiceInfo): { labels: { [k: string]: string }; exact: boolean } {
     const workloads = this.model.workloadsOf(svc);
-    return workloads.length > 0 ? { labels: workloads[0].podLabels, exact: true } : { labels: svc.selector, exact: false };
+    if (workloads.length === 0) return { labels: svc.selector, exact: false };
+    const shared = Object.entries(workloads[0].podLabels).filter(([k, v]) => workloads.every(w => w.podLabels[k] === v));
+    return { labels: Object.fromEntries(shared), exact: true };
   }
 
   /** Waypoint policies for traffic to a Service (svc set) or to pods (svc undefined) through waypoint w. */
@@ -311,8 +316,7 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
 }
 
 function podBindingOf(model: MeshModel, svc: ServiceInfo, workloads: WorkloadInfo[]): WaypointBinding {
-  const bindings = workloads.map(w => model.podBinding(svc.namespace, w.podLabels));
-  return bindings[0] ?? model.podBinding(svc.namespace, {});
+  return podsWaypoint(workloads.map(w => model.podBinding(svc.namespace, w.podLabels)), model.podBinding(svc.namespace, {}));
 }
 
 function finish(hops: HopResult[]): AccessResult {

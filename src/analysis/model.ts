@@ -5,7 +5,7 @@
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
 import {
-  BindingContext, headlessServiceWaypoint, resolveWaypoint, WaypointBinding, waypointAllowedRoutes, waypointTrafficType,
+  BindingContext, podsWaypoint, resolveWaypoint, WaypointBinding, waypointAllowedRoutes, waypointTrafficType,
 } from '../semantics/binding';
 
 /** A Kubernetes object as written in a manifest. */
@@ -193,7 +193,7 @@ export class MeshModel {
 
   private headlessBinding(namespace: string, selector: { [k: string]: string }): WaypointBinding {
     const pods = this.workloadsOf({ namespace, selector }).map(w => this.podBinding(namespace, w.podLabels));
-    return headlessServiceWaypoint(pods, this.podBinding(namespace, {}));
+    return podsWaypoint(pods, this.podBinding(namespace, {}));
   }
 
   /** Waypoint-served Services of a namespace whose pods a selector could also select. */

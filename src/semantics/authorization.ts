@@ -231,7 +231,8 @@ export function evaluatePolicies(
 ): PolicyDecision {
   const needs = new Needs();
   const atZtunnel = point === 'ztunnel';
-  const active = policies.filter(p => !isDryRun(p));
+  // Sorted, so the deciding policy never depends on declaration order.
+  const active = [...policies].filter(p => !isDryRun(p)).sort((a, b) => policyName(a).localeCompare(policyName(b)));
   const actionOf = (p: any): string => p?.spec?.action ?? 'ALLOW';
   const enforced = atZtunnel ? active.filter(p => ['ALLOW', 'DENY'].includes(actionOf(p))) : active;
   const ruleResult = (p: any, rule: any): Tri => {

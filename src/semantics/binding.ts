@@ -121,14 +121,15 @@ export function resolveWaypoint(ctx: BindingContext, kind: 'service' | 'workload
 }
 
 /**
- * Traffic to a headless Service goes to pod IPs: the waypoint is the selected pods' workload
- * waypoint when they all agree; with no pods known, the namespace's binding for workload traffic.
+ * The waypoint of pod-addressed traffic to a set of pods (a Service's, or a headless Service's, whose
+ * traffic always goes to pod IPs): their workload waypoint when they all agree; with no pods known,
+ * the namespace's binding for workload traffic.
  */
-export function headlessServiceWaypoint(podBindings: WaypointBinding[], namespaceFallback: WaypointBinding): WaypointBinding {
+export function podsWaypoint(podBindings: WaypointBinding[], namespaceFallback: WaypointBinding): WaypointBinding {
   if (podBindings.length === 0) return namespaceFallback;
   const keys = new Set(podBindings.map(b => (b.waypoint ? `${b.waypoint.namespace}/${b.waypoint.name}` : '')));
   if (keys.size === 1) return podBindings[0];
-  return { explicit: false, problem: 'the pods of this headless Service use different waypoints: each pod-addressed request passes its own pod\'s' };
+  return { explicit: false, problem: 'the selected pods use different waypoints: each pod-addressed request passes its own pod\'s' };
 }
 
 /** The service account (and so the identity) of a waypoint: the Gateway's name. */

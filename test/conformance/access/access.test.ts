@@ -27,6 +27,15 @@ describe('placement: which waypoint serves what, which policies apply where', ()
   });
 });
 
+describe('declaration order never matters', () => {
+  const all = [...ZTUNNEL_RBAC_VECTORS, ...ISTIOD_CONVERSION_VECTORS, ...INTEGRATION_VECTORS];
+  test.each(all.map(v => [v.name, v] as const))('reversed manifests, same decision: %s', (_n, v) => {
+    const forward = MeshAnalyzer.fromObjects(v.manifests).checkAccess(v.request);
+    const reversed = MeshAnalyzer.fromObjects([...v.manifests].reverse()).checkAccess(v.request);
+    expect(reversed).toEqual(forward);
+  });
+});
+
 describe('vector counts (docs/conformance/access.md)', () => {
   const access = [...ZTUNNEL_RBAC_VECTORS, ...ISTIOD_CONVERSION_VECTORS, ...INTEGRATION_VECTORS];
   test('at least 80 access-decision vectors and 30 placement vectors', () => {
