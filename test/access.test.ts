@@ -254,7 +254,7 @@ describe('CLI: explain, check-access, diff', () => {
     expect(JSON.parse(denied.out.join(''))).toMatchObject({ allowed: false, enforcedBy: 'ztunnel' });
     const ingress = capture();
     expect(runCli(['check-access', file, '--to', 'default/productpage', '--via-ingress', 'default/bookinfo-gateway', '--header', 'x-a=b'], ingress.io)).toBe(1);
-    expect(ingress.out.join('')).toMatch(/^DENY {2}decided at gateway by default\/require-waypoint/);
+    expect(ingress.out.join('')).toMatch(/^DENY {2}decided at gateway by default\/require-waypoint: ingress gateway default\/bookinfo-gateway: no rule of the ALLOW policies \(default\/allow-nothing, default\/require-waypoint\) matches; default\/allow-nothing, default\/require-waypoint have no targetRefs and so apply to this Gateway API gateway too\n/);
   });
 
   test('explain in three formats', () => {

@@ -247,7 +247,7 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
   };
 
   /** JWT then authorization at an Envoy hop. */
-  const envoyHop = (point: EnforcementPoint, where: string, policies: Located['obj'][], authn: Located['obj'][], port: number | undefined): boolean => {
+  const envoyHop = (point: EnforcementPoint, where: string, policies: Located['obj'][], authn: Located['obj'][], port: number | undefined, note = ''): boolean => {
     const auth = authenticate(authn, token);
     if (auth.status === 'rejected') return push(point, where, { allowed: 'no', policy: authn.map(o => `${ns(o)}/${o.metadata.name}`).sort()[0], reason: auth.reason, needs: [] });
     const req: RequestAttributes = {
@@ -265,7 +265,7 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
     const d = evaluatePolicies(point, policies, req);
     const jwtNote = token && auth.status !== 'valid' ? ` (${auth.reason})` : '';
     token = tokenAfter(auth, authn, token);
-    return push(point, where, { ...d, reason: d.reason + jwtNote });
+    return push(point, where, { ...d, reason: d.reason + jwtNote + note });
   };
 
   let binding: WaypointBinding = query.toPod ? podBindingOf(model, svc, workloads) : model.serviceBinding(svc);
@@ -279,7 +279,12 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
       throw new Error(`ingress Gateway ${query.viaIngress} is not in the manifests (${declared.length ? `ingress Gateways of class istio: ${declared.join(', ')}` : 'it has no Gateway of class istio'})`);
     }
     const where = `ingress gateway ${gwNs}/${gwName}`;
-    if (!envoyHop('gateway', where, index.gatewayPolicies(gwNs, gwName), index.gatewayAuthn(gwNs, gwName), servicePort)) return finish(hops);
+    const atGateway = index.gatewayPolicies(gwNs, gwName);
+    const unattached = atGateway.filter(o => refsOf(o).length === 0).map(o => `${ns(o)}/${o.metadata.name}`).sort();
+    const note = unattached.length
+      ? `; ${unattached.join(', ')} ${unattached.length === 1 ? 'has' : 'have'} no targetRefs and so ${unattached.length === 1 ? 'applies' : 'apply'} to this Gateway API gateway too`
+      : '';
+    if (!envoyHop('gateway', where, atGateway, index.gatewayAuthn(gwNs, gwName), servicePort, note)) return finish(hops);
     identity = { trustDomain: td, namespace: gwNs, serviceAccount: ingressGatewayServiceAccount(gwName) };
     sourceIp = undefined; // the gateway pod's IP
     // Gateways call the pods directly unless istio.io/ingress-use-waypoint is set.
