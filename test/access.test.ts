@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { AccessRequest, MeshAnalyzer } from '../src';
 import { matchValue } from '../src/analysis/access';
 import { runCli } from '../src/cli';
+import { cidrsContain, invalidCidrs, parseIp } from '../src/semantics/cidr';
 
 function exampleAnalyzer(file: string): MeshAnalyzer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -414,6 +415,41 @@ describe('check-access: every request dimension (CLI and API)', () => {
     const r = cli(...args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
+  });
+});
+
+describe('CIDR containment (istiod stringToIP, ztunnel IpNet::contains)', () => {
+  test.each<[string[], string, boolean]>([
+    [['10.0.0.0/8'], '10.255.1.2', true],
+    [['10.0.0.0/8'], '11.0.0.1', false],
+    [['192.168.1.7'], '192.168.1.7', true],
+    [['192.168.1.7'], '192.168.1.8', false],
+    [['0.0.0.0/0'], '8.8.8.8', true],
+    [['0.0.0.0/0'], '2001:db8::1', false],
+    [['2001:db8::/32'], '2001:db8:ffff::1', true],
+    [['2001:db8::/32'], '2001:db9::1', false],
+    [['::ffff:10.0.0.0/104'], '::ffff:10.1.2.3', true],
+    [['fe80::1'], 'fe80:0:0:0:0:0:0:1', true],
+    [['10.0.0.0/33', '10.0.0.0/8'], '10.0.0.1', true],
+  ])('%j contains %s: %s', (cidrs, ip, expected) => {
+    expect(cidrsContain(cidrs, ip)).toBe(expected);
+  });
+
+  test('invalid addresses and prefixes', () => {
+    expect(['1.2.3', '1.2.3.256', '1::2::3', '12345::', 'x'].map(parseIp)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(invalidCidrs(['10.0.0.0/33', '10.0.0.0/8', 'fd00::/129', 'nope'])).toEqual(['10.0.0.0/33', 'fd00::/129', 'nope']);
+  });
+});
+
+describe('ports at ztunnel', () => {
+  test('a named targetPort is the container port of that name', () => {
+    const analyzer = MeshAnalyzer.fromObjects([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ name: 'http', containerPort: 8080 }] }] } } } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'ns' }, spec: { rules: [{ to: [{ operation: { ports: ['8080'] } }] }] } },
+    ]);
+    expect(analyzer.checkAccess({ from: 'ns/client', to: 'ns/web', port: 80 })).toMatchObject({ allowed: true, policy: 'ns/p' });
   });
 });
 

@@ -5,7 +5,7 @@
  * walks the path.
  */
 import { Located, MeshModel, selectorsOverlap, ServiceInfo, WorkloadInfo, key } from './model';
-import { EnforcementPoint, evaluatePolicies, matchValue, PeerIdentity, principalOf, RequestAttributes, SyntheticDeny, Tri } from '../semantics/authorization';
+import { EnforcementPoint, evaluatePolicies, matchValue, PeerIdentity, PolicyDecision, principalOf, RequestAttributes, SyntheticDeny } from '../semantics/authorization';
 import { ingressGatewayServiceAccount, podsWaypoint, WaypointBinding, WaypointName, waypointServiceAccount } from '../semantics/binding';
 import { authenticate, Authentication, TokenClaims } from '../semantics/jwt';
 import { effectiveMtls } from '../semantics/mtls';
@@ -210,13 +210,6 @@ function tokenAfter(auth: Authentication, authn: Located['obj'][], token: TokenC
   return rules.some((j: any) => j.forwardOriginalToken === true) ? token : undefined;
 }
 
-interface HopDecision {
-  readonly allowed: Tri;
-  readonly policy?: string;
-  readonly reason: string;
-  readonly needs: string[];
-}
-
 /** Evaluates one request. */
 export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: AccessQuery): AccessResult {
   const td = query.trustDomain ?? 'cluster.local';
@@ -239,7 +232,7 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
   let sourceIp: string | undefined = query.sourceIp;
   const describeIdentity = () => (identity ? principalOf(identity) : query.from ? `${query.from} (outside the mesh: no identity)` : 'client outside the mesh (no identity)');
 
-  const push = (point: EnforcementPoint, where: string, d: HopDecision) => {
+  const push = (point: EnforcementPoint, where: string, d: PolicyDecision) => {
     const dependsOn = d.allowed === 'unknown' ? d.needs : undefined;
     const reason = d.allowed === 'unknown' ? `undecided: ${d.reason}` : d.reason;
     hops.push({ point, where, identity: describeIdentity(), allowed: d.allowed === 'yes', policy: d.policy, reason, ...(dependsOn ? { dependsOn } : {}) });
@@ -268,7 +261,7 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
     return push(point, where, { ...d, reason: d.reason + jwtNote + note });
   };
 
-  let binding: WaypointBinding = query.toPod ? podBindingOf(model, svc, workloads) : model.serviceBinding(svc);
+  const binding: WaypointBinding = query.toPod ? podBindingOf(model, svc, workloads) : model.serviceBinding(svc);
   let viaWaypoint = !!binding.waypoint && clientInMesh;
   let waypointSkipNote: string | undefined = binding.waypoint && !clientInMesh ? 'a client outside the mesh reaches the pods directly (ztunnel does not send plaintext inbound traffic to a waypoint)' : undefined;
 
