@@ -441,6 +441,19 @@ describe('CIDR containment (istiod stringToIP, ztunnel IpNet::contains)', () => 
   });
 });
 
+describe('root namespace', () => {
+  test('meshConfig.rootNamespace in the manifests moves where mesh-wide policies live', () => {
+    const objects = (root?: string) => [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: root ? `rootNamespace: ${root}\n` : 'trustDomain: cluster.local\n' } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-nothing', namespace: 'mesh-root' }, spec: {} },
+    ];
+    expect(MeshAnalyzer.fromObjects(objects('mesh-root')).checkAccess({ from: 'ns/client', to: 'ns/web' })).toMatchObject({ allowed: false, policy: 'mesh-root/allow-nothing' });
+    expect(MeshAnalyzer.fromObjects(objects()).checkAccess({ from: 'ns/client', to: 'ns/web' }).allowed).toBe(true);
+  });
+});
+
 describe('ports at ztunnel', () => {
   test('a named targetPort is the container port of that name', () => {
     const analyzer = MeshAnalyzer.fromObjects([

@@ -83,7 +83,8 @@ export class PolicyIndex {
   private readonly authz: Located['obj'][];
   private readonly authn: Located['obj'][];
 
-  public constructor(private readonly model: MeshModel, public readonly rootNamespace = 'istio-system') {
+  /** @param rootNamespace where mesh-wide policies live; defaults to the manifests' meshConfig.rootNamespace, else istio-system */
+  public constructor(private readonly model: MeshModel, public readonly rootNamespace = model.rootNamespace) {
     this.authz = model.kind('AuthorizationPolicy').map(l => l.obj).filter(o => o.apiVersion.startsWith('security.istio.io/'));
     this.authn = model.kind('RequestAuthentication').map(l => l.obj).filter(o => o.apiVersion.startsWith('security.istio.io/'));
   }

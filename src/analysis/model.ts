@@ -107,6 +107,8 @@ export class MeshModel {
   public readonly workloadsByNamespace = new Map<string, WorkloadInfo[]>();
   /** Telemetry providers defined in meshConfig, when an istiod install is part of the manifests. */
   public providers?: Set<string>;
+  /** meshConfig.rootNamespace of an install in the manifests (where mesh-wide policies live). */
+  public rootNamespace = 'istio-system';
   /** Chart releases of Istio installs in the manifests (HelmRelease / Application). */
   public readonly chartReleases: { chart: string; namespace: string; version: string; located: Located }[] = [];
   /** Waypoints referenced by some use-waypoint label. */
@@ -287,6 +289,7 @@ export class MeshModel {
   /** meshConfig providers and chart versions from an install in the manifests (Flux, Argo CD, ConfigMap). */
   private readInstall(): void {
     const providersFrom = (meshConfig: any) => {
+      if (typeof meshConfig?.rootNamespace === 'string' && meshConfig.rootNamespace) this.rootNamespace = meshConfig.rootNamespace;
       this.providers ??= new Set(BUILT_IN_PROVIDERS);
       for (const p of meshConfig?.extensionProviders ?? []) if (p?.name) this.providers.add(p.name);
     };
