@@ -338,7 +338,7 @@ describe('check-access: every request dimension (CLI and API)', () => {
     ['token with the admin group claim and the right host', { ...req, token: admin }, true, 'waypoint', 'ALLOW rule 0 matches'],
     ['another host', { ...req, host: 'other.example.com', token: admin }, false, 'waypoint', 'no rule of the ALLOW policies (app/api) matches'],
     ['no admin in the groups claim', { ...req, token: { ...admin, claims: { groups: 'dev', aud: 'api' } } }, false, 'waypoint', 'no rule of the ALLOW policies'],
-    ['a token for another audience: 401 at the waypoint', { ...req, token: { ...admin, claims: { groups: 'admin', aud: 'web' } } }, false, 'waypoint', 'token audience "web" is not among api: 401 Unauthorized'],
+    ['a token for another audience: 403 at the waypoint', { ...req, token: { ...admin, claims: { groups: 'admin', aud: 'web' } } }, false, 'waypoint', 'token audience "web" is not among api: 403 Forbidden'],
     ['an invalid token: 401', { ...req, token: { ...admin, invalid: true } }, false, 'waypoint', 'invalid or expired token: 401 Unauthorized'],
     ['an unknown issuer: 401', { ...req, token: { issuer: 'https://evil.example.com', subject: 'x' } }, false, 'waypoint', 'no RequestAuthentication here accepts issuer "https://evil.example.com": 401 Unauthorized'],
     ['health check from an IPv4 address in the block', { ...req, path: '/health', sourceIp: '10.2.3.4' }, true, 'waypoint', 'ALLOW rule 1 matches'],

@@ -3,8 +3,12 @@
  * (istio 1.30.3 `tests/integration/ambient/baseline_test.go` TestL7JWT,
  * `testdata/requestauthn/waypoint-jwt.yaml.tmpl`; RequestAuthentication API):
  * - no token: the request is let through with no request principal;
- * - a token whose issuer no applicable jwtRule names, an invalid or expired token, or one whose
- *   `aud` is not among the rule's audiences: 401 at that proxy;
+ * - a token whose issuer no applicable jwtRule names, or an invalid or expired token: 401 at that proxy;
+ * - a token whose `aud` is not among the rule's audiences: 403 at that proxy
+ *   (`tests/integration/security/jwt_test.go` "aud"/"invalid-aud");
+ * - the validated token is removed before forwarding unless `forwardOriginalToken`
+ *   (`jwt_test.go` "authn-only"/"valid-token-noauthz" sees an empty Authorization header, "forward"
+ *   keeps it; `pilot/pkg/security/authn/policy_applier.go` `Forward: jwtRule.ForwardOriginalToken`);
  * - a valid token: request principal `<iss>/<sub>` and its claims;
  * - no RequestAuthentication applies at the proxy: the token is not read (no request principal).
  */
@@ -60,7 +64,7 @@ export function authenticate(requestAuthentications: readonly any[], token: Toke
     ? undefined
     : [...new Set(matching.flatMap(r => r.audiences as string[]))];
   if (audiences && !(claims.aud ?? []).some(a => audiences.includes(a))) {
-    return { status: 'rejected', reason: `token audience ${claims.aud ? `"${claims.aud.join(',')}"` : '(none)'} is not among ${audiences.join(', ')}: 401 Unauthorized` };
+    return { status: 'rejected', reason: `token audience ${claims.aud ? `"${claims.aud.join(',')}"` : '(none)'} is not among ${audiences.join(', ')}: 403 Forbidden` };
   }
   const principal = `${token.issuer}/${token.subject ?? ''}`;
   return { status: 'valid', principal, claims, reason: `valid token, request principal ${principal}` };

@@ -1,6 +1,7 @@
 /**
- * Istio's ambient integration tests (istio 1.30.3 `tests/integration/ambient/baseline_test.go` and
- * `testdata/requestauthn/waypoint-jwt.yaml.tmpl`), reduced to the app shapes they run against:
+ * Istio's integration tests (istio 1.30.3 `tests/integration/ambient/baseline_test.go` with
+ * `testdata/requestauthn/waypoint-jwt.yaml.tmpl`, and the Gateway API ingress part of
+ * `tests/integration/security/jwt_test.go`), reduced to the app shapes they run against:
  * a captured client, a Service without waypoint, a Service with a service waypoint, a pod behind
  * a workload waypoint, an uncaptured client and destination.
  */
@@ -158,6 +159,52 @@ export const INTEGRATION_VECTORS: AccessVector[] = [
   { name: 'deny with sub-2 token (403)', cite: cite('istio', FILE, `${JWT} "deny with sub-2 token"`), manifests: jwtApp, request: { ...jwtReq, token: { issuer: 'test-issuer-2@istio.io', subject: 'sub-2' } }, expect: 'DENY', hop: 'waypoint', policy: `${NS}/authz-gateway-svc-wp` },
   { name: 'deny with expired token (401)', cite: cite('istio', FILE, `${JWT} "deny with expired token"`), manifests: jwtApp, request: { ...jwtReq, token: { issuer: 'test-issuer-1@istio.io', subject: 'sub-1', invalid: true } }, expect: 'DENY', hop: 'waypoint', reason: 'invalid or expired token: 401 Unauthorized' },
   { name: 'allow healthz without token', cite: cite('istio', FILE, `${JWT} "allow healthz"`), manifests: jwtApp, request: { ...jwtReq, path: '/healthz' }, expect: 'ALLOW', hop: 'waypoint', policy: `${NS}/authz-gateway-svc-wp` },
+
+  // tests/integration/security/jwt_test.go TestGatewayAPIRequestAuthentication (gateway-api.yaml.tmpl,
+  // gateway-jwt.yaml.tmpl): RequestAuthentication and AuthorizationPolicy at a Gateway API ingress
+  // gateway, by the legacy targetRef and (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY, default true) by selector.
+  ...((): AccessVector[] => {
+    const gw = 'a-gateway';
+    const objects = [
+      namespace('ns1', AMBIENT), ingressGateway('ns1', gw), service('ns1', 'a'),
+      requestAuthn('ns1', 'default-a', { targetRef: { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: gw }, jwtRules: [{ issuer: 'test-issuer-1@istio.io', jwksUri: 'https://x/jwks' }, { issuer: 'test-issuer-2@istio.io', jwksUri: 'https://x/jwks' }] }),
+      requestAuthn('ns1', 'ignored-a', { selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': gw } }, jwtRules: [{ issuer: 'test-issuer-3@istio.io', jwksUri: 'https://x/jwks' }] }),
+      authz('ns1', 'authz-gateway-a', {
+        targetRef: { name: gw, kind: 'Gateway', group: 'gateway.networking.k8s.io' },
+        rules: [
+          { to: [{ operation: { hosts: ['example.a.com'] } }], from: [{ source: { requestPrincipals: ['test-issuer-1@istio.io/sub-1'] } }, { source: { requestPrincipals: ['test-issuer-3@istio.io/sub-1'] } }] },
+          { to: [{ operation: { hosts: ['any-request-principal-ok.a.com'] } }], from: [{ source: { requestPrincipals: ['*'] } }] },
+          { to: [{ operation: { paths: ['/healthz'] } }] },
+        ],
+      }),
+    ];
+    const c = (sub: string) => cite('istio', 'tests/integration/security/jwt_test.go', `TestGatewayAPIRequestAuthentication "gateway-authn/${sub}"`);
+    const req = (host: string, path: string, token?: any) => ({ to: 'ns1/a', viaIngress: `ns1/${gw}`, method: 'GET', host, path, ...(token ? { token } : {}) });
+    const t1 = { issuer: 'test-issuer-1@istio.io', subject: 'sub-1' };
+    const t2 = { issuer: 'test-issuer-2@istio.io', subject: 'sub-2' };
+    const t3 = { issuer: 'test-issuer-3@istio.io', subject: 'sub-1' };
+    const v = (sub: string, request: any, ok: boolean, reason?: string): AccessVector => ({
+      name: sub,
+      cite: c(sub),
+      manifests: objects,
+      request,
+      expect: ok ? 'ALLOW' : 'DENY',
+      hop: 'gateway',
+      ...(reason ? { reason } : { policy: 'ns1/authz-gateway-a' }),
+    });
+    return [
+      v('allow healthz', req('example.a.com', '/healthz'), true),
+      v('deny without token', req('example.a.com', '/'), false),
+      v('allow with sub-1 token', req('example.a.com', '/', t1), true),
+      v('allow with sub-1 token despite "ignored" RequestAuthentication (enableGatewayAPISelectorPolicies flag = true)', req('example.a.com', '/', t3), true),
+      v('deny with sub-2 token', req('example.a.com', '/', t2), false),
+      v('deny with expired token', req('example.a.com', '/', { ...t1, invalid: true }), false, 'invalid or expired token: 401 Unauthorized'),
+      v('allow with sub-1 token on any.com', req('any-request-principal-ok.a.com', '/', t1), true),
+      v('allow with sub-2 token on any.com', req('any-request-principal-ok.a.com', '/', t2), true),
+      v('deny without token on any.com', req('any-request-principal-ok.a.com', '/'), false),
+      v('deny with token on other host', req('other-host.a.com', '/', t1), false),
+    ];
+  })(),
 
   // TestAuthorizationGateway: ztunnel sees the gateway identity and matches workload ports.
   ...((): AccessVector[] => {

@@ -213,6 +213,22 @@ export const ISTIOD_CONVERSION_VECTORS: AccessVector[] = [
     hop: 'ztunnel',
     policy: `${NS}/policy`,
   },
+  // tests/integration/security/jwt_test.go "aud" (testdata/requestauthn/aud.yaml.tmpl), at a waypoint.
+  ...((): AccessVector[] => {
+    const c = (sub: string) => cite('istio', 'tests/integration/security/jwt_test.go', `TestRequestAuthentication "aud/${sub}"`);
+    const aud = [
+      namespace('shop', { 'istio.io/dataplane-mode': 'ambient' }), waypoint('shop', 'waypoint'),
+      service('shop', 'api', { labels: { 'istio.io/use-waypoint': 'waypoint' } }),
+      requestAuthn('shop', 'part1', { ...targetService('api'), jwtRules: [{ issuer: 'test-issuer-1@istio.io', jwksUri: 'https://x/jwks', audiences: ['foo'] }, { issuer: 'test-issuer-2@istio.io', jwksUri: 'https://x/jwks', audiences: ['bar'] }] }),
+      requestAuthn('shop', 'part2', { ...targetService('api'), jwtRules: [{ issuer: 'test-issuer-2@istio.io', jwksUri: 'https://x/jwks' }] }),
+    ];
+    const req = { from: 'shop/client', to: 'shop/api', method: 'GET', path: '/valid-aud' };
+    return [
+      { name: 'invalid-aud: a token without the required audience is a 403', cite: c('invalid-aud'), manifests: aud, request: { ...req, token: { issuer: 'test-issuer-1@istio.io', subject: 'sub-1' } }, expect: 'DENY', hop: 'waypoint', reason: 'is not among foo: 403 Forbidden' },
+      { name: 'valid-aud: a token for audience foo passes', cite: c('valid-aud'), manifests: aud, request: { ...req, token: { issuer: 'test-issuer-1@istio.io', subject: 'sub-1', claims: { aud: 'foo' } } }, expect: 'ALLOW', hop: 'ztunnel' },
+      { name: 'verify-policies-are-combined: issuer 2 without audience passes through part2', cite: c('verify-policies-are-combined'), manifests: aud, request: { ...req, token: { issuer: 'test-issuer-2@istio.io', subject: 'sub-2' } }, expect: 'ALLOW', hop: 'ztunnel' },
+    ];
+  })(),
   {
     name: 'forwardOriginalToken unset: the gateway removes the validated token, the waypoint sees none (403)',
     cite: cite('istio', 'pilot/pkg/security/authn/policy_applier_test.go', 'TestJwtFilter "Forward original token" (Forward: jwtRule.ForwardOriginalToken)'),
