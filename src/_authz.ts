@@ -1,32 +1,14 @@
 /**
  * What Istio ambient does with AuthorizationPolicy rules: which attributes ztunnel can enforce (L4)
  * and which need a waypoint (L7), and a canonical form of rules so that output does not depend on
- * declaration order. Shared by the constructs and (later) the analyzer.
+ * declaration order. Shared by the constructs and the analyzer.
  */
 import * as sec from './imports/security.istio.io';
 
 export type Rule = sec.AuthorizationPolicySpecRules;
 
-/** `when` keys ztunnel evaluates; any other key is L7 (Istio 1.30 ambient authorization.go). */
-export const L4_CONDITION_KEYS: ReadonlySet<string> = new Set([
-  'source.ip', 'source.namespace', 'source.principal', 'destination.ip', 'destination.port',
-]);
-
-const L7_SOURCE_FIELDS = ['requestPrincipals', 'notRequestPrincipals', 'remoteIpBlocks', 'notRemoteIpBlocks'] as const;
-const L7_OPERATION_FIELDS = ['methods', 'notMethods', 'paths', 'notPaths', 'hosts', 'notHosts'] as const;
-
-/** The L7 attributes a rule uses, e.g. `["methods", "request.headers[x-user]"]`; empty for an L4 rule. */
-export function l7AttributesOf(rule: Rule): string[] {
-  const found = new Set<string>();
-  for (const from of rule.from ?? []) {
-    for (const field of L7_SOURCE_FIELDS) if ((from.source as any)?.[field]?.length) found.add(field);
-  }
-  for (const to of rule.to ?? []) {
-    for (const field of L7_OPERATION_FIELDS) if ((to.operation as any)?.[field]?.length) found.add(field);
-  }
-  for (const when of rule.when ?? []) if (!L4_CONDITION_KEYS.has(when.key)) found.add(when.key);
-  return [...found].sort();
-}
+/** Which attributes are L7 (need a waypoint) is owned by the semantics layer. */
+export { ZTUNNEL_CONDITION_KEYS as L4_CONDITION_KEYS, l7AttributesOf } from './semantics/enforcement';
 
 function sortStrings(values: string[] | undefined): string[] | undefined {
   return values && values.length > 0 ? [...new Set(values)].sort() : undefined;

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { dump as dumpYaml } from 'js-yaml';
 import { MeshAnalyzer, Symptom } from './analysis/analyzer';
 import { formatJson, formatSarif, formatTable } from './analysis/format';
+import { parseIp } from './semantics/cidr';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -20,7 +21,9 @@ const USAGE = `usage:
   cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
   cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json]
   cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
-      [--method GET] [--path /x] [--header name=value] [--jwt-principal iss/sub] [--via-ingress <ns>/<gateway>] [--to-pod] [--format text|json]
+      [--port N] [--method GET] [--path /x] [--host h] [--header name=value]... [--source-ip IP] [--destination-ip IP]
+      [--jwt-issuer iss [--jwt-subject sub] [--claim name=value]... [--jwt-invalid]] [--jwt-principal iss/sub]
+      [--via-ingress <ns>/<gateway>] [--to-pod] [--trust-domain td] [--format text|json]
   cdk8s-istio-ambient diff <old-file|folder> <new-file|folder> [--format markdown|json] [--output <file>]
   cdk8s-istio-ambient migrate <file|folder|->... --out <dir> [--format text|json]
   cdk8s-istio-ambient diagnose <file|folder|->... --symptom 404|503|denied|tls|not-captured|not-synced
@@ -31,7 +34,9 @@ analyze       checks manifests offline for Istio ambient mistakes
   --fail-on   lowest severity that makes the exit code 1 (default: error; none never fails)
 explain       who enforces what for each Service: ztunnel and waypoint policies, mTLS, JWT, routes,
               resilience, telemetry
-check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel)
+check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel);
+              without --from the client is outside the mesh (no identity); --to-pod dials a pod IP
+              (--port is then the pod port); a rule that needs an IP not given is reported undecided
 diff          object changes and access changes between two sets of manifests (for pull requests)
 migrate       rewrites a sidecar-mode mesh for ambient (the Istio migration guide's steps), writes it to
               --out, and reports what moved, what could not, and the access diff before/after
@@ -58,7 +63,7 @@ interface Parsed {
   readonly options: { [name: string]: string[] };
 }
 
-const FLAGS = new Set(['--to-pod']);
+const FLAGS = new Set(['--to-pod', '--jwt-invalid']);
 
 function parseArgs(args: string[], known: string[]): Parsed {
   const inputs: string[] = [];
@@ -108,7 +113,8 @@ function load(inputs: string[], io: CliIo): MeshAnalyzer {
 const KNOWN: { [command: string]: string[] } = {
   'analyze': ['--format', '--fail-on', '--output'],
   'explain': ['--format', '--namespace', '--service', '--output'],
-  'check-access': ['--format', '--from', '--to', '--method', '--path', '--header', '--jwt-principal', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
+  'check-access': ['--format', '--from', '--to', '--port', '--method', '--path', '--host', '--header', '--source-ip', '--destination-ip', '--jwt-principal',
+    '--jwt-issuer', '--jwt-subject', '--claim', '--jwt-invalid', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
   'diff': ['--format', '--output'],
   'migrate': ['--format', '--out'],
   'diagnose': ['--format', '--symptom', '--to', '--from', '--method', '--path', '--host', '--via-ingress', '--output'],
@@ -182,23 +188,49 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
   if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
   const from = one(p, '--from', []);
   if (from !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount>`);
-  const headers: { [name: string]: string } = {};
-  for (const h of p.options['--header'] ?? []) {
-    const [name, ...value] = h.split('=');
-    if (!name || value.length === 0) throw new UsageError(`--header "${h}" must be name=value`);
-    headers[name] = value.join('=');
+  const pairs = (flag: string): { [name: string]: string } => {
+    const out: { [name: string]: string } = {};
+    for (const h of p.options[flag] ?? []) {
+      const [name, ...value] = h.split('=');
+      if (!name || value.length === 0) throw new UsageError(`${flag} "${h}" must be name=value`);
+      // A repeated claim is a list claim (e.g. --claim groups=a --claim groups=b).
+      out[name] = out[name] !== undefined && flag === '--claim' ? `${out[name]},${value.join('=')}` : value.join('=');
+    }
+    return out;
+  };
+  const headers = pairs('--header');
+  const claims = pairs('--claim');
+  const portFlag = one(p, '--port', []);
+  if (portFlag !== undefined && !/^\d+$/.test(portFlag)) throw new UsageError(`--port "${portFlag}" must be a port number`);
+  if (portFlag !== undefined && m[3] && portFlag !== m[3]) throw new UsageError(`--port ${portFlag} contradicts --to ${to}`);
+  const ip = (flag: string): string | undefined => {
+    const v = one(p, flag, []);
+    if (v !== undefined && !parseIp(v)) throw new UsageError(`${flag} "${v}" must be an IPv4 or IPv6 address`);
+    return v;
+  };
+  const sourceIp = ip('--source-ip');
+  const destinationIp = ip('--destination-ip');
+  const issuer = one(p, '--jwt-issuer', []);
+  const invalid = p.options['--jwt-invalid'] !== undefined;
+  if (!issuer && (one(p, '--jwt-subject', []) !== undefined || Object.keys(claims).length > 0 || invalid)) {
+    throw new UsageError('--jwt-subject, --claim and --jwt-invalid describe a token: give its --jwt-issuer');
   }
+  if (issuer && one(p, '--jwt-principal', []) !== undefined) throw new UsageError('give either --jwt-principal or --jwt-issuer, not both');
   const analyzer = load(p.inputs, io);
   let decision;
   try {
     decision = analyzer.checkAccess({
       from,
       to: `${m[1]}/${m[2]}`,
-      port: m[3] ? Number(m[3]) : undefined,
+      port: m[3] ? Number(m[3]) : portFlag !== undefined ? Number(portFlag) : undefined,
       method: one(p, '--method', []),
       path: one(p, '--path', []),
+      host: one(p, '--host', []),
       headers,
+      sourceIp,
+      destinationIp,
       jwtPrincipal: one(p, '--jwt-principal', []),
+      token: issuer ? { issuer, subject: one(p, '--jwt-subject', []), claims: Object.keys(claims).length ? claims : undefined, invalid: invalid || undefined } : undefined,
       viaIngress: one(p, '--via-ingress', []),
       toPod: p.options['--to-pod'] !== undefined,
       trustDomain: one(p, '--trust-domain', []),
@@ -209,7 +241,8 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
   if (format === 'json') {
     write(JSON.stringify(decision, null, 2) + '\n');
   } else {
-    const lines = [`${decision.allowed ? 'ALLOW' : 'DENY'}  decided at ${decision.enforcedBy}${decision.policy ? ` by ${decision.policy}` : ''}: ${decision.reason}`];
+    const verdict = decision.dependsOn ? `DENY (undecided: depends on the ${decision.dependsOn.join(' and ')})` : decision.allowed ? 'ALLOW' : 'DENY';
+    const lines = [`${verdict}  decided at ${decision.enforcedBy}${decision.policy ? ` by ${decision.policy}` : ''}: ${decision.reason}`];
     for (const hop of decision.hops) {
       lines.push(`  ${hop.allowed ? 'pass' : 'deny'}  ${hop.where}  (sees ${hop.identity})  ${hop.policy ? `${hop.policy}: ` : ''}${hop.reason}`);
     }

@@ -45,6 +45,8 @@ export interface _ResolvedTarget {
   readonly podPorts: Map<number, number | string>;
   /** The Service's ports are unknown (not declared in the app), so they cannot be translated to pod ports. */
   readonly portsUnknown?: boolean;
+  /** A headless Service: its traffic is addressed to pod IPs (semantics/binding). */
+  readonly headless?: boolean;
 }
 
 /**
@@ -216,6 +218,7 @@ function resolveService(
     ingressUsesWaypoint: ingressLabel !== undefined ? ingressLabel.toLowerCase() === 'true' : nsBinding.ingress,
     podPorts,
     portsUnknown: !service,
+    headless,
   };
 }
 

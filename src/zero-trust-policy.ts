@@ -10,6 +10,7 @@ import * as sec from './imports/security.istio.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
 import { PolicySource } from './policy-source';
 import { PolicyTarget, _ResolvedTarget, _WaypointBinding, _resolveServiceObject } from './policy-target';
+import { ztunnelRuleFate } from './semantics/enforcement';
 import { WAYPOINT_GATEWAY_CLASS } from './waypoint';
 
 /** Istio's default root namespace (`meshConfig.rootNamespace`). */
@@ -495,9 +496,13 @@ export class ZeroTrustPolicy extends Construct {
 
     if (!waypoint) {
       if (l7.length > 0) {
-        const effect = action === 'DENY'
-          ? 'ztunnel would enforce the DENY without them and deny more traffic than intended'
-          : 'ztunnel would drop the rule, so the traffic it allows would be denied';
+        // What ztunnel would do with the rule (semantics/enforcement).
+        const fate = action === 'DENY' ? ztunnelRuleFate(rule, action) : 'dropped';
+        const effect = fate === 'no-effect'
+          ? 'istiod would strip them and ztunnel would skip the emptied clause, so the DENY would have no effect (fail open)'
+          : fate === 'broadened'
+            ? 'ztunnel would enforce the DENY without them and deny more traffic than intended'
+            : 'ztunnel would drop the rule, so the traffic it allows would be denied';
         throw constructError(this, `${what} uses L7 attributes (${l7.join(', ')}), but ${resolved.description} has no waypoint: ${effect}. Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()) before declaring the rule, or drop the L7 attributes.`);
       }
       if (action === 'AUDIT') {
@@ -523,6 +528,12 @@ export class ZeroTrustPolicy extends Construct {
       return;
     }
 
+    if (resolved.headless) {
+      // Pod-addressed traffic takes the waypoint's direct pod chain, built without Service-attached
+      // policies (istio 1.30.3 listener_waypoint.go "Direct pod access chain"), and ztunnel then sees
+      // the waypoint's identity: no attachment expresses a rule for this one Service.
+      throw constructError(this, `${what}: ${resolved.description} has no VIP, so its traffic is addressed to pod IPs and passes waypoint "${waypoint.namespace}/${waypoint.name}", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint's identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).`);
+    }
     if (resolved.kind === 'workload') {
       throw constructError(this, `${what}: ${resolved.description} is behind waypoint "${waypoint.namespace}/${waypoint.name}", where ztunnel sees the waypoint's identity instead of the client's, and waypoints can only be targeted per Service or Gateway. Target the Service instead (PolicyTarget.service()).`);
     }

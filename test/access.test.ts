@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { AccessRequest, MeshAnalyzer } from '../src';
 import { matchValue } from '../src/analysis/access';
 import { runCli } from '../src/cli';
+import { cidrsContain, invalidCidrs, parseIp } from '../src/semantics/cidr';
 
 function exampleAnalyzer(file: string): MeshAnalyzer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -35,7 +36,11 @@ type Case = [string, MeshAnalyzer, AccessRequest, boolean, string, string | unde
 describe('check-access: Istio docs scenarios', () => {
   const cases: Case[] = [
     // Getting-started "Enforce authorization policies", L4: only the ingress gateway reaches productpage.
-    ['ingress gateway to productpage (L4 policy)', bookinfo, { to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' }, true, 'ztunnel', 'default/productpage-ztunnel'],
+    // The gateway lives in "default", whose namespace-wide ALLOW policies (allow-nothing,
+    // require-waypoint) also apply to a Gateway API gateway's Envoy (istio 1.30.3
+    // pilot/pkg/model/policyattachment_test.go "gateway API ingress and no targetRef or selector"):
+    // the example's ingress is denied at the gateway.
+    ['ingress gateway to productpage: denied at the gateway by the namespace-wide policies', bookinfo, { to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' }, false, 'gateway', 'default/require-waypoint'],
     ['reviews-v1 to productpage is denied (L4 docs: connection reset)', bookinfo, { from: 'default/bookinfo-reviews', to: 'default/productpage', method: 'GET' }, false, 'waypoint', 'default/productpage-waypoint'],
     // L7 policy at the waypoint: curl may only GET.
     ['curl GET productpage (L7 policy at the waypoint)', bookinfo, { from: 'default/curl', to: 'default/productpage', method: 'GET', path: '/productpage' }, true, 'waypoint', 'default/productpage-waypoint'],
@@ -65,15 +70,16 @@ describe('check-access: Istio docs scenarios', () => {
     const decision = bookinfo.checkAccess({ from: 'default/curl', to: 'default/productpage', method: 'GET' });
     expect(decision.hops.map(h => [h.point, h.identity, h.allowed, h.policy])).toEqual([
       ['waypoint', 'cluster.local/ns/default/sa/curl', true, 'default/productpage-waypoint'],
-      ['ztunnel', 'cluster.local/ns/default/sa/waypoint', true, 'default/require-waypoint'],
+      // Both productpage-ztunnel and require-waypoint admit the waypoint; policies are evaluated by name.
+      ['ztunnel', 'cluster.local/ns/default/sa/waypoint', true, 'default/productpage-ztunnel'],
     ]);
     const ingress = bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' });
-    expect(ingress.hops.map(h => [h.point, h.identity])).toEqual([['gateway', 'external client'], ['ztunnel', 'cluster.local/ns/default/sa/bookinfo-gateway-istio']]);
+    expect(ingress.hops.map(h => [h.point, h.identity, h.allowed])).toEqual([['gateway', 'client outside the mesh (no identity)', false]]);
   });
 
   test('unknown Services and gateways are input errors', () => {
     expect(() => bookinfo.checkAccess({ to: 'default/nope' })).toThrow('Service default/nope is not in the manifests');
-    expect(() => bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'x/y' })).toThrow('ingress Gateway x/y is not in the manifests');
+    expect(() => bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'x/y' })).toThrow('ingress Gateway x/y is not in the manifests (ingress Gateways of class istio: default/bookinfo-gateway)');
   });
 });
 
@@ -116,9 +122,13 @@ describe('check-access: Istio matching semantics', () => {
     const dry = base([{ spec: {}, annotations: { 'istio.io/dry-run': 'true' } }]);
     expect(dry.checkAccess({ from, to: 'ns/web' }).allowed).toBe(true);
     const custom = base([{ spec: { action: 'CUSTOM', provider: { name: 'ext-authz' }, rules: [{}] } }, { spec: { action: 'AUDIT', rules: [{}] } }]);
-    expect(custom.checkAccess({ from, to: 'ns/web' }).reason).toContain('CUSTOM policies are not evaluated offline');
+    // ztunnel receives neither CUSTOM nor AUDIT (istio 1.30.3 authorization_test.go "unsupported CUSTOM action").
+    expect(custom.checkAccess({ from, to: 'ns/web' }).reason).toBe("ztunnel of ns/web's pods: no ALLOW policy applies (ztunnel ignores AUDIT policy ns/p1, CUSTOM policy ns/p0)");
+    // ipBlocks is CIDR containment; without the source IP the decision is undecided (DENY, fail closed).
     const ipOnly = base([{ spec: { rules: [{ from: [{ source: { ipBlocks: ['10.0.0.0/8'] } }] }] } }]);
-    expect(ipOnly.checkAccess({ from, to: 'ns/web' }).allowed).toBe(false);
+    expect(ipOnly.checkAccess({ from, to: 'ns/web' })).toMatchObject({ allowed: false, dependsOn: ['source IP'] });
+    expect(ipOnly.checkAccess({ from, to: 'ns/web', sourceIp: '10.1.2.3' }).allowed).toBe(true);
+    expect(ipOnly.checkAccess({ from, to: 'ns/web', sourceIp: '192.168.0.1' }).allowed).toBe(false);
   });
 
   test('root-namespace policies apply mesh-wide at ztunnel; headers at the waypoint', () => {
@@ -207,8 +217,10 @@ describe('diff', () => {
   });
 
   test('moving enforcement (ingress through the waypoint) and losing access', () => {
-    const before = objects();
-    const after = objects();
+    // Without the namespace-wide policies, which would deny ingress at the gateway itself.
+    const namespaceWide = (o: any) => !(o.kind === 'AuthorizationPolicy' && ['allow-nothing', 'require-waypoint'].includes(o.metadata.name));
+    const before = objects().filter(namespaceWide);
+    const after = objects().filter(namespaceWide);
     const ns = after.find((o: any) => o.kind === 'Namespace');
     ns.metadata.labels['istio.io/ingress-use-waypoint'] = 'true';
     const d = MeshAnalyzer.diff(MeshAnalyzer.fromObjects(before), MeshAnalyzer.fromObjects(after));
@@ -242,7 +254,8 @@ describe('CLI: explain, check-access, diff', () => {
     expect(runCli(['check-access', file, '--from', 'default/curl', '--to', 'default/productpage', '--to-pod', '--format', 'json'], denied.io)).toBe(1);
     expect(JSON.parse(denied.out.join(''))).toMatchObject({ allowed: false, enforcedBy: 'ztunnel' });
     const ingress = capture();
-    expect(runCli(['check-access', file, '--to', 'default/productpage', '--via-ingress', 'default/bookinfo-gateway', '--header', 'x-a=b'], ingress.io)).toBe(0);
+    expect(runCli(['check-access', file, '--to', 'default/productpage', '--via-ingress', 'default/bookinfo-gateway', '--header', 'x-a=b'], ingress.io)).toBe(1);
+    expect(ingress.out.join('')).toMatch(/^DENY {2}decided at gateway by default\/require-waypoint: ingress gateway default\/bookinfo-gateway: no rule of the ALLOW policies \(default\/allow-nothing, default\/require-waypoint\) matches; default\/allow-nothing, default\/require-waypoint have no targetRefs and so apply to this Gateway API gateway too\n/);
   });
 
   test('explain in three formats', () => {
@@ -289,5 +302,191 @@ describe('CLI: explain, check-access, diff', () => {
     const c = capture();
     expect(runCli(['check-access', file, '--to', 'default/nope'], c.io)).toBe(2);
     expect(c.err.join('')).toContain('Service default/nope is not in the manifests');
+  });
+});
+
+describe('check-access: every request dimension (CLI and API)', () => {
+  // A Service behind a service waypoint with JWT, host, IP and claim rules; a pod behind a workload waypoint.
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'waypoint', namespace: 'app' }, spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'pods', namespace: 'app', labels: { 'istio.io/waypoint-for': 'workload' } }, spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'app', labels: { 'istio.io/use-waypoint': 'waypoint' } }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'app' }, spec: { template: { metadata: { labels: { 'app': 'api', 'istio.io/use-waypoint': 'pods' } }, spec: { serviceAccountName: 'api', containers: [{ name: 'a', image: 'a' }] } } } },
+    { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'app' }, spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'waypoint' }], jwtRules: [{ issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/jwks', audiences: ['api'] }] } },
+    {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'api', namespace: 'app' },
+      spec: {
+        targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+        rules: [
+          { from: [{ source: { requestPrincipals: ['https://idp.example.com/*'] } }], to: [{ operation: { hosts: ['api.example.com'] } }], when: [{ key: 'request.auth.claims[groups]', values: ['admin'] }] },
+          { from: [{ source: { ipBlocks: ['10.0.0.0/8', 'fd00::/8'] } }], to: [{ operation: { methods: ['GET'], paths: ['/health'] } }] },
+        ],
+      },
+    },
+    { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'pods', namespace: 'app' }, spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'pods' }], rules: [{ to: [{ operation: { ports: ['9090'] } }] }] } },
+    { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'strict', namespace: 'app' }, spec: { mtls: { mode: 'STRICT' } } },
+  ];
+  const analyzer = MeshAnalyzer.fromObjects(objects);
+  const admin = { issuer: 'https://idp.example.com', subject: 'alice', claims: { groups: 'dev,admin', aud: 'api' } };
+  const req = { from: 'app/client', to: 'app/api', method: 'GET', path: '/', host: 'api.example.com' };
+
+  test.each<[string, AccessRequest, boolean, string, string]>([
+    ['token with the admin group claim and the right host', { ...req, token: admin }, true, 'waypoint', 'ALLOW rule 0 matches'],
+    ['another host', { ...req, host: 'other.example.com', token: admin }, false, 'waypoint', 'no rule of the ALLOW policies (app/api) matches'],
+    ['no admin in the groups claim', { ...req, token: { ...admin, claims: { groups: 'dev', aud: 'api' } } }, false, 'waypoint', 'no rule of the ALLOW policies'],
+    ['a token for another audience: 403 at the waypoint', { ...req, token: { ...admin, claims: { groups: 'admin', aud: 'web' } } }, false, 'waypoint', 'token audience "web" is not among api: 403 Forbidden'],
+    ['an invalid token: 401', { ...req, token: { ...admin, invalid: true } }, false, 'waypoint', 'invalid or expired token: 401 Unauthorized'],
+    ['an unknown issuer: 401', { ...req, token: { issuer: 'https://evil.example.com', subject: 'x' } }, false, 'waypoint', 'no RequestAuthentication here accepts issuer "https://evil.example.com": 401 Unauthorized'],
+    ['health check from an IPv4 address in the block', { ...req, path: '/health', sourceIp: '10.2.3.4' }, true, 'waypoint', 'ALLOW rule 1 matches'],
+    ['health check from an IPv6 address in the block', { ...req, path: '/health', sourceIp: 'fd12::1' }, true, 'waypoint', 'ALLOW rule 1 matches'],
+    ['health check from outside the block', { ...req, path: '/health', sourceIp: '192.168.1.1' }, false, 'waypoint', 'no rule of the ALLOW policies'],
+    ['health check without the source IP: undecided', { ...req, path: '/health' }, false, 'waypoint', 'undecided: an ALLOW rule matches depending on the source IP; give it for a definite answer'],
+    ['pod-addressed on the allowed pod port: the workload waypoint decides', { from: 'app/client', to: 'app/api', toPod: true, port: 9090 }, true, 'waypoint', 'ALLOW rule 0 matches'],
+    ['pod-addressed on another pod port', { from: 'app/client', to: 'app/api', toPod: true, port: 8080 }, false, 'waypoint', 'no rule of the ALLOW policies (app/pods) matches'],
+    ['a client in a namespace outside the mesh: STRICT mTLS refuses it at ztunnel', { from: 'legacy/app', to: 'app/api' }, false, 'ztunnel', 'STRICT mTLS (namespace PeerAuthentication app/strict) rejects a client without a mesh identity (plaintext)'],
+  ])('%s', (_name, request, allowed, hop, reason) => {
+    const d = analyzer.checkAccess(request);
+    expect({ allowed: d.allowed, hop: d.enforcedBy }).toEqual({ allowed, hop });
+    expect(d.reason).toContain(reason);
+  });
+
+  test('undecided decisions name what they depend on', () => {
+    const d = analyzer.checkAccess({ ...req, path: '/health' });
+    expect(d.dependsOn).toEqual(['source IP']);
+    expect(d.hops[0]).toMatchObject({ point: 'waypoint', allowed: false, dependsOn: ['source IP'] });
+  });
+
+  const capture = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), stdin: () => '' } };
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-'));
+  const file = path.join(dir, 'app.yaml');
+  fs.writeFileSync(file, objects.map(o => stringify(o)).join('---\n'));
+  const cli = (...args: string[]) => {
+    const c = capture();
+    const code = runCli(['check-access', file, ...args], c.io);
+    return { code, out: c.out.join(''), err: c.err.join('') };
+  };
+
+  test('--jwt-issuer, --jwt-subject, repeated --claim and --host', () => {
+    const r = cli('--from', 'app/client', '--to', 'app/api', '--method', 'GET', '--path', '/', '--host', 'api.example.com',
+      '--jwt-issuer', 'https://idp.example.com', '--jwt-subject', 'alice', '--claim', 'groups=dev', '--claim', 'groups=admin', '--claim', 'aud=api');
+    expect(r).toMatchObject({ code: 0 });
+    expect(r.out).toMatch(/^ALLOW {2}decided at waypoint by app\/api: waypoint app\/waypoint: ALLOW rule 0 matches/);
+  });
+
+  test('--jwt-invalid is a 401 at the waypoint', () => {
+    const r = cli('--from', 'app/client', '--to', 'app/api', '--jwt-issuer', 'https://idp.example.com', '--jwt-invalid', '--format', 'json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ allowed: false, enforcedBy: 'waypoint', reason: 'waypoint app/waypoint: invalid or expired token: 401 Unauthorized' });
+  });
+
+  test('--source-ip and --port with --to-pod; json carries the hop-by-hop trace', () => {
+    const r = cli('--from', 'app/client', '--to', 'app/api', '--to-pod', '--port', '9090', '--source-ip', '10.0.0.1', '--format', 'json');
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out);
+    expect(d.hops.map((h: any) => [h.point, h.where, h.identity, h.allowed])).toEqual([
+      ['waypoint', 'waypoint app/pods', 'cluster.local/ns/app/sa/client', true],
+      ['ztunnel', "ztunnel of app/api's pods", 'cluster.local/ns/app/sa/pods', true],
+    ]);
+  });
+
+  test('undecided text output says what it depends on', () => {
+    const r = cli('--from', 'app/client', '--to', 'app/api', '--method', 'GET', '--path', '/health');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^DENY \(undecided: depends on the source IP\) {2}decided at waypoint by app\/api/);
+  });
+
+  test.each([
+    [['--to', 'app/api', '--source-ip', '10.0.0.300'], '--source-ip "10.0.0.300" must be an IPv4 or IPv6 address'],
+    [['--to', 'app/api', '--destination-ip', 'fd00::1::2'], '--destination-ip "fd00::1::2" must be an IPv4 or IPv6 address'],
+    [['--to', 'app/api', '--claim', 'groups=admin'], '--jwt-subject, --claim and --jwt-invalid describe a token: give its --jwt-issuer'],
+    [['--to', 'app/api', '--jwt-issuer', 'a', '--claim', 'groups'], '--claim "groups" must be name=value'],
+    [['--to', 'app/api', '--jwt-issuer', 'a', '--jwt-principal', 'a/b'], 'give either --jwt-principal or --jwt-issuer, not both'],
+    [['--to', 'app/api', '--port', 'http'], '--port "http" must be a port number'],
+    [['--to', 'app/api:80', '--port', '81'], '--port 81 contradicts --to app/api:80'],
+  ])('usage error %j', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+});
+
+describe('CIDR containment (istiod stringToIP, ztunnel IpNet::contains)', () => {
+  test.each<[string[], string, boolean]>([
+    [['10.0.0.0/8'], '10.255.1.2', true],
+    [['10.0.0.0/8'], '11.0.0.1', false],
+    [['192.168.1.7'], '192.168.1.7', true],
+    [['192.168.1.7'], '192.168.1.8', false],
+    [['0.0.0.0/0'], '8.8.8.8', true],
+    [['0.0.0.0/0'], '2001:db8::1', false],
+    [['2001:db8::/32'], '2001:db8:ffff::1', true],
+    [['2001:db8::/32'], '2001:db9::1', false],
+    [['::ffff:10.0.0.0/104'], '::ffff:10.1.2.3', true],
+    [['fe80::1'], 'fe80:0:0:0:0:0:0:1', true],
+    [['10.0.0.0/33', '10.0.0.0/8'], '10.0.0.1', true],
+  ])('%j contains %s: %s', (cidrs, ip, expected) => {
+    expect(cidrsContain(cidrs, ip)).toBe(expected);
+  });
+
+  test('invalid addresses and prefixes', () => {
+    expect(['1.2.3', '1.2.3.256', '1::2::3', '12345::', 'x'].map(parseIp)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(invalidCidrs(['10.0.0.0/33', '10.0.0.0/8', 'fd00::/129', 'nope'])).toEqual(['10.0.0.0/33', 'fd00::/129', 'nope']);
+  });
+});
+
+describe('root namespace', () => {
+  test('meshConfig.rootNamespace in the manifests moves where mesh-wide policies live', () => {
+    const objects = (root?: string) => [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: root ? `rootNamespace: ${root}\n` : 'trustDomain: cluster.local\n' } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-nothing', namespace: 'mesh-root' }, spec: {} },
+    ];
+    expect(MeshAnalyzer.fromObjects(objects('mesh-root')).checkAccess({ from: 'ns/client', to: 'ns/web' })).toMatchObject({ allowed: false, policy: 'mesh-root/allow-nothing' });
+    expect(MeshAnalyzer.fromObjects(objects()).checkAccess({ from: 'ns/client', to: 'ns/web' }).allowed).toBe(true);
+  });
+});
+
+describe('ports at ztunnel', () => {
+  test('a named targetPort is the container port of that name', () => {
+    const analyzer = MeshAnalyzer.fromObjects([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ns' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'ns' }, spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ name: 'http', containerPort: 8080 }] }] } } } },
+      { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'ns' }, spec: { rules: [{ to: [{ operation: { ports: ['8080'] } }] }] } },
+    ]);
+    expect(analyzer.checkAccess({ from: 'ns/client', to: 'ns/web', port: 80 })).toMatchObject({ allowed: true, policy: 'ns/p' });
+  });
+});
+
+describe('AMB101 says what ztunnel does with each rule', () => {
+  const analyze = (spec: any) => MeshAnalyzer.fromObjects([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: { 'istio.io/dataplane-mode': 'ambient' } } },
+    { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'p', namespace: 'ns' }, spec },
+  ]).analyze().filter(f => f.code === 'AMB101').map(f => f.message);
+
+  test('a DENY with an L7-only clause fails open (istio master authorization_test.go "DENY policy with only L7 attributes results in no effect at ztunnel")', () => {
+    expect(analyze({ action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }] })).toEqual([
+      'AuthorizationPolicy ns/p uses L7 attributes (notRequestPrincipals) but has no targetRefs, so ztunnel enforces it: istiod strips the HTTP fields and ztunnel skips the emptied clause, so rule 0 never matches: no effect at ztunnel (fails open).',
+    ]);
+  });
+
+  test('a DENY mixing L4 and L7 in one entry denies more ("DENY policy with mixed L4 and L7 attributes is enforced without HTTP rules")', () => {
+    expect(analyze({ action: 'DENY', rules: [{ to: [{ operation: { methods: ['POST'], ports: ['8080'] } }] }, { when: [{ key: 'request.headers[x]', values: ['y'] }] }] })).toEqual([
+      'AuthorizationPolicy ns/p uses L7 attributes (methods, request.headers[x]) but has no targetRefs, so ztunnel enforces it: istiod strips the HTTP fields and ztunnel skips the emptied clause, so rule 1 never matches: no effect at ztunnel (fails open); istiod strips the HTTP fields, so ztunnel enforces rule 0 on the L4 part alone and denies more than written.',
+    ]);
+  });
+
+  test('an ALLOW drops its L7 rules (1.30.3 "unsupported HTTP methods")', () => {
+    expect(analyze({ rules: [{ to: [{ operation: { ports: ['80'] } }] }, { to: [{ operation: { methods: ['GET'] } }] }] })).toEqual([
+      'AuthorizationPolicy ns/p uses L7 attributes (methods) but has no targetRefs, so ztunnel enforces it: ztunnel drops the rules with HTTP attributes (rule 1), so the traffic they allow is denied.',
+    ]);
   });
 });

@@ -182,6 +182,13 @@ describe('ZeroTrustPolicy without a waypoint (ztunnel, L4)', () => {
       .toThrow('uses L7 attributes (methods), but namespace "shop" has no waypoint: ztunnel would enforce the DENY without them and deny more traffic than intended.');
   });
 
+  test('refuses a DENY whose clause is L7-only: at ztunnel it would fail open', () => {
+    // istio master authorization_test.go "DENY policy with L4 From and L7-only To methods is a no-op due to AND empty clause".
+    const { policy } = shop();
+    expect(() => policy.denyFrom(frontend, { methods: ['POST'] }))
+      .toThrow('[test/policy] denyFrom(service account shop/frontend) to the namespace uses L7 attributes (methods), but namespace "shop" has no waypoint: istiod would strip them and ztunnel would skip the emptied clause, so the DENY would have no effect (fail open). Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()) before declaring the rule, or drop the L7 attributes.');
+  });
+
   test('refuses JWT principals without a waypoint', () => {
     const { policy } = shop();
     expect(() => policy.allowFrom(PolicySource.jwt({ issuer: 'https://issuer.example.com' }))).toThrow('uses L7 attributes (requestPrincipals)');
@@ -345,6 +352,16 @@ rules:
     policy.allowFrom(frontend, { to: PolicyTarget.service(db), ports: [5432] });
     expect(policies(synthValid(chart))['db-ztunnel'].selector).toEqual({ matchLabels: { app: 'db' } });
     expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(db), methods: ['GET'] })).toThrow('headless Service "shop/db" has no waypoint');
+  });
+
+  test('refuses a headless Service behind a waypoint that carries pod traffic (Service targetRefs are ignored there)', () => {
+    const chart = testChart();
+    new AmbientNamespace(chart, 'pods-ns', { name: 'pods', waypoint: new Waypoint(chart, 'pods-all', { name: 'pods-all', namespace: 'pods', trafficType: WaypointTrafficType.ALL }) });
+    const policy = new ZeroTrustPolicy(chart, 'pods-policy', { namespace: 'pods' });
+    const cache = new kplus.Service(chart, 'cache', { metadata: { name: 'cache', namespace: 'pods' }, clusterIP: 'None', ports: [{ port: 6379 }] });
+    cache.selectLabel('app', 'cache');
+    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(cache), ports: [6379] }))
+      .toThrow('[test/pods-policy] allowFrom(service account shop/frontend) to Service "cache": headless Service "pods/cache" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "pods/pods-all", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
   });
 
   test('refuses a workload target behind a workload waypoint (no targetRefs can name it)', () => {

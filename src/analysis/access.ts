@@ -1,25 +1,32 @@
 /**
  * Evaluates a request hop by hop the way Istio ambient does: at the ingress gateway (if any), at the
- * destination's waypoint (if the traffic passes one), and at the destination ztunnel. At each point:
- * CUSTOM (not evaluated offline), then DENY, then ALLOW (no ALLOW policy = allow). ztunnel sees the
- * waypoint's identity behind a waypoint, drops ALLOW rules with L7 attributes and strips L7 parts of
- * DENY rules.
+ * waypoint the traffic passes (if any), and at the destination ztunnel. Which policies apply where,
+ * what each proxy does with each field, JWT and mTLS come from `../semantics`; this module only
+ * walks the path.
  */
-import { l7AttributesOf } from '../_authz';
-import { K8sObject, key, Located, MeshModel, selectorsOverlap, ServiceInfo } from './model';
+import { Located, MeshModel, ServiceInfo, WorkloadInfo, key } from './model';
+import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
+import { EnforcementPoint, evaluatePolicies, matchValue, PeerIdentity, PolicyDecision, principalOf, RequestAttributes, SyntheticDeny } from '../semantics/authorization';
+import { ingressGatewayServiceAccount, podsWaypoint, WaypointBinding, WaypointName, waypointServiceAccount } from '../semantics/binding';
+import { authenticate, Authentication, TokenClaims } from '../semantics/jwt';
+import { effectiveMtls } from '../semantics/mtls';
+
+export { matchValue };
 
 export interface AccessQuery {
-  /** Source: `<namespace>/<serviceaccount>`, or empty for an unauthenticated external client. */
+  /** Source: `<namespace>/<serviceaccount>`, or empty for a client outside the mesh. */
   readonly from?: string;
   /** Destination Service: `<namespace>/<service>`. */
   readonly to: string;
+  /** Service port; with toPod, the pod port. */
   readonly port?: number;
   readonly method?: string;
   readonly path?: string;
   readonly host?: string;
+  /** `<issuer>/<subject>` of a valid token (shorthand for token). */
   readonly jwtPrincipal?: string;
   /** The JWT the request carries; takes precedence over jwtPrincipal. */
-  readonly token?: { readonly issuer: string; readonly subject?: string; readonly claims?: { [name: string]: string }; readonly invalid?: boolean };
+  readonly token?: TokenClaims;
   readonly sourceIp?: string;
   readonly destinationIp?: string;
   readonly headers?: { [name: string]: string };
@@ -31,12 +38,14 @@ export interface AccessQuery {
 }
 
 export interface HopResult {
-  readonly point: 'gateway' | 'waypoint' | 'ztunnel';
+  readonly point: EnforcementPoint;
   readonly where: string;
   readonly identity: string;
   readonly allowed: boolean;
   readonly policy?: string;
   readonly reason: string;
+  /** Dimensions the request did not give and the decision here depends on. */
+  readonly dependsOn?: string[];
 }
 
 export interface AccessResult {
@@ -45,193 +54,162 @@ export interface AccessResult {
   readonly policy?: string;
   readonly reason: string;
   readonly hops: HopResult[];
+  /** Set when the answer depends on something the request did not give (e.g. the source IP). */
+  readonly dependsOn?: string[];
 }
 
-interface Request {
-  readonly principal?: string;
-  readonly namespace?: string;
-  readonly requestPrincipal?: string;
-  readonly port?: number;
-  readonly method?: string;
-  readonly path?: string;
-  readonly host?: string;
-  readonly headers: { [name: string]: string };
+const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
+
+function refsOf(o: Located['obj']): any[] {
+  return o.spec?.targetRefs ?? (o.spec?.targetRef ? [o.spec.targetRef] : []);
 }
 
-/** Istio string matching: exact, `prefix*`, `*suffix`, `*` (presence). */
-export function matchValue(pattern: string, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (pattern === '*') return true;
-  if (pattern.endsWith('*')) return value.startsWith(pattern.slice(0, -1));
-  if (pattern.startsWith('*')) return value.endsWith(pattern.slice(1));
-  return pattern === value;
+function ns(o: Located['obj']): string {
+  return o.metadata.namespace ?? 'default';
 }
 
-function any(patterns: string[] | undefined, value: string | undefined): boolean {
-  return (patterns ?? []).some(p => matchValue(p, value));
-}
-
-/** A list field matches if unset, or if one pattern matches; a not-field excludes. */
-function field(values: string[] | undefined, notValues: string[] | undefined, value: string | undefined): boolean {
-  if (values?.length && !any(values, value)) return false;
-  if (notValues?.length && any(notValues, value)) return false;
-  return true;
-}
-
-function sourceMatches(source: any, req: Request, l4Only: boolean): boolean {
-  if (!source) return true;
-  if (!field(source.principals, source.notPrincipals, req.principal)) return false;
-  if (!field(source.namespaces, source.notNamespaces, req.namespace)) return false;
-  if (source.serviceAccounts?.length || source.notServiceAccounts?.length) {
-    const sa = req.principal ? req.principal.replace(/^.*\/ns\/([^/]+)\/sa\/(.+)$/, '$1/$2') : undefined;
-    if (!field(source.serviceAccounts, source.notServiceAccounts, sa)) return false;
-  }
-  // IP blocks cannot be known offline: a rule that needs one does not match.
-  if (source.ipBlocks?.length || source.remoteIpBlocks?.length) return false;
-  if (!l4Only && !field(source.requestPrincipals, source.notRequestPrincipals, req.requestPrincipal)) return false;
-  return true;
-}
-
-function operationMatches(op: any, req: Request, l4Only: boolean): boolean {
-  if (!op) return true;
-  const port = req.port !== undefined ? String(req.port) : undefined;
-  if (!field(op.ports, op.notPorts, port)) return false;
-  if (l4Only) return true;
-  if (!field(op.methods, op.notMethods, req.method)) return false;
-  if (!field(op.paths, op.notPaths, req.path)) return false;
-  if (!field(op.hosts, op.notHosts, req.host)) return false;
-  return true;
-}
-
-function conditionMatches(when: any, req: Request, l4Only: boolean): boolean {
-  const k: string = when.key;
-  let value: string | undefined;
-  if (k === 'source.principal') value = req.principal;
-  else if (k === 'source.namespace') value = req.namespace;
-  else if (k === 'destination.port') value = req.port !== undefined ? String(req.port) : undefined;
-  else if (k.startsWith('request.headers[')) value = l4Only ? undefined : req.headers[k.slice(16, -1).toLowerCase()];
-  else if (k === 'request.auth.principal') value = l4Only ? undefined : req.requestPrincipal;
-  else return false; // IPs, claims: unknown offline
-  return field(when.values, when.notValues, value);
-}
-
-/** Does a rule match? At ztunnel (l4Only) ALLOW rules with L7 attributes never match; DENY rules drop them. */
-function ruleMatches(rule: any, req: Request, action: string, atZtunnel: boolean): boolean {
-  if (atZtunnel && action === 'ALLOW' && l7AttributesOf(rule).length > 0) return false;
-  const l4Only = atZtunnel;
-  const from: any[] = rule.from ?? [];
-  const to: any[] = rule.to ?? [];
-  const when: any[] = rule.when ?? [];
-  if (from.length && !from.some(f => sourceMatches(f.source, req, l4Only))) return false;
-  if (to.length && !to.some(t => operationMatches(t.operation, req, l4Only))) return false;
-  const conditions = atZtunnel ? when.filter(w => l7AttributesOf({ when: [w] }).length === 0) : when;
-  return conditions.every(w => conditionMatches(w, req, l4Only));
-}
-
-function policyName(o: K8sObject): string {
-  return `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
-}
-
-/** CUSTOM, then DENY, then ALLOW; AUDIT does not decide. */
-function decide(policies: K8sObject[], req: Request, atZtunnel: boolean): { allowed: boolean; policy?: string; reason: string } {
-  const active = policies.filter(p => p.metadata.annotations?.['istio.io/dry-run'] !== 'true');
-  const custom = active.filter(p => p.spec?.action === 'CUSTOM');
-  for (const p of active.filter(x => x.spec?.action === 'DENY')) {
-    const idx = (p.spec?.rules ?? []).findIndex((r: any) => ruleMatches(r, req, 'DENY', atZtunnel));
-    if (idx >= 0) return { allowed: false, policy: policyName(p), reason: `DENY rule ${idx} matches` };
-  }
-  const allows = active.filter(x => (x.spec?.action ?? 'ALLOW') === 'ALLOW');
-  if (allows.length === 0) {
-    return { allowed: true, reason: custom.length ? 'no DENY or ALLOW policy applies (CUSTOM policies are not evaluated offline)' : 'no ALLOW policy applies' };
-  }
-  for (const p of allows) {
-    const idx = (p.spec?.rules ?? []).findIndex((r: any) => ruleMatches(r, req, 'ALLOW', atZtunnel));
-    if (idx >= 0) return { allowed: true, policy: policyName(p), reason: `ALLOW rule ${idx} matches` };
-  }
-  const names = allows.map(policyName).sort();
-  // The deciding policy is the most specific one the request failed: one with rules (not an
-  // allow-nothing), attached to the Service or selecting its pods before broader ones.
-  const specificity = (p: K8sObject) => ((p.spec?.rules?.length ?? 0) > 0 ? 0 : 2)
-    + ((p.spec?.targetRefs ?? []).some((r: any) => r.kind === 'Service') || p.spec?.selector ? 0 : 1);
-  const deciding = [...allows].sort((a, b) => specificity(a) - specificity(b) || policyName(a).localeCompare(policyName(b)))[0];
-  return { allowed: false, policy: policyName(deciding), reason: `no rule of the ALLOW policies (${names.join(', ')}) matches` };
-}
-
-/** Policies per enforcement point, indexed once per model. */
+/**
+ * Which policies apply at which proxy (istio 1.30.3 `pilot/pkg/model/policyattachment.go`
+ * `ShouldAttachPolicy`; ambient `workloads.go` `buildWorkloadPolicies`):
+ * - ztunnel: no targetRefs; in the workload's namespace or the root namespace; no selector, or a
+ *   selector matching the pods (a root-namespace selector applies in every namespace);
+ * - waypoint: targetRefs only: the Service (same namespace as the policy), the waypoint Gateway
+ *   (same namespace), or GatewayClass istio-waypoint from the root namespace;
+ * - ingress Gateway (class istio): targetRefs to the Gateway, and (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY,
+ *   default true) policies without targetRefs in its namespace or the root namespace whose selector
+ *   is empty or matches its pods (`gateway.networking.k8s.io/gateway-name`).
+ * The same rules hold for RequestAuthentication.
+ */
 export class PolicyIndex {
-  private readonly byTarget = new Map<string, K8sObject[]>();
-  private readonly ztunnelByNamespace = new Map<string, K8sObject[]>();
-  private readonly gatewayClassPolicies: K8sObject[] = [];
-  private readonly requestAuthn = new Set<string>();
+  private readonly authz: Located['obj'][];
+  private readonly authn: Located['obj'][];
 
-  public constructor(private readonly model: MeshModel, private readonly rootNamespace = 'istio-system') {
-    for (const l of model.kind('AuthorizationPolicy')) {
-      const o = l.obj;
-      if (!o.apiVersion.startsWith('security.istio.io/')) continue;
-      const ns = o.metadata.namespace ?? 'default';
-      const refs: any[] = o.spec?.targetRefs ?? (o.spec?.targetRef ? [o.spec.targetRef] : []);
-      if (refs.length === 0) {
-        const list = this.ztunnelByNamespace.get(ns) ?? [];
-        list.push(o);
-        this.ztunnelByNamespace.set(ns, list);
-        continue;
-      }
-      for (const ref of refs) {
-        if (ref.kind === 'GatewayClass' && ns === rootNamespace) this.gatewayClassPolicies.push(o);
-        const k = `${ns}/${ref.kind}/${ref.name}`;
-        const list = this.byTarget.get(k) ?? [];
-        list.push(o);
-        this.byTarget.set(k, list);
-      }
-    }
-    for (const l of model.kind('RequestAuthentication')) {
-      const ns = l.obj.metadata.namespace ?? 'default';
-      for (const ref of l.obj.spec?.targetRefs ?? []) this.requestAuthn.add(`${ns}/${ref.kind}/${ref.name}`);
-    }
+  /** @param rootNamespace where mesh-wide policies live; defaults to the manifests' meshConfig.rootNamespace, else istio-system */
+  public constructor(private readonly model: MeshModel, public readonly rootNamespace = model.rootNamespace) {
+    this.authz = model.kind('AuthorizationPolicy').map(l => l.obj).filter(o => o.apiVersion.startsWith('security.istio.io/'));
+    this.authn = model.kind('RequestAuthentication').map(l => l.obj).filter(o => o.apiVersion.startsWith('security.istio.io/'));
   }
 
-  /** Waypoint policies for traffic to a Service: Service targetRefs, the waypoint Gateway, GatewayClass defaults. */
-  public waypointPolicies(svc: ServiceInfo): K8sObject[] {
-    const w = svc.waypoint!;
-    return [
-      ...this.byTarget.get(`${svc.namespace}/Service/${svc.name}`) ?? [],
-      ...this.byTarget.get(`${w.namespace}/Gateway/${w.name}`) ?? [],
-      ...this.gatewayClassPolicies.filter(p => (p.spec?.targetRefs ?? []).some((r: any) => r.name === 'istio-waypoint')),
-    ];
+  /** Policies without targetRefs that select pods with these labels (`podLabels` undefined: a Service selector, matched by overlap). */
+  private selected(list: Located['obj'][], namespace: string, podLabels: { [k: string]: string }, exact: boolean): Located['obj'][] {
+    return list.filter(o => {
+      if (refsOf(o).length > 0) return false;
+      if (ns(o) !== namespace && ns(o) !== this.rootNamespace) return false;
+      const sel: { [k: string]: string } | undefined = o.spec?.selector?.matchLabels;
+      if (!sel || Object.keys(sel).length === 0) return true;
+      return exact ? selectorMatches(sel, podLabels) : selectorsSelectSamePods(sel, podLabels, this.model.podLabelSets(namespace));
+    });
+  }
+
+  private attached(list: Located['obj'][], accept: (ref: any, policyNamespace: string) => boolean): Located['obj'][] {
+    return list.filter(o => refsOf(o).some(r => accept(r, ns(o))));
+  }
+
+  private atWaypoint(list: Located['obj'][], w: WaypointName, svc?: ServiceInfo): Located['obj'][] {
+    const toService = this.attached(list, (r, pns) => svc !== undefined && r.kind === 'Service' && (r.group ?? '') !== 'networking.istio.io'
+      && pns === svc.namespace && r.name === svc.name);
+    const toGateway = this.attached(list, (r, pns) => r.kind === 'Gateway' && pns === w.namespace && r.name === w.name && (!r.namespace || r.namespace === pns));
+    const toClass = this.attached(list, (r, pns) => r.kind === 'GatewayClass' && r.name === 'istio-waypoint' && pns === this.rootNamespace);
+    return [...new Set([...toService, ...toGateway, ...toClass])];
+  }
+
+  private atGateway(list: Located['obj'][], namespace: string, name: string): Located['obj'][] {
+    const byRef = this.attached(list, (r, pns) => r.kind === 'Gateway' && pns === namespace && r.name === name && (!r.namespace || r.namespace === pns));
+    const bySelector = this.selected(list, namespace, { [GATEWAY_NAME_LABEL]: name }, true);
+    return [...byRef, ...bySelector];
+  }
+
+  /**
+   * The pods' labels: those every workload the Service selects shares (so the answer holds for any
+   * pod the request lands on, whatever the declaration order), else the Service's selector (matched by overlap).
+   */
+  private podsOf(svc: ServiceInfo): { labels: { [k: string]: string }; exact: boolean } {
+    const workloads = this.model.workloadsOf(svc);
+    if (workloads.length === 0) return { labels: svc.selector, exact: false };
+    const shared = Object.entries(workloads[0].podLabels).filter(([k, v]) => workloads.every(w => w.podLabels[k] === v));
+    return { labels: Object.fromEntries(shared), exact: true };
+  }
+
+  /** Waypoint policies for traffic to a Service (svc set) or to pods (svc undefined) through waypoint w. */
+  public waypointPolicies(svc: ServiceInfo | undefined, w?: WaypointName): Located['obj'][] {
+    const waypoint = w ?? (svc ? this.model.serviceBinding(svc).waypoint : undefined);
+    if (!waypoint) return [];
+    return this.atWaypoint(this.authz, waypoint, svc && !svc.headless ? svc : undefined);
+  }
+
+  /** RequestAuthentications at a waypoint. */
+  public waypointAuthn(svc: ServiceInfo | undefined, w: WaypointName): Located['obj'][] {
+    return this.atWaypoint(this.authn, w, svc && !svc.headless ? svc : undefined);
   }
 
   /** Ingress gateway policies. */
-  public gatewayPolicies(namespace: string, name: string): K8sObject[] {
-    return this.byTarget.get(`${namespace}/Gateway/${name}`) ?? [];
+  public gatewayPolicies(namespace: string, name: string): Located['obj'][] {
+    return this.atGateway(this.authz, namespace, name);
   }
 
-  /** ztunnel policies for a Service's pods: namespace-wide, matching selectors, and root-namespace (mesh-wide). */
-  public ztunnelPolicies(svc: ServiceInfo): K8sObject[] {
-    const inNs = (this.ztunnelByNamespace.get(svc.namespace) ?? [])
-      .filter(p => !p.spec?.selector?.matchLabels || selectorsOverlap(p.spec.selector.matchLabels, svc.selector));
-    const root = svc.namespace === this.rootNamespace ? [] : (this.ztunnelByNamespace.get(this.rootNamespace) ?? []).filter(p => !p.spec?.selector);
-    return [...inNs, ...root];
+  public gatewayAuthn(namespace: string, name: string): Located['obj'][] {
+    return this.atGateway(this.authn, namespace, name);
+  }
+
+  /** ztunnel policies for a Service's pods: namespace-wide, matching selectors, root namespace (mesh-wide and selectors). */
+  public ztunnelPolicies(svc: ServiceInfo): Located['obj'][] {
+    const pods = this.podsOf(svc);
+    return this.selected(this.authz, svc.namespace, pods.labels, pods.exact);
+  }
+
+  /** The pod labels ztunnel policies and PeerAuthentication are matched against. */
+  public podLabels(svc: ServiceInfo): { [k: string]: string } {
+    return this.podsOf(svc).labels;
   }
 
   /** Is a JWT validated where the waypoint handles this Service? */
   public jwtAtWaypoint(svc: ServiceInfo): boolean {
-    const w = svc.waypoint!;
-    return this.requestAuthn.has(`${svc.namespace}/Service/${svc.name}`) || this.requestAuthn.has(`${w.namespace}/Gateway/${w.name}`);
+    const w = this.model.serviceBinding(svc).waypoint;
+    return !!w && this.waypointAuthn(svc, w).length > 0;
   }
 
   public jwtAtGateway(namespace: string, name: string): boolean {
-    return this.requestAuthn.has(`${namespace}/Gateway/${name}`);
+    return this.gatewayAuthn(namespace, name).length > 0;
   }
 
-  /** Does any policy of the index name this service? (for the access diff) */
   public get modelRef(): MeshModel {
     return this.model;
   }
 }
 
-function principal(trustDomain: string, ref: string): string {
-  const [ns, sa] = ref.split('/');
-  return `${trustDomain}/ns/${ns}/sa/${sa}`;
+function identityOf(trustDomain: string, ref: string): PeerIdentity {
+  const [namespace, serviceAccount] = ref.split('/');
+  return { trustDomain, namespace, serviceAccount };
+}
+
+function tokenOf(query: AccessQuery): TokenClaims | undefined {
+  if (query.token) return query.token;
+  if (!query.jwtPrincipal) return undefined;
+  const slash = query.jwtPrincipal.lastIndexOf('/');
+  return slash < 0 ? { issuer: query.jwtPrincipal } : { issuer: query.jwtPrincipal.slice(0, slash), subject: query.jwtPrincipal.slice(slash + 1) };
+}
+
+function podPortOf(svc: ServiceInfo, servicePort: number | undefined, workloads: WorkloadInfo[]): number | undefined {
+  const p = svc.ports.find((x: any) => x.port === servicePort);
+  if (typeof p?.targetPort === 'number') return p.targetPort;
+  if (typeof p?.targetPort === 'string') {
+    // A named targetPort: the container port of that name, when the workload is in the manifests.
+    for (const w of workloads) {
+      const t = w.located.obj.kind === 'Pod' ? w.located.obj : w.located.obj.kind === 'CronJob' ? w.located.obj.spec?.jobTemplate?.spec?.template : w.located.obj.spec?.template;
+      for (const c of t?.spec?.containers ?? []) {
+        const named = (c.ports ?? []).find((cp: any) => cp.name === p.targetPort);
+        if (named) return named.containerPort;
+      }
+    }
+  }
+  return servicePort;
+}
+
+function tokenAfter(auth: Authentication, authn: Located['obj'][], token: TokenClaims | undefined): TokenClaims | undefined {
+  // A validated token is removed before forwarding unless its rule sets forwardOriginalToken.
+  if (auth.status !== 'valid' || !token) return token;
+  const rules = authn.flatMap(r => r.spec?.jwtRules ?? []).filter((j: any) => j.issuer === token.issuer);
+  return rules.some((j: any) => j.forwardOriginalToken === true) ? token : undefined;
 }
 
 /** Evaluates one request. */
@@ -240,60 +218,112 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
   const [toNs, toName] = query.to.split('/');
   const svc = model.service(toNs, toName);
   if (!svc) throw new Error(`Service ${query.to} is not in the manifests`);
-  const servicePort = query.port ?? svc.ports[0]?.port;
-  const podPort = (() => {
-    const p = svc.ports.find((x: any) => x.port === servicePort);
-    return typeof p?.targetPort === 'number' ? p.targetPort : servicePort;
-  })();
-  const client = query.from ? principal(td, query.from) : undefined;
-  const base: Request = {
-    principal: client,
-    namespace: query.from?.split('/')[0],
-    port: servicePort,
-    method: query.method,
-    path: query.path,
-    host: query.host ?? `${svc.name}.${svc.namespace}.svc.cluster.local`,
-    headers: Object.fromEntries(Object.entries(query.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
-  };
+  const workloads = model.workloadsOf(svc);
+  const servicePort = query.toPod ? undefined : query.port ?? svc.ports[0]?.port;
+  const podPort = query.toPod ? query.port ?? podPortOf(svc, svc.ports[0]?.port, workloads) : podPortOf(svc, servicePort, workloads);
+  const headers = Object.fromEntries(Object.entries(query.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const hops: HopResult[] = [];
-  let identity = client;
-  let identityNs = base.namespace;
-  let directToPods = !!query.toPod;
+  let token = tokenOf(query);
+
+  // The client: a mesh identity, unless it is outside the mesh (no from, or a namespace that is
+  // known and neither ambient nor sidecar-injected).
+  const fromNs = query.from?.split('/')[0];
+  const fromNsInfo = fromNs ? model.namespaces.get(fromNs) : undefined;
+  const clientInMesh = !!query.from && !(fromNsInfo && !fromNsInfo.ambient && !fromNsInfo.sidecar);
+  let identity: PeerIdentity | undefined = clientInMesh ? identityOf(td, query.from!) : undefined;
+  let sourceIp: string | undefined = query.sourceIp;
+  const describeIdentity = () => (identity ? principalOf(identity) : query.from ? `${query.from} (outside the mesh: no identity)` : 'client outside the mesh (no identity)');
+
+  const push = (point: EnforcementPoint, where: string, d: PolicyDecision) => {
+    const dependsOn = d.allowed === 'unknown' ? d.needs : undefined;
+    const reason = d.allowed === 'unknown' ? `undecided: ${d.reason}` : d.reason;
+    hops.push({ point, where, identity: describeIdentity(), allowed: d.allowed === 'yes', policy: d.policy, reason, ...(dependsOn ? { dependsOn } : {}) });
+    return d.allowed === 'yes';
+  };
+
+  /** JWT then authorization at an Envoy hop. */
+  const envoyHop = (point: EnforcementPoint, where: string, policies: Located['obj'][], authn: Located['obj'][], port: number | undefined, note = ''): boolean => {
+    const auth = authenticate(authn, token);
+    if (auth.status === 'rejected') return push(point, where, { allowed: 'no', policy: authn.map(o => `${ns(o)}/${o.metadata.name}`).sort()[0], reason: auth.reason, needs: [] });
+    const req: RequestAttributes = {
+      identity,
+      sourceIp,
+      destinationIp: query.destinationIp,
+      port,
+      method: query.method,
+      path: query.path,
+      host: query.host ?? `${svc.name}.${svc.namespace}.svc.cluster.local`,
+      headers,
+      requestPrincipal: auth.principal,
+      claims: auth.claims,
+    };
+    const d = evaluatePolicies(point, policies, req);
+    const jwtNote = token && auth.status !== 'valid' ? ` (${auth.reason})` : '';
+    token = tokenAfter(auth, authn, token);
+    return push(point, where, { ...d, reason: d.reason + jwtNote + note });
+  };
+
+  const binding: WaypointBinding = query.toPod ? podBindingOf(model, svc, workloads) : model.serviceBinding(svc);
+  let viaWaypoint = !!binding.waypoint && clientInMesh;
+  let waypointSkipNote: string | undefined = binding.waypoint && !clientInMesh ? 'a client outside the mesh reaches the pods directly (ztunnel does not send plaintext inbound traffic to a waypoint)' : undefined;
 
   if (query.viaIngress) {
     const [gwNs, gwName] = query.viaIngress.split('/');
-    if (!model.ingressGateways.has(key(gwNs, gwName))) throw new Error(`ingress Gateway ${query.viaIngress} is not in the manifests`);
-    const req: Request = { ...base, requestPrincipal: index.jwtAtGateway(gwNs, gwName) ? query.jwtPrincipal : undefined };
-    const d = decide(index.gatewayPolicies(gwNs, gwName), req, false);
+    if (!model.ingressGateways.has(key(gwNs, gwName))) {
+      const declared = [...model.ingressGateways.keys()].sort();
+      throw new Error(`ingress Gateway ${query.viaIngress} is not in the manifests (${declared.length ? `ingress Gateways of class istio: ${declared.join(', ')}` : 'it has no Gateway of class istio'})`);
+    }
     const where = `ingress gateway ${gwNs}/${gwName}`;
-    hops.push({ point: 'gateway', where, identity: client ?? 'external client', allowed: d.allowed, policy: d.policy, reason: d.reason });
-    if (!d.allowed) return finish(hops);
-    identity = `${td}/ns/${gwNs}/sa/${gwName}-istio`;
-    identityNs = gwNs;
-    directToPods = !svc.ingressUseWaypoint;
+    const atGateway = index.gatewayPolicies(gwNs, gwName);
+    const unattached = atGateway.filter(o => refsOf(o).length === 0).map(o => `${ns(o)}/${o.metadata.name}`).sort();
+    const note = unattached.length
+      ? `; ${unattached.join(', ')} ${unattached.length === 1 ? 'has' : 'have'} no targetRefs and so ${unattached.length === 1 ? 'applies' : 'apply'} to this Gateway API gateway too`
+      : '';
+    if (!envoyHop('gateway', where, atGateway, index.gatewayAuthn(gwNs, gwName), servicePort, note)) return finish(hops);
+    identity = { trustDomain: td, namespace: gwNs, serviceAccount: ingressGatewayServiceAccount(gwName) };
+    sourceIp = undefined; // the gateway pod's IP
+    // Gateways call the pods directly unless istio.io/ingress-use-waypoint is set.
+    viaWaypoint = !!binding.waypoint && svc.ingressUseWaypoint && !query.toPod;
+    waypointSkipNote = binding.waypoint && !viaWaypoint ? 'the ingress gateway calls the pods directly (no istio.io/ingress-use-waypoint)' : undefined;
   }
 
-  if (svc.waypoint && !directToPods) {
-    // The waypoint only knows a JWT principal when a RequestAuthentication validates tokens there.
-    const requestPrincipal = index.jwtAtWaypoint(svc) ? query.jwtPrincipal : undefined;
-    const req: Request = { ...base, principal: identity, namespace: identityNs, requestPrincipal };
-    const d = decide(index.waypointPolicies(svc), req, false);
-    hops.push({ point: 'waypoint', where: `waypoint ${svc.waypoint.namespace}/${svc.waypoint.name}`, identity: identity ?? 'external client', allowed: d.allowed, policy: d.policy, reason: d.reason });
-    if (!d.allowed) return finish(hops);
-    identity = `${td}/ns/${svc.waypoint.namespace}/sa/${svc.waypoint.name}`;
-    identityNs = svc.waypoint.namespace;
+  if (viaWaypoint && binding.waypoint) {
+    const w = binding.waypoint;
+    const target = query.toPod ? undefined : svc;
+    const where = `waypoint ${w.namespace}/${w.name}`;
+    if (!envoyHop('waypoint', where, index.waypointPolicies(target, w), index.waypointAuthn(target, w), query.toPod ? podPort : servicePort)) return finish(hops);
+    identity = { trustDomain: td, namespace: w.namespace, serviceAccount: waypointServiceAccount(w) };
+    sourceIp = undefined; // the waypoint pod's IP
   }
 
-  const req: Request = { ...base, principal: identity, namespace: identityNs, port: podPort, requestPrincipal: undefined };
-  const d = decide(index.ztunnelPolicies(svc), req, true);
-  hops.push({ point: 'ztunnel', where: `ztunnel of ${svc.namespace}/${svc.name}'s pods`, identity: identity ?? 'external client', allowed: d.allowed, policy: d.policy, reason: d.reason });
+  // ztunnel of the destination pods.
+  const where = `ztunnel of ${svc.namespace}/${svc.name}'s pods`;
+  const destNs = model.namespaces.get(svc.namespace);
+  if (destNs && !destNs.ambient) {
+    push('ztunnel', where, { allowed: 'yes', reason: `namespace ${svc.namespace} is not in ambient mode: no ztunnel enforces policy for its pods`, needs: [] });
+    return finish(hops);
+  }
+  const podLabels = index.podLabels(svc);
+  const mtls = effectiveMtls(model.kind('PeerAuthentication').map(l => l.obj), index.rootNamespace, svc.namespace, podLabels, podPort);
+  const strict: SyntheticDeny[] = mtls.mode === 'STRICT'
+    ? [{ name: mtls.policy!, matches: identity ? 'no' : 'yes', reason: `STRICT mTLS (${mtls.level} PeerAuthentication ${mtls.policy}) rejects a client without a mesh identity (plaintext)` }]
+    : [];
+  const req: RequestAttributes = { identity, sourceIp, destinationIp: query.destinationIp, port: podPort };
+  const d = evaluatePolicies('ztunnel', index.ztunnelPolicies(svc), req, strict);
+  const notes = [binding.problem, waypointSkipNote].filter(Boolean);
+  push('ztunnel', where, { ...d, reason: d.reason + (notes.length ? ` (${notes.join('; ')})` : '') });
   return finish(hops);
+}
+
+function podBindingOf(model: MeshModel, svc: ServiceInfo, workloads: WorkloadInfo[]): WaypointBinding {
+  return podsWaypoint(workloads.map(w => model.podBinding(svc.namespace, w.podLabels)), model.podBinding(svc.namespace, {}));
 }
 
 function finish(hops: HopResult[]): AccessResult {
   // Denied: the hop that denied. Allowed: the first hop whose policy admitted the request (the one
   // that saw the client), else the last hop.
-  const deciding = hops.find(h => !h.allowed) ?? hops.find(h => h.policy) ?? hops[hops.length - 1];
+  const undecided = hops.find(h => h.dependsOn);
+  const deciding = undecided ?? hops.find(h => !h.allowed) ?? hops.find(h => h.policy) ?? hops[hops.length - 1];
   const allowed = hops.every(h => h.allowed);
   return {
     allowed,
@@ -301,6 +331,7 @@ function finish(hops: HopResult[]): AccessResult {
     policy: deciding.policy,
     reason: `${deciding.where}: ${deciding.reason}`,
     hops,
+    ...(undecided ? { dependsOn: undecided.dependsOn } : {}),
   };
 }
 

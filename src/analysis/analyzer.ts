@@ -60,13 +60,14 @@ export interface MeshCheck {
 /** A request to evaluate with `MeshAnalyzer.checkAccess`. */
 export interface AccessRequest {
   /**
-   * The client: `<namespace>/<serviceaccount>`.
-   * @default - an unauthenticated external client (use with viaIngress)
+   * The client: `<namespace>/<serviceaccount>`. A namespace in the manifests that is neither ambient
+   * nor sidecar-injected makes it a client outside the mesh (no identity).
+   * @default - a client outside the mesh: no identity, reaches the pods without their waypoint (or enters through viaIngress)
    */
   readonly from?: string;
   /** The destination Service: `<namespace>/<service>`. */
   readonly to: string;
-  /** Service port. @default - the Service's first port */
+  /** Service port; with `toPod`, the pod (container) port. @default - the Service's first port (its target port with `toPod`) */
   readonly port?: number;
   /** HTTP method. @default - none (a plain connection) */
   readonly method?: string;
@@ -74,7 +75,7 @@ export interface AccessRequest {
   readonly path?: string;
   /** Request headers. @default - none */
   readonly headers?: { [name: string]: string };
-  /** The JWT principal `<issuer>/<subject>` the request carries. @default - no token */
+  /** The JWT principal `<issuer>/<subject>` of a valid token the request carries (shorthand for `token`). @default - no token */
   readonly jwtPrincipal?: string;
   /**
    * The JWT the request carries (issuer, subject, claims), or an invalid one.
@@ -91,7 +92,7 @@ export interface AccessRequest {
   readonly sourceIp?: string;
   /** The destination IP address (matched by `destination.ip`). @default - unknown */
   readonly destinationIp?: string;
-  /** Ingress Gateway `<namespace>/<name>` the request enters through. @default - from inside the mesh */
+  /** Ingress Gateway (class `istio`) `<namespace>/<name>` the request enters through. @default - from inside the mesh */
   readonly viaIngress?: string;
   /** The client dials a pod IP instead of the Service (skips a service waypoint). @default false */
   readonly toPod?: boolean;
@@ -125,6 +126,12 @@ export interface AccessHop {
   readonly policy?: string;
   /** Why. */
   readonly reason: string;
+  /**
+   * What the request did not give and this hop's decision depends on (e.g. `source IP`); the hop
+   * is then reported as not allowed, and undecided in its reason.
+   * @default - the decision is definite
+   */
+  readonly dependsOn?: string[];
 }
 
 /** The outcome of `MeshAnalyzer.checkAccess`. */
@@ -139,6 +146,12 @@ export interface AccessDecision {
   readonly reason: string;
   /** Every hop, in order. */
   readonly hops: AccessHop[];
+  /**
+   * What the request did not give and the decision depends on (e.g. `source IP`): the decision is
+   * then DENY (fail closed) and undecided; give the missing dimension for a definite answer.
+   * @default - the decision is definite
+   */
+  readonly dependsOn?: string[];
 }
 
 /** Filters for `MeshAnalyzer.explain`. */

@@ -4,6 +4,7 @@
  */
 import { l7AttributesOf, matchesEverything } from '../_authz';
 import { key, K8sObject, Located, MeshModel, ServiceInfo, WaypointRef } from './model';
+import { RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
 import { conflictingInjectionLabels, namespaceInjectionLabel, namespaceRequestsAmbient } from '../semantics/membership';
 import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
 
@@ -295,10 +296,15 @@ function checkAuthorization(model: MeshModel, report: Report): void {
     }
     const l7 = [...new Set(rules.flatMap(r => l7AttributesOf(r)))].sort();
     if (l7.length > 0) {
-      const effect = action === 'DENY'
-        ? 'ztunnel enforces the DENY without its HTTP parts, denying more than written (a DENY with only HTTP attributes is not enforced at all)'
-        : 'ztunnel drops the rules with HTTP attributes, so the traffic they allow is denied';
-      report(L7_AT_ZTUNNEL, l, `${name(o)} uses L7 attributes (${l7.join(', ')}) but has no targetRefs, so ztunnel enforces it: ${effect}.`,
+      // What ztunnel really does with each rule (semantics/enforcement: istiod handleRule, ztunnel rbac.rs).
+      const fates = ztunnelPolicyEffect(o).rules;
+      const which = (fate: RuleFate) => fates.map((f, i) => (f === fate ? i : -1)).filter(i => i >= 0);
+      const list = (idx: number[]) => `rule${idx.length === 1 ? '' : 's'} ${idx.join(', ')}`;
+      const effects: string[] = [];
+      if (which('dropped').length) effects.push(`ztunnel drops the rules with HTTP attributes (${list(which('dropped'))}), so the traffic they allow is denied`);
+      if (which('no-effect').length) effects.push(`istiod strips the HTTP fields and ztunnel skips the emptied clause, so ${list(which('no-effect'))} never match${which('no-effect').length === 1 ? 'es' : ''}: no effect at ztunnel (fails open)`);
+      if (which('broadened').length) effects.push(`istiod strips the HTTP fields, so ztunnel enforces ${list(which('broadened'))} on the L4 part alone and denies more than written`);
+      report(L7_AT_ZTUNNEL, l, `${name(o)} uses L7 attributes (${l7.join(', ')}) but has no targetRefs, so ztunnel enforces it: ${effects.join('; ')}.`,
         'Attach it to the waypoint with targetRefs (kind Service, or the waypoint Gateway); without a waypoint, deploy one or drop the L7 attributes.');
     }
     const selector: { [k: string]: string } | undefined = o.spec?.selector?.matchLabels;

@@ -5,6 +5,8 @@
 import { PolicyIndex } from './access';
 import type { ServiceExplanation } from './analyzer';
 import { K8sObject, MeshModel, ServiceInfo } from './model';
+import { ztunnelPolicyEffect } from '../semantics/enforcement';
+import { effectiveMtls } from '../semantics/mtls';
 
 /** The public struct, declared (for jsii) next to MeshAnalyzer. */
 export type Explanation = ServiceExplanation;
@@ -16,15 +18,18 @@ function describePolicy(o: K8sObject): string {
   return `${o.metadata.name} (${action}${rules === 0 && action === 'ALLOW' ? ' nothing' : `, ${rules} rule${rules === 1 ? '' : 's'}`}${dry})`;
 }
 
-function mtlsMode(model: MeshModel, svc: ServiceInfo): string {
+/** A ztunnel policy, with what ztunnel really does with it when that differs from what it says. */
+function describeZtunnelPolicy(o: K8sObject): string {
+  const effect = ztunnelPolicyEffect(o);
+  const base = `${o.metadata.namespace}/${describePolicy(o)}`;
+  return effect.summary === 'enforced as written' || (effect.rules.length === 0 && effect.sent) ? base : `${base}: ${effect.summary}`;
+}
+
+function mtlsMode(model: MeshModel, index: PolicyIndex, svc: ServiceInfo): string {
   const pas = model.kind('PeerAuthentication').map(l => l.obj);
-  const workload = pas.find(p => p.metadata.namespace === svc.namespace && p.spec?.selector?.matchLabels
-    && Object.entries(p.spec.selector.matchLabels).every(([k, v]) => svc.selector[k] === v));
-  const namespace = pas.find(p => p.metadata.namespace === svc.namespace && !p.spec?.selector);
-  const mesh = pas.find(p => p.metadata.namespace === 'istio-system' && !p.spec?.selector);
-  const chosen = workload ?? namespace ?? mesh;
-  if (!chosen) return 'PERMISSIVE (ambient default)';
-  return `${chosen.spec?.mtls?.mode ?? 'UNSET'} (${chosen === workload ? 'workload' : chosen === namespace ? 'namespace' : 'mesh'} ${chosen.metadata.namespace}/${chosen.metadata.name})`;
+  const m = effectiveMtls(pas, index.rootNamespace, svc.namespace, index.podLabels(svc));
+  if (!m.policy) return 'PERMISSIVE (ambient default)';
+  return `${m.mode} (${m.level} ${m.policy})`;
 }
 
 export function explain(model: MeshModel, index: PolicyIndex, filter: { namespace?: string; service?: string } = {}): Explanation[] {
@@ -51,7 +56,6 @@ export function explain(model: MeshModel, index: PolicyIndex, filter: { namespac
     }
   }
   const drs = model.kind('DestinationRule').map(l => l.obj);
-  const ras = model.kind('RequestAuthentication').map(l => l.obj);
   const telemetries = model.kind('Telemetry').map(l => l.obj);
   const out: Explanation[] = [];
   const services = [...model.services.values()]
@@ -59,10 +63,9 @@ export function explain(model: MeshModel, index: PolicyIndex, filter: { namespac
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   for (const svc of services) {
     const k = `${svc.namespace}/${svc.name}`;
-    const w = svc.waypoint;
-    const jwt = ras.filter(r => (r.spec?.targetRefs ?? []).some((t: any) =>
-      (r.metadata.namespace === svc.namespace && t.kind === 'Service' && t.name === svc.name)
-      || (w && r.metadata.namespace === w.namespace && t.kind === 'Gateway' && t.name === w.name)))
+    const binding = model.serviceBinding(svc);
+    const w = binding.waypoint;
+    const jwt = (w ? index.waypointAuthn(svc, w) : [])
       .map(r => `${r.metadata.namespace}/${r.metadata.name}: ${(r.spec?.jwtRules ?? []).map((j: any) => j.issuer).join(', ')}`);
     const resilience = drs.filter(d => [svc.name, `${svc.name}.${svc.namespace}`, `${svc.name}.${svc.namespace}.svc.cluster.local`].includes(d.spec?.host))
       .map(d => `${d.metadata.namespace}/${d.metadata.name}${w ? '' : ' (ignored: no waypoint)'}`);
@@ -79,11 +82,13 @@ export function explain(model: MeshModel, index: PolicyIndex, filter: { namespac
       service: svc.name,
       namespace: svc.namespace,
       ambient: model.isAmbient(svc.namespace) === undefined ? 'unknown' : model.isAmbient(svc.namespace) ? 'yes' : 'no',
-      waypoint: w ? `${w.namespace}/${w.name}` : 'none (L4 only)',
+      waypoint: w
+        ? `${w.namespace}/${w.name}${svc.headless ? ' (headless: pod-addressed, workload waypoint)' : ''}`
+        : binding.problem ? `none (L4 only: ${binding.problem})` : 'none (L4 only)',
       ingressUsesWaypoint: svc.ingressUseWaypoint,
-      mtls: mtlsMode(model, svc),
-      ztunnelPolicies: index.ztunnelPolicies(svc).map(o => `${o.metadata.namespace}/${describePolicy(o)}`),
-      waypointPolicies: w ? index.waypointPolicies(svc).map(o => `${o.metadata.namespace}/${describePolicy(o)}`) : [],
+      mtls: mtlsMode(model, index, svc),
+      ztunnelPolicies: index.ztunnelPolicies(svc).map(describeZtunnelPolicy),
+      waypointPolicies: w ? index.waypointPolicies(svc, w).map(o => `${o.metadata.namespace}/${describePolicy(o)}`) : [],
       jwt,
       routes: routesByService.get(k) ?? [],
       ingressRoutes: ingressByService.get(k) ?? [],

@@ -6,6 +6,9 @@
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { namespaceInjectsSidecars, namespaceIsAmbient, podMembership, PodMembership } from '../semantics/membership';
 import { selectorsSelectSamePods } from '../semantics/selectors';
+import {
+  BindingContext, podsWaypoint, resolveWaypoint, WaypointBinding, waypointAllowedRoutes, waypointTrafficType,
+} from '../semantics/binding';
 
 /** A Kubernetes object as written in a manifest. */
 export interface K8sObject {
@@ -41,6 +44,9 @@ export interface WaypointInfo {
   readonly name: string;
   readonly namespace: string;
   readonly trafficType: string;
+  /** `allowedRoutes.namespaces.from` of the HBONE listener (`Same` by default). */
+  readonly allowedFrom: string;
+  readonly allowedSelector?: { [k: string]: string };
   readonly located: Located;
 }
 
@@ -56,7 +62,10 @@ export interface ServiceInfo {
   readonly selector: { [k: string]: string };
   readonly ports: any[];
   readonly headless: boolean;
-  /** The waypoint that serves traffic addressed to the Service, if any. */
+  /**
+   * The waypoint the labels bind the Service to (Service label, else namespace label). A headless
+   * Service has no VIP: its traffic is pod-addressed, so this is its pods' workload waypoint.
+   */
   readonly waypoint?: WaypointRef;
   /** The Service itself carries use-waypoint (beats the namespace). */
   readonly explicitWaypointLabel: boolean;
@@ -121,12 +130,15 @@ export class MeshModel {
   public readonly extensionProviders: any[] = [];
   /** Pods of Gateway API gateways, per namespace: from Gateway objects (labels istiod gives them) and Pod objects. */
   public readonly gatewayPods = new Map<string, GatewayPods[]>();
+  /** meshConfig.rootNamespace of an install in the manifests (where mesh-wide policies live). */
+  public rootNamespace = 'istio-system';
   /** Chart releases of Istio installs in the manifests (HelmRelease / Application). */
   public readonly chartReleases: { chart: string; namespace: string; version: string; located: Located }[] = [];
   /** Waypoints referenced by some use-waypoint label. */
   public readonly referencedWaypoints = new Set<string>();
   /** Namespaces with Pods annotated `ambient.istio.io/redirection: enabled`. */
   private readonly redirectedNamespaces: Set<string>;
+  private readonly gatewayClassLabels = new Map<string, { [k: string]: string }>();
 
   public constructor(objects: Located[]) {
     for (const located of objects) {
@@ -138,11 +150,13 @@ export class MeshModel {
       this.byKind.set(o.kind, list);
     }
     for (const l of this.kind('Namespace')) this.addNamespace(l);
+    for (const l of this.kind('GatewayClass')) this.gatewayClassLabels.set(l.obj.metadata.name ?? '', l.obj.metadata.labels ?? {});
     for (const l of this.kind('Gateway')) this.addGateway(l);
-    for (const l of this.kind('Service')) this.addService(l);
     for (const l of this.objects) if (WORKLOAD_KINDS.has(l.obj.kind) && l.obj.apiVersion !== 'gateway.networking.k8s.io/v1') this.addWorkload(l);
     this.redirectedNamespaces = new Set([...this.workloadsByNamespace.values()].flat()
       .filter(w => w.podAnnotations['ambient.istio.io/redirection'] === 'enabled').map(w => w.namespace));
+    // Services after workloads: a headless Service's waypoint is its pods'.
+    for (const l of this.kind('Service')) this.addService(l);
     this.readInstall();
   }
 
@@ -182,14 +196,43 @@ export class MeshModel {
     return ref ? this.waypoints.get(key(ref.namespace, ref.name)) : undefined;
   }
 
+  /** What waypoint binding needs from the manifests. */
+  public get bindingContext(): BindingContext {
+    return {
+      waypoint: (namespace, name) => this.waypoints.get(key(namespace, name)),
+      namespaceLabels: namespace => this.namespaces.get(namespace)?.labels,
+    };
+  }
+
   /** Pod-addressed traffic: the pod's own waypoint, else the namespace's if it serves workload traffic. */
   public podWaypoint(namespace: string, podLabels: { [k: string]: string }): WaypointRef | undefined {
-    const own = podLabels['istio.io/use-waypoint'];
-    if (own === 'none') return undefined;
-    if (own) return { name: own, namespace: podLabels['istio.io/use-waypoint-namespace'] ?? namespace };
-    const nsWaypoint = this.namespaceWaypoint(namespace);
-    const info = this.waypoint(nsWaypoint);
-    return info && (info.trafficType === 'workload' || info.trafficType === 'all') ? nsWaypoint : undefined;
+    return this.podBinding(namespace, podLabels).waypoint;
+  }
+
+  /** The binding of pod-addressed traffic, as istiod resolves it (existence, admission, traffic type). */
+  public podBinding(namespace: string, podLabels: { [k: string]: string }): WaypointBinding {
+    return resolveWaypoint(this.bindingContext, 'workload', namespace, podLabels);
+  }
+
+  /** The workloads (in the manifests) whose pods a Service selects. */
+  public workloadsOf(svc: { namespace: string; selector: { [k: string]: string } }): WorkloadInfo[] {
+    if (Object.keys(svc.selector).length === 0) return [];
+    return (this.workloadsByNamespace.get(svc.namespace) ?? [])
+      .filter(w => Object.entries(svc.selector).every(([k, v]) => w.podLabels[k] === v));
+  }
+
+  /**
+   * The waypoint serving traffic addressed to a Service, as istiod resolves it: the label binding,
+   * if that waypoint exists, admits the namespace and serves Service traffic. Headless: its pods'.
+   */
+  public serviceBinding(svc: ServiceInfo): WaypointBinding {
+    if (svc.headless) return this.headlessBinding(svc.namespace, svc.selector);
+    return resolveWaypoint(this.bindingContext, 'service', svc.namespace, svc.located.obj.metadata.labels);
+  }
+
+  private headlessBinding(namespace: string, selector: { [k: string]: string }): WaypointBinding {
+    const pods = this.workloadsOf({ namespace, selector }).map(w => this.podBinding(namespace, w.podLabels));
+    return podsWaypoint(pods, this.podBinding(namespace, {}));
   }
 
   /** Waypoint-served Services of a namespace whose pods a selector could also select. */
@@ -228,10 +271,13 @@ export class MeshModel {
       });
     }
     if (waypoint) {
+      const allowed = waypointAllowedRoutes(o.spec);
       this.waypoints.set(key(ns, o.metadata.name), {
         name: o.metadata.name ?? '',
         namespace: ns,
-        trafficType: o.metadata.labels?.['istio.io/waypoint-for'] ?? 'service',
+        trafficType: waypointTrafficType(o.metadata.labels, this.gatewayClassLabels.get(o.spec.gatewayClassName)),
+        allowedFrom: allowed.from,
+        allowedSelector: allowed.selector,
         located: l,
       });
     } else if (o.spec?.gatewayClassName === 'istio') {
@@ -261,7 +307,7 @@ export class MeshModel {
       selector: { ...(o.spec?.selector ?? {}) },
       ports: o.spec?.ports ?? [],
       headless,
-      waypoint: headless ? undefined : waypoint,
+      waypoint: headless ? this.headlessBinding(ns, { ...(o.spec?.selector ?? {}) }).waypoint : waypoint,
       explicitWaypointLabel: own !== undefined,
       ingressUseWaypoint: ingressLabel !== undefined ? isTrue(ingressLabel) : isTrue(nsLabels['istio.io/ingress-use-waypoint']),
     };
@@ -306,6 +352,7 @@ export class MeshModel {
   private readInstall(): void {
     const providersFrom = (meshConfig: any) => {
       this.meshConfig ??= meshConfig ?? {};
+      if (typeof meshConfig?.rootNamespace === 'string' && meshConfig.rootNamespace) this.rootNamespace = meshConfig.rootNamespace;
       this.providers ??= new Set(BUILT_IN_PROVIDERS);
       for (const p of meshConfig?.extensionProviders ?? []) {
         if (p?.name) this.providers.add(p.name);
