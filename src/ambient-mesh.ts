@@ -5,6 +5,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
 import { MeshRegistry } from './_registry';
+import { ISTIO_CNI_PROVIDERS } from './semantics/cni-chaining';
 import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
 import * as helm from './imports/helm.toolkit.fluxcd.io';
@@ -447,6 +448,8 @@ export class AmbientMesh extends Construct {
   private readonly releases: Release[];
   private readonly extensionProviders: any[] = [];
   private tracingEnabled = false;
+  /** HelmReleases of the primary CNI that istio-cni chains after (Flux `dependsOn`). */
+  private readonly cniDependsOn: FluxReleaseReference[] = [];
 
   public constructor(scope: Construct, id: string, props: AmbientMeshProps = {}) {
     super(scope, id);
@@ -509,6 +512,8 @@ export class AmbientMesh extends Construct {
         throw constructError(this, `values.${chart} has keys the Istio 1.30 ${chart} chart does not have: ${unknown.join(', ')}. Check the chart's values.yaml; a misspelt key would be ignored silently by helm.`);
       }
     }
+
+    checkCniProvider(this, props);
 
     MeshRegistry.of(this).registerMesh(this);
     this.emitDelivery();
@@ -596,6 +601,19 @@ export class AmbientMesh extends Construct {
       throw constructError(this, `meshConfig.extensionProviders already has a different provider named "${provider.name}"; give the second one another name.`);
     }
     if (!existing) this.extensionProviders.push(provider);
+  }
+
+  /**
+   * Chains istio-cni after a primary CNI installed by the same app (used by CiliumCni): the cni
+   * release waits for it, and `cni.chained: false` is refused.
+   * @internal
+   */
+  public _chainCniAfter(requester: Construct, release: FluxReleaseReference): void {
+    const chained = this.props.cni?.chained ?? (this.props.values?.cni as any)?.cni?.chained ?? (this.props.values?.cni as any)?.chained;
+    if (chained === false) {
+      throw constructError(requester, `${this.node.path} sets cni.chained: false, but istio-cni must chain after the primary CNI declared here (${requester.node.path}); only Multus setups run it unchained. Drop chained: false.`);
+    }
+    this.cniDependsOn.push(release);
   }
 
   /** Turns on `meshConfig.enableTracing` (used by OtelTracing). @internal */
@@ -729,6 +747,7 @@ export class AmbientMesh extends Construct {
       if (release.chart === IstioChart.ISTIOD) {
         for (const dep of options.istiodDependsOn ?? []) dependsOn.push({ name: dep.name, namespace: dep.namespace ?? release.namespace });
       }
+      const cniDependsOn = release.chart === IstioChart.CNI ? this.cniDependsOn : [];
       new helm.HelmRelease(this, `HelmRelease-${release.chart}`, {
         metadata: { name: release.releaseName, namespace: release.namespace },
         spec: {
@@ -741,7 +760,12 @@ export class AmbientMesh extends Construct {
               sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: repoName, namespace: sourceNamespace },
             },
           },
-          dependsOn: dependsOn.length ? dependsOn : undefined,
+          dependsOn: Lazy.any({
+            produce: () => {
+              const all = [...dependsOn, ...cniDependsOn.map(d => ({ name: d.name, namespace: d.namespace ?? release.namespace }))];
+              return all.length ? all : undefined;
+            },
+          }),
           install: { remediation: { retries: 3 } },
           upgrade: { remediation: { retries: 3 } },
           values: Lazy.any({ produce: () => this.renderValues(release) }),
@@ -839,6 +863,16 @@ function checkSkew(scope: Construct, component: string, version: string, istiod:
   }
   if (v.major !== i.major || i.minor - v.minor > 1) {
     throw constructError(scope, `${component} ${version} is more than one minor version older than istiod ${istiod}: Istio supports ${component} 1.x with istiod 1.x and 1.x+1 only. Upgrade ${component} to ${i.major}.${i.minor - 1}.x or later.`);
+  }
+}
+
+/** istio-cni has the providers `default` and `multus` only; chaining after Cilium (or any CNI) is `cni.chained`. */
+function checkCniProvider(scope: Construct, props: AmbientMeshProps): void {
+  const cniValues: any = props.values?.cni ?? {};
+  for (const [where, provider] of [['values.cni.provider', cniValues.provider], ['values.cni.cni.provider', cniValues.cni?.provider]]) {
+    if (provider !== undefined && !ISTIO_CNI_PROVIDERS.includes(provider)) {
+      throw constructError(scope, `${where} is "${provider}", but istio-cni only has the providers ${ISTIO_CNI_PROVIDERS.map(p => `"${p}"`).join(' and ')}. To run with ${provider === 'cilium' ? 'Cilium' : `"${provider}"`}, keep the default provider (istio-cni chains after the primary CNI, cni.chained: true) and configure the primary CNI for ambient (see CiliumCni).`);
+    }
   }
 }
 

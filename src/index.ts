@@ -18,3 +18,7 @@ export * from './resilience-policy';
 export * from './egress-host';
 export * from './analysis/analyzer';
 export * from './analysis/plugin';
+export * from './traefik-ingress';
+export * from './traefik-ingress-route';
+export * from './cilium-cni';
+export * from './ambient-network-policy';

@@ -4,6 +4,7 @@
  */
 import { l7AttributesOf, matchesEverything } from '../_authz';
 import { isTrue, key, K8sObject, Located, MeshModel, selectorsOverlap, ServiceInfo, WaypointRef } from './model';
+import { checkThirdPartyIngress, THIRD_PARTY_INGRESS_CHECKS } from './third-party-ingress-checks';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -48,6 +49,8 @@ const ALLOW_ALL = check('AMB122', 'warning', 'ALLOW rule that matches every requ
 const ALLOW_NOTHING_BLOCKS_WAYPOINT = check('AMB123', 'error', 'allow-nothing at ztunnel also blocks the namespace waypoint');
 const UNSUPPORTED_ACTION_AT_ZTUNNEL = check('AMB124', 'error', 'CUSTOM or AUDIT policy enforced by ztunnel (ignored)', ['IST0171']);
 const NETWORK_POLICY_HBONE = check('AMB125', 'warning', 'NetworkPolicy restricts ports of ambient pods but not HBONE (15008)');
+// Third-party ingress checks (AMB140, AMB141) live in their own file.
+for (const info of THIRD_PARTY_INGRESS_CHECKS) check(info.code, info.severity, info.title, info.upstream);
 
 export interface RawFinding {
   readonly code: string;
@@ -110,6 +113,7 @@ export function runChecks(model: MeshModel): RawFinding[] {
   checkTelemetry(model, report);
   checkInstall(model, report);
   checkNetworkPolicies(model, report);
+  checkThirdPartyIngress(model, report);
   return findings;
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Conformance vectors for the platform integrations (third-party ingress, CNI chaining). Each vector
+ * cites the upstream file and test (Istio tag 1.30.3 unless noted) that shows the behaviour the
+ * library or the analyzer states, and asserts what the library emits or reports for it.
+ */
+import { Chart, Testing } from 'cdk8s';
+import { AmbientMesh, AmbientNetworkPolicy, MeshAnalyzer, MeshDelivery } from '../../src';
+import { HBONE_PORT, HOST_PROBE_SNAT_IPV4, HOST_PROBE_SNAT_IPV6, ISTIO_CNI_PROVIDERS } from '../../src/semantics/cni-chaining';
+
+const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' } } };
+const waypoint = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'waypoint', namespace: 'shop' }, spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] } };
+const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'shop' }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 8000 }] } };
+
+describe('conformance: third-party ingress', () => {
+  test('istio.io/ingress-use-waypoint only changes the endpoints istiod gives Istio gateway proxies', () => {
+    // pilot/pkg/xds/waypoint_test.go TestIngressUseWaypoint: the label turns the endpoints of an
+    // Istio ingress proxy (model.Router, configured by istiod over xDS) into "connect_originate" to
+    // the waypoint. A third-party controller gets no xDS, so it still dials what it resolves itself:
+    // pod IPs by default (Traefik's load balancer, NGINX endpoints). tests/integration/ambient/
+    // baseline_test.go TestPodIP: calls by pod IP to a Service-addressed waypoint's pods are "not
+    // traversed" through the waypoint.
+    const route = {
+      apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'api', namespace: 'shop' },
+      spec: { routes: [{ match: 'Host(`a`)', services: [{ name: 'api', port: 8000 }] }] },
+    };
+    expect(MeshAnalyzer.fromObjects([ns, waypoint, svc, route]).analyze().map(f => f.code)).toEqual(['AMB140']);
+  });
+
+  test('a client in ambient that dials the Service VIP goes through the Service waypoint', () => {
+    // tests/integration/ambient/baseline_test.go TestServices: an HBONE (ambient) client calling a
+    // Service with a Service-addressed waypoint goes through the waypoint (the check expects the
+    // waypoint, not the original source). With nativeLB the controller dials the VIP, so the analyzer
+    // has nothing to report.
+    const route = {
+      apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'api', namespace: 'shop' },
+      spec: { routes: [{ match: 'Host(`a`)', services: [{ name: 'api', port: 8000, nativeLB: true }] }] },
+    };
+    expect(MeshAnalyzer.fromObjects([ns, waypoint, svc, route]).analyze()).toEqual([]);
+  });
+});
+
+describe('conformance: CNI chaining', () => {
+  test('kubelet probes of ambient pods come from the istio-cni SNAT addresses; mesh traffic arrives on 15008', () => {
+    // cni/pkg/nodeagent/options.go: DefaultHostProbeSNATIP = "169.254.7.127",
+    // DefaultHostProbeSNATIPV6 = "fd16:9254:7127:1337:ffff:ffff:ffff:ffff" (HOST_PROBE_SNAT_IP[V6]).
+    // pilot/pkg/model/listener.go: HBoneInboundListenPort = 15008 (istio.io docs ambient/usage/networkpolicy).
+    expect([HOST_PROBE_SNAT_IPV4, HOST_PROBE_SNAT_IPV6, HBONE_PORT]).toEqual(['169.254.7.127', 'fd16:9254:7127:1337:ffff:ffff:ffff:ffff', 15008]);
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'shop' });
+    new AmbientNetworkPolicy(chart, 'np', { ipv6: true });
+    const [policy] = Testing.synth(chart);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ ipBlock: { cidr: '169.254.7.127/32' } }, { ipBlock: { cidr: 'fd16:9254:7127:1337:ffff:ffff:ffff:ffff/128' } }] },
+      { ports: [{ port: 15008, protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('istio-cni has the providers "default" and "multus" only', () => {
+    // manifests/charts/istio-cni/values.yaml: cni.provider, "Possible values: "default", "multus"".
+    expect(ISTIO_CNI_PROVIDERS).toEqual(['default', 'multus']);
+    const chart = new Chart(Testing.app(), 'install');
+    expect(() => new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux(), values: { cni: { provider: 'cilium' } } })).toThrow(/istio-cni only has the providers "default" and "multus"/);
+  });
+});
