@@ -5,12 +5,12 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
 import { MeshRegistry } from './_registry';
-import { ISTIO_CNI_PROVIDERS } from './semantics/cni-chaining';
 import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
 import * as helm from './imports/helm.toolkit.fluxcd.io';
 import * as source from './imports/source.toolkit.fluxcd.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
+import { ISTIO_CNI_PROVIDERS } from './semantics/cni-chaining';
 
 /** The Istio version this library targets by default. */
 export const DEFAULT_ISTIO_VERSION = '1.30.3';
@@ -538,6 +538,13 @@ export class AmbientMesh extends Construct {
   /** Release name and namespace of each chart, in install order. */
   public get charts(): IstioChart[] {
     return this.releases.map(r => r.chart);
+  }
+
+  /** Release name of a chart. */
+  public releaseName(chart: IstioChart): string {
+    const release = this.releases.find(r => r.chart === chart);
+    if (!release) throw constructError(this, `chart ${chart} is not part of this install.`);
+    return release.releaseName;
   }
 
   /** Namespace a chart is released into. */

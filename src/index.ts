@@ -22,3 +22,5 @@ export * from './traefik-ingress';
 export * from './traefik-ingress-route';
 export * from './cilium-cni';
 export * from './ambient-network-policy';
+export * from './tempo';
+export * from './kiali';

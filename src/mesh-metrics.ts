@@ -23,6 +23,12 @@ export interface MeshMetricsProps {
    */
   readonly waypoints?: boolean;
   /**
+   * Scrape ingress gateways: Gateway API gateways of class `istio` (all namespaces, 15020) and the
+   * `gateway` chart's pods of the app's AmbientMesh (15090).
+   * @default true
+   */
+  readonly ingressGateways?: boolean;
+  /**
    * Scrape interval.
    * @default Duration.seconds(30)
    */
@@ -34,8 +40,12 @@ export interface MeshMetricsProps {
   readonly labels?: { [key: string]: string };
 }
 
-/** Label istiod puts on the workloads it deploys for waypoints. */
+/** Label istiod puts on the workloads it deploys for waypoints and gateways. */
 export const WAYPOINT_MANAGED_LABEL = 'gateway.istio.io/managed';
+/** Its value on waypoints (`constants.ManagedGatewayMeshControllerLabel`). */
+const MESH_CONTROLLER = 'istio.io-mesh-controller';
+/** Its value on Gateway API gateways of class `istio` (`constants.ManagedGatewayControllerLabel`). */
+const GATEWAY_CONTROLLER = 'istio.io-gateway-controller';
 
 /**
  * prometheus-operator monitors for the ambient data and control plane, on their real ports:
@@ -75,10 +85,32 @@ export class MeshMetrics extends Construct {
         metadata: { name: 'waypoints', namespace: istiodNamespace, labels },
         spec: {
           namespaceSelector: { any: true },
-          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: 'istio.io-mesh-controller' } },
+          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: MESH_CONTROLLER } },
           podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
         },
       });
+    }
+    if (props.ingressGateways ?? true) {
+      new mon.PodMonitor(this, 'IngressGateways', {
+        metadata: { name: 'ingress-gateways', namespace: istiodNamespace, labels },
+        spec: {
+          namespaceSelector: { any: true },
+          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: GATEWAY_CONTROLLER } },
+          podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
+        },
+      });
+      const chartGateway = mesh?.charts.includes(IstioChart.GATEWAY) ? mesh : undefined;
+      if (chartGateway) {
+        // The gateway chart labels its pods app: <release name> and declares Envoy's stats port 15090 (http-envoy-prom).
+        const release = chartGateway.releaseName(IstioChart.GATEWAY);
+        new mon.PodMonitor(this, 'GatewayChart', {
+          metadata: { name: release, namespace: chartGateway.releaseNamespace(IstioChart.GATEWAY), labels },
+          spec: {
+            selector: { matchLabels: { app: release } },
+            podMetricsEndpoints: [{ port: 'http-envoy-prom', path: '/stats/prometheus', interval }],
+          },
+        });
+      }
     }
   }
 }

@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
-import { AmbientNamespace } from './ambient-namespace';
 import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
+import { AmbientNamespace } from './ambient-namespace';
 import { PolicySource } from './policy-source';
 import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountName } from './semantics/third-party-ingress';
 import { MtlsMode } from './zero-trust-policy';
@@ -133,7 +133,9 @@ export class TraefikIngress extends Construct {
   private checkPlaintextEntry(): string[] {
     const registry = MeshRegistry.of(this);
     const own = registry.policyFor(this.namespace);
-    const strictBy = own ? (own.mtls === MtlsMode.STRICT ? own : undefined) : registry.meshPolicy?.mtls === MtlsMode.STRICT ? registry.meshPolicy : undefined;
+    // A namespace PeerAuthentication overrides the mesh-wide one.
+    const effective = own ?? registry.meshPolicy;
+    const strictBy = effective?.mtls === MtlsMode.STRICT ? effective : undefined;
     if (!strictBy) return [];
     return [`Traefik in namespace "${this.namespace}" receives plaintext from clients outside the mesh, but ${strictBy.node.path} makes mTLS STRICT there, so ztunnel would refuse every external connection. Give namespace "${this.namespace}" a ZeroTrustPolicy with mtls: MtlsMode.PERMISSIVE.`];
   }

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
-import { undeclaredChartKeys } from './support/chart-values';
 import { findObject, synthValid } from './support';
 import { AmbientMesh, AmbientNetworkPolicy, CiliumCni, IstioChart, MeshAnalyzer, MeshDelivery } from '../src';
+import { undeclaredChartKeys } from './support/chart-values';
 import { ciliumValueProblems } from '../src/semantics/cni-chaining';
 
 const CILIUM_VALUES = 'cilium-1.20.0/helm-values/cilium.values.yaml';
@@ -35,7 +35,9 @@ describe('CiliumCni', () => {
   test('kube-proxy replacement with the API server address; user values merged under the required ones', () => {
     const { chart } = install();
     const cilium = new CiliumCni(chart, 'cilium', {
-      kubeProxyReplacement: true, k8sServiceHost: 'api.example.internal', k8sServicePort: 6443,
+      kubeProxyReplacement: true,
+      k8sServiceHost: 'api.example.internal',
+      k8sServicePort: 6443,
       values: { bpf: { hostLegacyRouting: true }, cni: { chainingMode: 'none' } },
     });
     expect(cilium.values).toEqual({

@@ -1,11 +1,11 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { undeclaredChartKeys } from './support/chart-values';
 import { findObject, synthValid } from './support';
 import {
   AmbientMesh, AmbientNamespace, MeshAnalyzer, MeshDelivery, MtlsMode, PolicyTarget, TraefikBackend, TraefikIngress, TraefikIngressRoute,
   ZeroTrustPolicy,
 } from '../src';
+import { undeclaredChartKeys } from './support/chart-values';
 import { ingressRouteUsesServiceVip, traefikServiceAccountName } from '../src/semantics/third-party-ingress';
 
 const TRAEFIK_VALUES = 'traefik-helm-chart-v41.3.0/helm-values/traefik.values.yaml';

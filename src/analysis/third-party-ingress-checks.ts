@@ -4,9 +4,9 @@
  * only when it dials the Service VIP.
  */
 import { l7AttributesOf } from '../_authz';
-import { ingressRouteUsesServiceVip, traefikServiceAccountName } from '../semantics/third-party-ingress';
 import type { CheckInfo } from './checks';
 import { key, Located, MeshModel, selectorsOverlap, ServiceInfo } from './model';
+import { ingressRouteUsesServiceVip, traefikServiceAccountName } from '../semantics/third-party-ingress';
 
 export const INGRESS_TO_PODS: CheckInfo = {
   code: 'AMB140', severity: 'warning', title: 'Third-party ingress routes to pod IPs and skips the waypoint',
@@ -65,7 +65,8 @@ function l7AtWaypoint(model: MeshModel): Map<string, Located> {
         if (!byService.has(key(ns, ref.name))) byService.set(key(ns, ref.name), l);
       } else if (ref.kind === 'Gateway') {
         for (const s of model.services.values()) {
-          if (s.waypoint?.name === ref.name && s.waypoint?.namespace === ns && !byService.has(key(s.namespace, s.name))) byService.set(key(s.namespace, s.name), l);
+          const served = s.waypoint?.name === ref.name && s.waypoint?.namespace === ns;
+          if (served && !byService.has(key(s.namespace, s.name))) byService.set(key(s.namespace, s.name), l);
         }
       }
     }
@@ -130,7 +131,8 @@ export function checkThirdPartyIngress(model: MeshModel, report: Report): void {
   for (const l of model.kind('AuthorizationPolicy')) {
     const o = l.obj;
     if (o.spec?.targetRefs?.length || o.spec?.targetRef || (o.spec?.action ?? 'ALLOW') !== 'ALLOW') continue;
-    const admitsController = (o.spec?.rules ?? []).some((r: any) => (r.from ?? []).some((f: any) => (f.source?.principals ?? []).some((p: string) => principals.some(s => p.endsWith(s)))));
+    const isController = (p: string) => principals.some(s => p.endsWith(s));
+    const admitsController = (o.spec?.rules ?? []).some((r: any) => (r.from ?? []).some((f: any) => (f.source?.principals ?? []).some(isController)));
     if (!admitsController) continue;
     const ns = o.metadata.namespace ?? 'default';
     const selector = o.spec?.selector?.matchLabels;

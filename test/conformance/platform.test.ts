@@ -20,7 +20,9 @@ describe('conformance: third-party ingress', () => {
     // baseline_test.go TestPodIP: calls by pod IP to a Service-addressed waypoint's pods are "not
     // traversed" through the waypoint.
     const route = {
-      apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'api', namespace: 'shop' },
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'IngressRoute',
+      metadata: { name: 'api', namespace: 'shop' },
       spec: { routes: [{ match: 'Host(`a`)', services: [{ name: 'api', port: 8000 }] }] },
     };
     expect(MeshAnalyzer.fromObjects([ns, waypoint, svc, route]).analyze().map(f => f.code)).toEqual(['AMB140']);
@@ -32,7 +34,9 @@ describe('conformance: third-party ingress', () => {
     // waypoint, not the original source). With nativeLB the controller dials the VIP, so the analyzer
     // has nothing to report.
     const route = {
-      apiVersion: 'traefik.io/v1alpha1', kind: 'IngressRoute', metadata: { name: 'api', namespace: 'shop' },
+      apiVersion: 'traefik.io/v1alpha1',
+      kind: 'IngressRoute',
+      metadata: { name: 'api', namespace: 'shop' },
       spec: { routes: [{ match: 'Host(`a`)', services: [{ name: 'api', port: 8000, nativeLB: true }] }] },
     };
     expect(MeshAnalyzer.fromObjects([ns, waypoint, svc, route]).analyze()).toEqual([]);
