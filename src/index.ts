@@ -24,3 +24,6 @@ export * from './cilium-cni';
 export * from './ambient-network-policy';
 export * from './tempo';
 export * from './kiali';
+export * from './zipkin-tracing';
+export * from './skywalking-tracing';
+export * from './telemetry-metrics';

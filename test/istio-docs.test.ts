@@ -6,7 +6,7 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
-import { AmbientNamespace, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
+import { AccessLogging, AmbientNamespace, PolicySource, PolicyTarget, TelemetryScope, ZeroTrustPolicy } from '../src';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bookinfoExample = require('../examples/bookinfo-ambient');
 
@@ -139,5 +139,24 @@ rules:
       to: PolicyTarget.pods('httpbin', { app: 'httpbin' }),
       methods: ['GET'],
     })).toThrow(/uses L7 attributes \(methods\), but workload "ambient-demo\/httpbin" has no waypoint: ztunnel would drop the rule/);
+  });
+});
+
+describe('Istio docs: Telemetry with its documented names', () => {
+  test('mesh-default access logging (tasks/observability/logs/access-log, "Using Telemetry API")', () => {
+    const docs = parse(`
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: istio-system
+spec:
+  accessLogging:
+    - providers:
+      - name: envoy
+`);
+    const chart = testChart();
+    new AccessLogging(chart, 'logs', { scopes: [TelemetryScope.mesh().named('mesh-default')] });
+    expect(findObject(synthValid(chart), 'Telemetry')).toEqual(docs);
   });
 });
