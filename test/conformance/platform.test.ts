@@ -4,7 +4,11 @@
  * library or the analyzer states, and asserts what the library emits or reports for it.
  */
 import { Chart, Testing } from 'cdk8s';
-import { AmbientMesh, AmbientNetworkPolicy, MeshAnalyzer, MeshDelivery } from '../../src';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  AmbientMesh, AmbientNamespace, AmbientNetworkPolicy, IstioMetric, MeshAnalyzer, MeshDelivery, MetricMode, MetricTag, TelemetryMetrics, TelemetryScope,
+} from '../../src';
+import { overrideReachesWaypoint } from '../../src/semantics/metrics';
 import { HBONE_PORT, HOST_PROBE_SNAT_IPV4, HOST_PROBE_SNAT_IPV6, ISTIO_CNI_PROVIDERS } from '../../src/semantics/cni-chaining';
 
 const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' } } };
@@ -63,5 +67,48 @@ describe('conformance: CNI chaining', () => {
     expect(ISTIO_CNI_PROVIDERS).toEqual(['default', 'multus']);
     const chart = new Chart(Testing.app(), 'install');
     expect(() => new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux(), values: { cni: { provider: 'cilium' } } })).toThrow(/istio-cni only has the providers "default" and "multus"/);
+  });
+});
+
+describe('conformance: Telemetry metrics in ambient', () => {
+  function shop(waypoint: boolean) {
+    const chart = new Chart(Testing.app(), 'apps', { namespace: 'shop' });
+    const namespace = new AmbientNamespace(chart, 'ns', { name: 'shop' });
+    const wp = waypoint ? namespace.addWaypoint('waypoint') : undefined;
+    const api = new kplus.Service(chart, 'api', { metadata: { name: 'api' }, ports: [{ port: 8000, name: 'http' }] });
+    api.selectLabel('app', 'api');
+    return { chart, wp, api };
+  }
+
+  test('a Service-targeted metrics override applies at its waypoint', () => {
+    // tests/integration/ambient/baseline_test.go TestCustomizeMetrics (1.30.3): Telemetry with
+    // targetRefs to the Service of a service-addressed waypoint; REQUEST_COUNT with custom_dimension
+    // upserted and source_principal removed appears on istio_requests_total with reporter="waypoint".
+    const { chart, api } = shop(true);
+    new TelemetryMetrics(chart, 'm', {
+      scopes: [TelemetryScope.service(api).named('ns-default')],
+      overrides: [{ metric: IstioMetric.REQUEST_COUNT, tagOverrides: { custom_dimension: MetricTag.upsert("'test'"), source_principal: MetricTag.remove() } }],
+    });
+    const [telemetry] = Testing.synth(chart).filter(o => o.kind === 'Telemetry');
+    expect(telemetry.metadata.name).toBe('ns-default');
+    expect(telemetry.spec.metrics[0].overrides[0].tagOverrides).toEqual({ custom_dimension: { value: "'test'" }, source_principal: { operation: 'REMOVE' } });
+  });
+
+  test('waypoints take the SERVER metrics configuration: CLIENT overrides never reach them', () => {
+    // pilot/pkg/model/telemetry.go MetricsForClass: ListenerClassSidecarInbound -> ServerMetrics,
+    // ListenerClassGateway -> ClientMetrics; pilot/pkg/networking/core/listener_waypoint.go builds the
+    // waypoint's filter chains with ListenerClassSidecarInbound.
+    expect([overrideReachesWaypoint('CLIENT'), overrideReachesWaypoint('SERVER'), overrideReachesWaypoint(undefined)]).toEqual([false, true, true]);
+    const { chart, wp } = shop(true);
+    expect(() => new TelemetryMetrics(chart, 'm', { scopes: [TelemetryScope.waypoint(wp!)], overrides: [{ mode: MetricMode.CLIENT, disabled: true }] }))
+      .toThrow(/generates SERVER-side metrics only/);
+  });
+
+  test('nothing in Telemetry metrics reaches ztunnel', () => {
+    // pilot/pkg/model/telemetry.go turns metrics into Envoy's istio.stats filter only; the ambient
+    // registry (pilot/pkg/serviceregistry/ambient/) sends ztunnel no Telemetry configuration.
+    const { chart, api } = shop(false);
+    expect(() => new TelemetryMetrics(chart, 'm', { scopes: [TelemetryScope.service(api)], overrides: [{ disabled: true }] }))
+      .toThrow(/Telemetry does not configure ztunnel's metrics/);
   });
 });
