@@ -8,8 +8,8 @@ import * as kplus from 'cdk8s-plus-28';
 import {
   AmbientMesh, AmbientNamespace, AmbientNetworkPolicy, IstioMetric, MeshAnalyzer, MeshDelivery, MetricMode, MetricTag, TelemetryMetrics, TelemetryScope,
 } from '../../src';
-import { overrideReachesWaypoint } from '../../src/semantics/metrics';
 import { HBONE_PORT, HOST_PROBE_SNAT_IPV4, HOST_PROBE_SNAT_IPV6, ISTIO_CNI_PROVIDERS } from '../../src/semantics/cni-chaining';
+import { overrideReachesWaypoint } from '../../src/semantics/metrics';
 
 const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' } } };
 const waypoint = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'waypoint', namespace: 'shop' }, spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] } };
