@@ -71,10 +71,10 @@ describe('conformance: CNI chaining', () => {
 });
 
 describe('conformance: Telemetry metrics in ambient', () => {
-  function shop(waypoint: boolean) {
+  function shop(withWaypoint: boolean) {
     const chart = new Chart(Testing.app(), 'apps', { namespace: 'shop' });
     const namespace = new AmbientNamespace(chart, 'ns', { name: 'shop' });
-    const wp = waypoint ? namespace.addWaypoint('waypoint') : undefined;
+    const wp = withWaypoint ? namespace.addWaypoint('waypoint') : undefined;
     const api = new kplus.Service(chart, 'api', { metadata: { name: 'api' }, ports: [{ port: 8000, name: 'http' }] });
     api.selectLabel('app', 'api');
     return { chart, wp, api };
