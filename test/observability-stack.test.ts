@@ -108,3 +108,14 @@ describe('MeshMetrics: ingress gateways', () => {
     expect(Testing.synth(install).filter(o => o.kind === 'PodMonitor').map(o => o.metadata.name)).toEqual(['ztunnel', 'waypoints']);
   });
 });
+
+describe('MeshMetrics: names', () => {
+  test('monitors keep names users already have', () => {
+    const { install } = app(MeshDelivery.flux(), { ingressGateway: {} });
+    new MeshMetrics(install, 'metrics', { names: { istiod: 'istio-control-plane', ztunnel: 'istio-ztunnel', waypoints: 'istio-waypoints', ingressGateways: 'istio-gateways', gatewayChart: 'edge' } });
+    expect(Testing.synth(install).filter(o => o.apiVersion === 'monitoring.coreos.com/v1').map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ServiceMonitor/istio-control-plane', 'PodMonitor/istio-ztunnel', 'PodMonitor/istio-waypoints', 'PodMonitor/istio-gateways', 'PodMonitor/edge',
+    ]);
+    expect(() => new MeshMetrics(app().install, 'm', { names: { istiod: 'Bad Name' } })).toThrow('[install/m] names.istiod "Bad Name" is not a valid object name');
+  });
+});
