@@ -89,7 +89,12 @@ export class Kiali extends Construct {
     });
   }
 
-  /** The chart values (`external_services` of the Kiali config, which the chart writes to its ConfigMap). */
+  /**
+   * The chart values: `external_services` of the Kiali config. kiali/helm-charts
+   * `kiali-server/templates/configmap.yaml` writes the chart's values (except `kiali_route_url`) into
+   * Kiali's config.yaml; the keys are Kiali's (`config/config.go` v2.30.0: `external_services.prometheus.url`,
+   * `tracing.{enabled,provider,internal_url,use_grpc}`, `istio.root_namespace`).
+   */
   public get values(): { [key: string]: any } {
     const tracingUrl = this.props.tracingUrl ?? Tempo.of(this)?.queryUrl;
     const mesh = MeshRegistry.of(this).mesh;

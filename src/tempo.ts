@@ -97,7 +97,12 @@ export class Tempo extends Construct {
     });
   }
 
-  /** The chart values. */
+  /**
+   * The chart values. Keys from grafana-community/helm-charts `charts/tempo/values.yaml` (commit
+   * d1e8f02): `tempo.retention`, `tempo.receivers.otlp.protocols.{grpc,http}.endpoint`; the chart
+   * renders `tempo.receivers` into the distributor's receivers and names the Service after
+   * `tempo.fullname` (`templates/_helpers.tpl`).
+   */
   public get values(): { [key: string]: any } {
     return pruneValues({
       tempo: {

@@ -6,7 +6,7 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AmbientMesh, AmbientNamespace, AmbientNetworkPolicy, IstioMetric, MeshAnalyzer, MeshDelivery, MetricMode, MetricTag, TelemetryMetrics, TelemetryScope,
+  AmbientMesh, AmbientNamespace, AmbientNetworkPolicy, IstioMetric, MeshAnalyzer, MeshDelivery, MeshMetrics, MetricMode, MetricTag, TelemetryMetrics, TelemetryScope,
 } from '../../src';
 import { HBONE_PORT, HOST_PROBE_SNAT_IPV4, HOST_PROBE_SNAT_IPV6, ISTIO_CNI_PROVIDERS } from '../../src/semantics/cni-chaining';
 import { overrideReachesWaypoint } from '../../src/semantics/metrics';
@@ -110,5 +110,22 @@ describe('conformance: Telemetry metrics in ambient', () => {
     const { chart, api } = shop(false);
     expect(() => new TelemetryMetrics(chart, 'm', { scopes: [TelemetryScope.service(api)], overrides: [{ disabled: true }] }))
       .toThrow(/Telemetry does not configure ztunnel's metrics/);
+  });
+});
+
+describe('conformance: what the monitors select', () => {
+  test('waypoints and Gateway API gateways carry gateway.istio.io/managed; the gateway chart exposes Envoy stats on 15090', () => {
+    // pkg/config/constants/constants.go: ManagedGatewayControllerLabel = "istio.io-gateway-controller",
+    // ManagedGatewayMeshControllerLabel = "istio.io-mesh-controller" (label gateway.istio.io/managed on the
+    // Deployments istiod creates); istio-discovery files/kube-gateway.yaml: containerPort 15020
+    // (prometheus.io/port) and 15090; manifests/charts/gateway/templates/deployment.yaml: containerPort 15090
+    // named http-envoy-prom, pods labelled app: <release name> (templates/_helpers.tpl).
+    const chart = new Chart(Testing.app(), 'install');
+    new AmbientMesh(chart, 'mesh', { ingressGateway: {} });
+    new MeshMetrics(chart, 'metrics');
+    const monitors = Object.fromEntries(Testing.synth(chart).map(o => [o.metadata.name, o.spec]));
+    expect(monitors.waypoints.selector.matchLabels).toEqual({ 'gateway.istio.io/managed': 'istio.io-mesh-controller' });
+    expect(monitors['ingress-gateways'].selector.matchLabels).toEqual({ 'gateway.istio.io/managed': 'istio.io-gateway-controller' });
+    expect(monitors['istio-ingress'].podMetricsEndpoints[0].port).toBe('http-envoy-prom');
   });
 });
