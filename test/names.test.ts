@@ -116,6 +116,6 @@ describe('ZeroTrustPolicy: names users choose', () => {
     const clash = shop({ 'api-waypoint': 'require-waypoint' });
     expect(() => clash.app.synth()).toThrow('names renames "api-waypoint" to "require-waypoint", which is also the name of another object of this policy. Choose another name.');
     expect(() => shop({ 'api-waypoint': 'same', 'allow-nothing': 'same' })).toThrow('[shop/policy] names gives "api-waypoint" and "allow-nothing" the same name "same"; each object needs its own.');
-    expect(() => shop({ 'api-waypoint': 'Not_Valid' })).toThrow('[shop/policy] names["api-waypoint"] "Not_Valid" is not a valid object name');
+    expect(() => shop({ 'api-waypoint': 'Not_Valid' })).toThrow('[shop/policy] names["api-waypoint"] "Not_Valid" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
   });
 });

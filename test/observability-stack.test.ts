@@ -116,6 +116,6 @@ describe('MeshMetrics: names', () => {
     expect(Testing.synth(install).filter(o => o.apiVersion === 'monitoring.coreos.com/v1').map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceMonitor/istio-control-plane', 'PodMonitor/istio-ztunnel', 'PodMonitor/istio-waypoints', 'PodMonitor/istio-gateways', 'PodMonitor/edge',
     ]);
-    expect(() => new MeshMetrics(app().install, 'm', { names: { istiod: 'Bad Name' } })).toThrow('[install/m] names.istiod "Bad Name" is not a valid object name');
+    expect(() => new MeshMetrics(app().install, 'm', { names: { istiod: 'Bad Name' } })).toThrow('[install/m] names.istiod "Bad Name" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
   });
 });
