@@ -32,9 +32,24 @@ export interface AddonRelease {
 /** HelmRepositories already emitted, per app. */
 const REPOSITORIES = new WeakMap<IConstruct, Set<string>>();
 
-/** The delivery an add-on uses: its own, else the app's mesh's, else the helm CLI. */
+/**
+ * The delivery an add-on uses: its own, else the app's mesh's, else the helm CLI. The mesh's is read
+ * when the add-on is declared; a mesh declared later fails synth instead of silently leaving the
+ * add-on on the helm CLI.
+ */
 export function addonDelivery(scope: Construct, explicit?: MeshDelivery): MeshDelivery {
-  return explicit ?? MeshRegistry.of(scope).mesh?.delivery ?? MeshDelivery.helmCli();
+  if (explicit) return explicit;
+  const mesh = MeshRegistry.of(scope).mesh;
+  if (mesh) return mesh.delivery;
+  scope.node.addValidation({
+    validate: () => {
+      const later = MeshRegistry.of(scope).mesh;
+      return later && later.delivery._kind !== 'helm'
+        ? [`no delivery is set and the AmbientMesh (${later.node.path}) is declared after this construct, so it would not be installed with the mesh's delivery. Declare the AmbientMesh first, or pass delivery.`]
+        : [];
+    },
+  });
+  return MeshDelivery.helmCli();
 }
 
 /** Emits the release for the delivery; returns the helm CLI commands that install it (for every form). */

@@ -4,6 +4,7 @@ import { ApiObject, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
+import { primaryCnis } from './_cni-chain';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
@@ -449,8 +450,6 @@ export class AmbientMesh extends Construct {
   private readonly releases: Release[];
   private readonly extensionProviders: any[] = [];
   private tracingEnabled = false;
-  /** HelmReleases of the primary CNI that istio-cni chains after (Flux `dependsOn`). */
-  private readonly cniDependsOn: FluxReleaseReference[] = [];
 
   public constructor(scope: Construct, id: string, props: AmbientMeshProps = {}) {
     super(scope, id);
@@ -519,6 +518,9 @@ export class AmbientMesh extends Construct {
     MeshRegistry.of(this).registerMesh(this);
     this.emitDelivery();
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
+    this.node.addValidation({
+      validate: () => primaryCnis(this).map(c => this._checkChainedAfter(c.path)).filter((e): e is string => e !== undefined),
+    });
   }
 
   /**
@@ -659,16 +661,14 @@ export class AmbientMesh extends Construct {
   }
 
   /**
-   * Chains istio-cni after a primary CNI installed by the same app (used by CiliumCni): the cni
-   * release waits for it, and `cni.chained: false` is refused.
+   * Refuses an unchained istio-cni next to a primary CNI installed by the same app (used by CiliumCni,
+   * and at synth for a CNI declared before the mesh).
    * @internal
    */
-  public _chainCniAfter(requester: Construct, release: FluxReleaseReference): void {
+  public _checkChainedAfter(requester: string): string | undefined {
     const chained = this.props.cni?.chained ?? (this.props.values?.cni as any)?.cni?.chained ?? (this.props.values?.cni as any)?.chained;
-    if (chained === false) {
-      throw constructError(requester, `${this.node.path} sets cni.chained: false, but istio-cni must chain after the primary CNI declared here (${requester.node.path}); only Multus setups run it unchained. Drop chained: false.`);
-    }
-    this.cniDependsOn.push(release);
+    if (chained !== false) return undefined;
+    return `${this.node.path} sets cni.chained: false, but istio-cni must chain after the primary CNI declared here (${requester}); only Multus setups run it unchained. Drop chained: false.`;
   }
 
   /** Turns on `meshConfig.enableTracing` (used by OtelTracing). @internal */
@@ -802,7 +802,8 @@ export class AmbientMesh extends Construct {
       if (release.chart === IstioChart.ISTIOD) {
         for (const dep of options.istiodDependsOn ?? []) dependsOn.push({ name: dep.name, namespace: dep.namespace ?? release.namespace });
       }
-      const cniDependsOn = release.chart === IstioChart.CNI ? this.cniDependsOn : [];
+      // istio-cni waits for the primary CNI declared in the app (Cilium), wherever it is declared.
+      const cniDependsOn = () => (release.chart === IstioChart.CNI ? primaryCnis(this) : []);
       new helm.HelmRelease(this, `HelmRelease-${release.chart}`, {
         metadata: { name: release.releaseName, namespace: release.namespace },
         spec: {
@@ -817,7 +818,7 @@ export class AmbientMesh extends Construct {
           },
           dependsOn: Lazy.any({
             produce: () => {
-              const all = [...dependsOn, ...cniDependsOn.map(d => ({ name: d.name, namespace: d.namespace ?? release.namespace }))];
+              const all = [...dependsOn, ...cniDependsOn().map(d => ({ name: d.name, namespace: d.namespace }))];
               return all.length ? all : undefined;
             },
           }),

@@ -1,5 +1,6 @@
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
+import { registerPrimaryCni } from './_cni-chain';
 import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
@@ -91,7 +92,9 @@ export class CiliumCni extends Construct {
       values: () => this.values,
       syncWave: -2,
     });
-    if (mesh) mesh._chainCniAfter(this, { name: this.releaseName, namespace: this.namespace });
+    const unchained = mesh?._checkChainedAfter(this.node.path);
+    if (unchained) throw constructError(this, unchained);
+    registerPrimaryCni(this, { name: this.releaseName, namespace: this.namespace, path: this.node.path });
   }
 
   /** The Cilium chart values. */

@@ -62,6 +62,16 @@ export class Kiali extends Construct {
     const mesh = MeshRegistry.of(this).mesh;
     this.namespace = props.namespace ?? mesh?.namespace ?? 'istio-system';
     checkNamespaceName(this, 'namespace', this.namespace);
+    if (!mesh && props.namespace === undefined) {
+      this.node.addValidation({
+        validate: () => {
+          const later = MeshRegistry.of(this).mesh;
+          return later && later.namespace !== this.namespace
+            ? [`Kiali took the namespace "${this.namespace}" because the AmbientMesh (${later.node.path}, namespace "${later.namespace}") is declared after it. Declare the AmbientMesh first, or set namespace.`]
+            : [];
+        },
+      });
+    }
     for (const [what, url] of [['prometheusUrl', props.prometheusUrl], ['tracingUrl', props.tracingUrl]] as const) {
       if (url !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
         throw constructError(this, `${what} "${url}" is not an http(s) URL such as "http://prometheus.monitoring:9090".`);

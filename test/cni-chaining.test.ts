@@ -121,3 +121,31 @@ describe('AmbientNetworkPolicy', () => {
       '[apps/b] name "Bad_Name" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
   });
 });
+
+describe('declaration order', () => {
+  test('istio-cni waits for Cilium declared before the mesh too (with an explicit delivery)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'install', { disableResourceNameHashes: true });
+    new CiliumCni(chart, 'cilium', { delivery: MeshDelivery.flux() });
+    new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux() });
+    expect(findObject(Testing.synth(chart), 'HelmRelease', 'istio-cni').spec.dependsOn).toEqual([
+      { name: 'istiod', namespace: 'istio-system' }, { name: 'cilium', namespace: 'kube-system' },
+    ]);
+  });
+
+  test('refused at synth: an add-on declared before the mesh whose delivery it would take', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'install');
+    new CiliumCni(chart, 'cilium');
+    new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux() });
+    expect(() => app.synth()).toThrow('no delivery is set and the AmbientMesh (install/mesh) is declared after this construct, so it would not be installed with the mesh\'s delivery. Declare the AmbientMesh first, or pass delivery.');
+  });
+
+  test('refused at synth: an unchained mesh declared after Cilium', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'install');
+    new CiliumCni(chart, 'cilium', { delivery: MeshDelivery.flux() });
+    new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux(), cni: { chained: false } });
+    expect(() => app.synth()).toThrow('install/mesh sets cni.chained: false, but istio-cni must chain after the primary CNI declared here (install/cilium); only Multus setups run it unchained. Drop chained: false.');
+  });
+});

@@ -119,3 +119,13 @@ describe('MeshMetrics: names', () => {
     expect(() => new MeshMetrics(app().install, 'm', { names: { istiod: 'Bad Name' } })).toThrow('[install/m] names.istiod "Bad Name" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
   });
 });
+
+describe('Kiali: declaration order', () => {
+  test('refused at synth: the mesh namespace it should default to is declared later', () => {
+    const application = Testing.app();
+    const install = new Chart(application, 'install');
+    new Kiali(install, 'kiali', { prometheusUrl: 'http://p:9090', delivery: MeshDelivery.flux() });
+    new AmbientMesh(install, 'mesh', { delivery: MeshDelivery.flux(), namespace: 'mesh-system' });
+    expect(() => application.synth()).toThrow('Kiali took the namespace "istio-system" because the AmbientMesh (install/mesh, namespace "mesh-system") is declared after it. Declare the AmbientMesh first, or set namespace.');
+  });
+});
