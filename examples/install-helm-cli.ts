@@ -2,12 +2,12 @@
  * Istio ambient for users of the helm CLI on k3s with Cilium: values files per chart and the ordered
  * `helm upgrade --install` commands, written to dist/install-helm-cli/helm/.
  *
- * Cilium deletes other CNI configurations unless it runs with `cni.exclusive=false` (a Cilium Helm
- * value), so set that on Cilium before installing istio-cni.
+ * Cilium is declared next to the mesh: `values-cilium.yaml` has what ambient needs
+ * (`cni.exclusive: false`, `socketLB.hostNamespaceOnly: true`); install it first (`cilium.helmCommands`).
  */
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { AmbientMesh, MeshDelivery, MeshPlatform } from '../src';
+import { AmbientMesh, CiliumCni, MeshDelivery, MeshPlatform } from '../src';
 
 export function build(app: App): void {
   const chart = new Chart(app, 'istio-helm', { disableResourceNameHashes: true });
@@ -18,6 +18,8 @@ export function build(app: App): void {
     ztunnel: { logLevel: 'info' },
     meshConfig: { accessLogFile: '/dev/stdout' },
   });
+  const cilium = new CiliumCni(chart, 'cilium');
+  cilium.helmInstall().writeTo(path.join(app.outdir, 'helm'));
   mesh.helmInstall().writeTo(path.join(app.outdir, 'helm'));
 }
 

@@ -1,8 +1,9 @@
 /** Telemetry objects shared by the constructs that configure the same scope. */
-import { Lazy } from 'cdk8s';
+import { JsonPatch, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { MeshRegistry } from './_registry';
 import { constructError } from './_validation';
+import type { AmbientMesh } from './ambient-mesh';
 import * as tel from './imports/telemetry.istio.io';
 import { BUILT_IN_TELEMETRY_PROVIDERS, TelemetryScope } from './telemetry';
 
@@ -11,7 +12,11 @@ export interface TelemetryState {
   readonly scope: TelemetryScope;
   readonly tracing: tel.TelemetrySpecTracing[];
   readonly accessLogging: tel.TelemetrySpecAccessLogging[];
+  readonly metrics: tel.TelemetrySpecMetrics[];
   readonly owners: string[];
+  /** The name a requester chose (`TelemetryScope.named`), and who chose it. */
+  customName?: { name: string; owner: string };
+  readonly telemetry: tel.Telemetry;
 }
 
 const STATES = new WeakMap<IConstruct, Map<string, TelemetryState>>();
@@ -29,19 +34,32 @@ export function telemetryFor(requester: Construct, scope: TelemetryScope): Telem
   }
   let state = states.get(scope._key);
   if (!state) {
-    const created: TelemetryState = { scope, tracing: [], accessLogging: [], owners: [] };
-    state = created;
-    states.set(scope._key, created);
-    new tel.Telemetry(requester, `Telemetry-${scope._namespace}-${scope._objectName}`, {
+    const tracing: tel.TelemetrySpecTracing[] = [];
+    const accessLogging: tel.TelemetrySpecAccessLogging[] = [];
+    const metrics: tel.TelemetrySpecMetrics[] = [];
+    const telemetry = new tel.Telemetry(requester, `Telemetry-${scope._namespace}-${scope._objectName}`, {
       metadata: { name: scope._objectName, namespace: scope._namespace },
       spec: Lazy.any({
         produce: () => ({
           targetRefs: scope._targetRef ? [{ ...scope._targetRef }] : undefined,
-          tracing: created.tracing.length ? created.tracing : undefined,
-          accessLogging: created.accessLogging.length ? created.accessLogging : undefined,
+          tracing: tracing.length ? tracing : undefined,
+          accessLogging: accessLogging.length ? accessLogging : undefined,
+          metrics: metrics.length ? metrics : undefined,
         }),
       }),
     });
+    state = { scope, tracing, accessLogging, metrics, owners: [], telemetry };
+    states.set(scope._key, state);
+  }
+  if (scope._name !== undefined) {
+    if (state.customName && state.customName.name !== scope._name) {
+      throw constructError(requester, `${scope.description} is already named "${state.customName.name}" by ${state.customName.owner}; its one Telemetry cannot also be named "${scope._name}". Use the same name for every construct that configures this scope.`);
+    }
+    if (!state.customName) {
+      state.customName = { name: scope._name, owner: requester.node.path };
+      // Patched at synth, so a name given by a later construct still applies to the shared object.
+      state.telemetry.addJsonPatch(JsonPatch.replace('/metadata/name', scope._name));
+    }
   }
   state.owners.push(requester.node.path);
   return state;
@@ -74,4 +92,53 @@ export function checkProviderDefined(requester: Construct, provider: string, ext
   if (!mesh) return []; // installed elsewhere: the user owns meshConfig
   const defined = [...BUILT_IN_TELEMETRY_PROVIDERS, ...mesh.extensionProviderNames, ...extra];
   return defined.includes(provider) ? [] : [`provider "${provider}" is not defined in meshConfig.extensionProviders of ${mesh.node.path} (defined: ${defined.join(', ')}): istiod finds no provider of that name and produces none of this telemetry. Add the provider or use a defined one.`];
+}
+
+/** What every tracing provider construct (OpenTelemetry, Zipkin, SkyWalking) declares. */
+export interface TracingRequest {
+  /** The extension provider (`name` plus one provider key). */
+  readonly provider: { name: string; [key: string]: any };
+  readonly scopes?: TelemetryScope[];
+  readonly samplingPercentage?: number;
+  /** Custom tags, already rendered (`{ tag: { literal: ... } }`). */
+  readonly customTags?: { [tag: string]: any };
+  readonly mesh?: AmbientMesh;
+  /** The construct kind, for messages. */
+  readonly what: string;
+}
+
+/**
+ * Adds a tracing provider to the mesh (or returns it as a meshConfig fragment) and turns tracing on
+ * in the Telemetry of each scope. The same scoping rules hold for every provider: in ambient only
+ * waypoints and gateways emit spans, one tracing provider per scope.
+ */
+export function enableTracing(requester: Construct, request: TracingRequest): { [key: string]: any } {
+  const sampling = request.samplingPercentage ?? 1;
+  if (!(sampling >= 0 && sampling <= 100) || Math.round(sampling * 100) !== sampling * 100) {
+    throw constructError(requester, `samplingPercentage ${sampling} must be between 0 and 100, in steps of 0.01.`);
+  }
+  const mesh = request.mesh ?? MeshRegistry.of(requester).mesh;
+  if (mesh) {
+    mesh._addExtensionProvider(request.provider);
+    mesh._enableTracing();
+  }
+  const customTags = request.customTags && Object.keys(request.customTags).length
+    ? Object.fromEntries(Object.entries(request.customTags).sort(([a], [b]) => a.localeCompare(b)))
+    : undefined;
+  for (const requested of request.scopes ?? [TelemetryScope.mesh()]) {
+    const telemetryScope = requested._resolveIn(requester);
+    checkL7Scope(requester, telemetryScope, request.what);
+    const state = telemetryFor(requester, telemetryScope);
+    if (state.tracing.length > 0) {
+      throw constructError(requester, `${telemetryScope.description} already has tracing configured by ${state.owners[0]}; one Telemetry per scope takes one tracing provider (Istio accepts a single provider per tracing rule).`);
+    }
+    state.tracing.push({ providers: [{ name: request.provider.name }], randomSamplingPercentage: sampling, customTags });
+  }
+  requester.node.addValidation({ validate: () => checkProviderDefined(requester, request.provider.name) });
+  return { enableTracing: true, extensionProviders: [request.provider] };
+}
+
+/** Custom span tags (TracingTag) as Telemetry writes them. */
+export function renderTags(tags?: { [tag: string]: { readonly _spec: any } }): { [tag: string]: any } | undefined {
+  return tags ? Object.fromEntries(Object.entries(tags).map(([k, v]) => [k, v._spec])) : undefined;
 }

@@ -2,7 +2,8 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { canonicalRules } from './_authz';
 import { enrollConsumer } from './_enrollment';
-import { checkNamespaceName, constructError, namespaceOf } from './_validation';
+import { MeshRegistry } from './_registry';
+import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from './_validation';
 import * as net from './imports/networking.istio.io';
 import * as sec from './imports/security.istio.io';
 import { PolicySource } from './policy-source';
@@ -41,8 +42,31 @@ export interface EgressHostProps {
   readonly namespace?: string;
   /** @default EgressProtocol.TLS */
   readonly protocol?: EgressProtocol;
-  /** Who may reach the host; nobody else can (the ServiceEntry gets an ALLOW policy at the waypoint). */
-  readonly allow: EgressAllowRule[];
+  /**
+   * Who may reach the host: an ALLOW policy attached to the ServiceEntry at the waypoint.
+   *
+   * Without it no policy is written, so who may call the host is decided by the policies you manage
+   * at the egress waypoint. That is only accepted when the waypoint's namespace (or the mesh) has a
+   * ZeroTrustPolicy with default deny, so the host is closed until you admit callers, never silently
+   * open to every client in the mesh.
+   * @default - no ALLOW policy (requires default deny at the egress waypoint)
+   */
+  readonly allow?: EgressAllowRule[];
+  /**
+   * Name of the ServiceEntry (also the default for the other objects' names).
+   * @default - the host with dots replaced by dashes, e.g. "api-stripe-com"
+   */
+  readonly serviceEntryName?: string;
+  /**
+   * Name of the TLS-origination DestinationRule.
+   * @default - the ServiceEntry's name
+   */
+  readonly destinationRuleName?: string;
+  /**
+   * Name of the ALLOW AuthorizationPolicy.
+   * @default "<ServiceEntry name>-egress"
+   */
+  readonly policyName?: string;
 }
 
 /**
@@ -70,11 +94,20 @@ export class EgressHost extends Construct {
     }
     const ns = namespaceOf(this, props.namespace ?? props.waypoint.namespace, `EgressHost "${props.host}"`);
     checkNamespaceName(this, 'namespace', ns);
-    if (props.allow.length === 0) {
-      throw constructError(this, 'allow is empty: nobody could reach the host. Name the sources that may call it.');
+    if (props.allow !== undefined && props.allow.length === 0) {
+      throw constructError(this, 'allow is empty: nobody could reach the host. Name the sources that may call it, or drop allow to manage the waypoint\'s policies yourself.');
     }
     const protocol = props.protocol ?? EgressProtocol.TLS;
-    this.name = props.host.replace(/\./g, '-');
+    this.name = props.serviceEntryName ?? props.host.replace(/\./g, '-');
+    for (const [what, value] of [['serviceEntryName', props.serviceEntryName], ['destinationRuleName', props.destinationRuleName], ['policyName', props.policyName]] as const) {
+      if (value !== undefined) checkObjectName(this, what, value);
+    }
+    if (props.destinationRuleName !== undefined && protocol !== EgressProtocol.HTTP_WITH_TLS_ORIGINATION) {
+      throw constructError(this, 'destinationRuleName names the TLS-origination DestinationRule, which only EgressProtocol.HTTP_WITH_TLS_ORIGINATION writes. Drop it.');
+    }
+    if (props.policyName !== undefined && props.allow === undefined) {
+      throw constructError(this, 'policyName names the ALLOW policy written for allow rules, and there are none. Drop policyName or add allow rules.');
+    }
     const port = protocol === EgressProtocol.TLS
       ? { number: 443, name: 'tls', protocol: 'TLS' }
       : protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION
@@ -93,9 +126,14 @@ export class EgressHost extends Construct {
     enrollConsumer(props.waypoint, this.serviceEntry.metadata, ns, this.node.path);
     if (protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION) {
       new net.DestinationRule(this, 'TlsOrigination', {
-        metadata: { name: this.name, namespace: ns },
+        metadata: { name: props.destinationRuleName ?? this.name, namespace: ns },
         spec: { host: props.host, trafficPolicy: { tls: { mode: net.DestinationRuleSpecTrafficPolicyTlsMode.SIMPLE, sni: props.host } } },
       });
+    }
+    if (props.allow === undefined) {
+      const waypoint = props.waypoint;
+      this.node.addValidation({ validate: () => checkClosedWithoutAllow(this, waypoint, props.host) });
+      return;
     }
     const rules = props.allow.map((rule, i) => {
       const l7 = (rule.methods?.length ?? 0) + (rule.paths?.length ?? 0) > 0;
@@ -126,7 +164,7 @@ export class EgressHost extends Construct {
       throw constructError(this, 'an allow rule for anyone without methods or paths would allow everything; name the sources.');
     }
     new sec.AuthorizationPolicy(this, 'Allow', {
-      metadata: { name: `${this.name}-egress`, namespace: ns },
+      metadata: { name: props.policyName ?? `${this.name}-egress`, namespace: ns },
       spec: {
         targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: this.name }],
         action: sec.AuthorizationPolicySpecAction.ALLOW,
@@ -134,4 +172,15 @@ export class EgressHost extends Construct {
       },
     });
   }
+}
+
+/**
+ * Without allow rules the library writes no policy: the host must be closed by default deny at the
+ * egress waypoint (its namespace's ZeroTrustPolicy, or the mesh-wide one), never open to everyone.
+ */
+function checkClosedWithoutAllow(scope: EgressHost, waypoint: IWaypoint, host: string): string[] {
+  const registry = MeshRegistry.of(scope);
+  const own = registry.policyFor(waypoint.namespace);
+  if (own?.defaultDeny || registry.meshPolicy?.defaultDeny) return [];
+  return [`EgressHost "${host}" has no allow rules, and nothing denies by default at waypoint "${waypoint.namespace}/${waypoint.name}" (no ZeroTrustPolicy with default deny in namespace "${waypoint.namespace}" or mesh-wide), so every client in the mesh could reach the host. Add allow rules, or declare a ZeroTrustPolicy for namespace "${waypoint.namespace}" and admit the callers there.`];
 }

@@ -1,9 +1,23 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, wholeSeconds } from './_validation';
+import { checkNamespaceName, checkObjectName, wholeSeconds } from './_validation';
 import { IstioChart } from './ambient-mesh';
 import * as mon from './imports/monitoring.coreos.com';
+
+/** Names of the monitors `MeshMetrics` writes (to keep monitors that already exist). */
+export interface MeshMetricsNames {
+  /** @default "istiod" */
+  readonly istiod?: string;
+  /** @default "ztunnel" */
+  readonly ztunnel?: string;
+  /** @default "waypoints" */
+  readonly waypoints?: string;
+  /** @default "ingress-gateways" */
+  readonly ingressGateways?: string;
+  /** @default - the gateway chart's release name */
+  readonly gatewayChart?: string;
+}
 
 /** Props for `MeshMetrics`. */
 export interface MeshMetricsProps {
@@ -23,10 +37,21 @@ export interface MeshMetricsProps {
    */
   readonly waypoints?: boolean;
   /**
+   * Scrape ingress gateways: Gateway API gateways of class `istio` (all namespaces, 15020) and the
+   * `gateway` chart's pods of the app's AmbientMesh (15090).
+   * @default true
+   */
+  readonly ingressGateways?: boolean;
+  /**
    * Scrape interval.
    * @default Duration.seconds(30)
    */
   readonly interval?: Duration;
+  /**
+   * Names of the monitors.
+   * @default - istiod, ztunnel, waypoints, ingress-gateways, and the gateway chart's release name
+   */
+  readonly names?: MeshMetricsNames;
   /**
    * Labels on the monitors, for the Prometheus `serviceMonitorSelector`/`podMonitorSelector`.
    * @default - none
@@ -34,8 +59,12 @@ export interface MeshMetricsProps {
   readonly labels?: { [key: string]: string };
 }
 
-/** Label istiod puts on the workloads it deploys for waypoints. */
+/** Label istiod puts on the workloads it deploys for waypoints and gateways. */
 export const WAYPOINT_MANAGED_LABEL = 'gateway.istio.io/managed';
+/** Its value on waypoints (`constants.ManagedGatewayMeshControllerLabel`). */
+const MESH_CONTROLLER = 'istio.io-mesh-controller';
+/** Its value on Gateway API gateways of class `istio` (`constants.ManagedGatewayControllerLabel`). */
+const GATEWAY_CONTROLLER = 'istio.io-gateway-controller';
 
 /**
  * prometheus-operator monitors for the ambient data and control plane, on their real ports:
@@ -54,9 +83,11 @@ export class MeshMetrics extends Construct {
     checkNamespaceName(this, 'ztunnelNamespace', ztunnelNamespace);
     const interval = `${wholeSeconds(this, 'interval', props.interval ?? Duration.seconds(30))}s`;
     const labels = props.labels && Object.keys(props.labels).length ? { ...props.labels } : undefined;
+    const names = props.names ?? {};
+    for (const [what, name] of Object.entries(names)) checkObjectName(this, `names.${what}`, name as string);
 
     new mon.ServiceMonitor(this, 'Istiod', {
-      metadata: { name: 'istiod', namespace: istiodNamespace, labels },
+      metadata: { name: names.istiod ?? 'istiod', namespace: istiodNamespace, labels },
       spec: {
         // Revision-tag Services (istiod-revision-tag-<tag>) select the same pods: skip them.
         selector: { matchLabels: { app: 'istiod' }, matchExpressions: [{ key: 'istio.io/tag', operator: 'DoesNotExist' }] },
@@ -64,7 +95,7 @@ export class MeshMetrics extends Construct {
       },
     });
     new mon.PodMonitor(this, 'Ztunnel', {
-      metadata: { name: 'ztunnel', namespace: ztunnelNamespace, labels },
+      metadata: { name: names.ztunnel ?? 'ztunnel', namespace: ztunnelNamespace, labels },
       spec: {
         selector: { matchLabels: { app: 'ztunnel' } },
         podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
@@ -72,13 +103,35 @@ export class MeshMetrics extends Construct {
     });
     if (props.waypoints ?? true) {
       new mon.PodMonitor(this, 'Waypoints', {
-        metadata: { name: 'waypoints', namespace: istiodNamespace, labels },
+        metadata: { name: names.waypoints ?? 'waypoints', namespace: istiodNamespace, labels },
         spec: {
           namespaceSelector: { any: true },
-          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: 'istio.io-mesh-controller' } },
+          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: MESH_CONTROLLER } },
           podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
         },
       });
+    }
+    if (props.ingressGateways ?? true) {
+      new mon.PodMonitor(this, 'IngressGateways', {
+        metadata: { name: names.ingressGateways ?? 'ingress-gateways', namespace: istiodNamespace, labels },
+        spec: {
+          namespaceSelector: { any: true },
+          selector: { matchLabels: { [WAYPOINT_MANAGED_LABEL]: GATEWAY_CONTROLLER } },
+          podMetricsEndpoints: [{ portNumber: 15020, path: '/stats/prometheus', interval }],
+        },
+      });
+      const chartGateway = mesh?.charts.includes(IstioChart.GATEWAY) ? mesh : undefined;
+      if (chartGateway) {
+        // The gateway chart labels its pods app: <release name> and declares Envoy's stats port 15090 (http-envoy-prom).
+        const release = chartGateway.releaseName(IstioChart.GATEWAY);
+        new mon.PodMonitor(this, 'GatewayChart', {
+          metadata: { name: names.gatewayChart ?? release, namespace: chartGateway.releaseNamespace(IstioChart.GATEWAY), labels },
+          spec: {
+            selector: { matchLabels: { app: release } },
+            podMetricsEndpoints: [{ port: 'http-envoy-prom', path: '/stats/prometheus', interval }],
+          },
+        });
+      }
     }
   }
 }

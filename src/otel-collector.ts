@@ -1,19 +1,21 @@
-import { ApiObject, Chart, JsonPatch, Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
+import { Tempo } from './tempo';
 
 /** Props for `OtelCollector`. */
 export interface OtelCollectorProps {
   /**
    * Where traces go: an OTLP/gRPC endpoint `host:port`, e.g. `tempo.observability.svc.cluster.local:4317`.
+   * @default - the app's `Tempo` (its OTLP/gRPC endpoint); without one, synth fails
    */
-  readonly exporterEndpoint: string;
+  readonly exporterEndpoint?: string;
   /**
-   * Send to the exporter in plaintext (typical for an in-cluster Tempo or Jaeger). Explicit, because
-   * traces can carry sensitive data.
-   * @default false
+   * Send to the exporter in plaintext (typical for an in-cluster Tempo or Jaeger). Explicit for other
+   * endpoints, because traces can carry sensitive data.
+   * @default - true for the app's Tempo (the chart serves plain OTLP in the cluster), else false
    */
   readonly exporterInsecure?: boolean;
   /**
@@ -63,14 +65,17 @@ export class OtelCollector extends Construct {
   /** The Deployment. */
   public readonly deployment: kplus.Deployment;
 
-  public constructor(scope: Construct, id: string, props: OtelCollectorProps) {
+  public constructor(scope: Construct, id: string, props: OtelCollectorProps = {}) {
     super(scope, id);
     this.name = props.name ?? 'otel-collector';
     this.namespace = props.namespace ?? 'observability';
     checkDns1035Label(this, 'name', this.name);
     checkNamespaceName(this, 'namespace', this.namespace);
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(props.exporterEndpoint)) {
+    if (props.exporterEndpoint !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:\d{1,5}$/.test(props.exporterEndpoint)) {
       throw constructError(this, `exporterEndpoint "${props.exporterEndpoint}" must be host:port, e.g. "tempo.observability.svc.cluster.local:4317", without scheme.`);
+    }
+    if (props.exporterEndpoint === undefined) {
+      this.node.addValidation({ validate: () => (Tempo.of(this) ? [] : ['exporterEndpoint is not set and the app declares no Tempo: set exporterEndpoint (host:port of an OTLP/gRPC endpoint) or declare a Tempo.']) });
     }
     const declared = MeshRegistry.of(this).namespace(this.namespace);
     if (props.createNamespace ?? !declared) {
@@ -78,7 +83,7 @@ export class OtelCollector extends Construct {
       // Namespaces are cluster-scoped: do not inherit the chart's namespace.
       if (Chart.of(this).namespace) ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
-    const config = {
+    const config = () => ({
       receivers: {
         otlp: {
           protocols: {
@@ -89,15 +94,16 @@ export class OtelCollector extends Construct {
       },
       processors: { batch: {} },
       exporters: {
-        otlp: { endpoint: props.exporterEndpoint, tls: { insecure: props.exporterInsecure ?? false } },
+        otlp: this.exporter(props),
       },
       service: {
         pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['otlp'] } },
       },
-    };
+    });
     const configMap = new kplus.ConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, namespace: this.namespace },
-      data: { 'config.yaml': Yaml.stringify(config) },
+      // Rendered at synth: the default exporter is the app's Tempo, wherever it is declared.
+      data: { 'config.yaml': Lazy.any({ produce: () => Yaml.stringify(config()) }) },
     });
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: this.name, namespace: this.namespace },
@@ -128,6 +134,15 @@ export class OtelCollector extends Construct {
         { port: OtelCollector.HTTP_PORT, name: 'http-otlp', targetPort: OtelCollector.HTTP_PORT },
       ],
     });
+  }
+
+  private exporter(props: OtelCollectorProps): { endpoint: string; tls: { insecure: boolean } } {
+    if (props.exporterEndpoint) return { endpoint: props.exporterEndpoint, tls: { insecure: props.exporterInsecure ?? false } };
+    const tempo = Tempo.of(this);
+    if (!tempo) {
+      throw constructError(this, 'exporterEndpoint is not set and the app declares no Tempo: set exporterEndpoint (host:port of an OTLP/gRPC endpoint) or declare a Tempo.');
+    }
+    return { endpoint: tempo.otlpGrpcEndpoint, tls: { insecure: props.exporterInsecure ?? true } };
   }
 
   /** The collector's in-cluster host name, for `OtelTracing({ service })`. */

@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { MeshRegistry } from './_registry';
-import { checkL7Scope, checkProviderDefined, telemetryFor } from './_telemetry';
+import { enableTracing, renderTags } from './_telemetry';
 import { checkObjectName, constructError, wholeSeconds } from './_validation';
 import { AmbientMesh } from './ambient-mesh';
 import { TelemetryScope } from './telemetry';
@@ -133,11 +132,6 @@ export class OtelTracing extends Construct {
     if (protocol !== OtelExportProtocol.HTTP && props.httpPath !== undefined) {
       throw constructError(this, 'httpPath applies to the HTTP protocol only: set protocol: OtelExportProtocol.HTTP or drop httpPath.');
     }
-    const sampling = props.samplingPercentage ?? 1;
-    if (!(sampling >= 0 && sampling <= 100) || Math.round(sampling * 100) !== sampling * 100) {
-      throw constructError(this, `samplingPercentage ${sampling} must be between 0 and 100, in steps of 0.01.`);
-    }
-
     const timeout = props.timeout ? `${wholeSeconds(this, 'timeout', props.timeout)}s` : undefined;
     const detectors = props.resourceDetectors?.length
       ? Object.fromEntries([...new Set(props.resourceDetectors)].sort().map(d => [d, {}]))
@@ -152,27 +146,14 @@ export class OtelTracing extends Construct {
         resourceDetectors: detectors,
       }),
     };
-    this.meshConfigFragment = { enableTracing: true, extensionProviders: [provider] };
-
-    const mesh = props.mesh ?? MeshRegistry.of(this).mesh;
-    if (mesh) {
-      mesh._addExtensionProvider(provider);
-      mesh._enableTracing();
-    }
-
-    const customTags = props.customTags && Object.keys(props.customTags).length
-      ? Object.fromEntries(Object.entries(props.customTags).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, v._spec]))
-      : undefined;
-    for (const requested of props.scopes ?? [TelemetryScope.mesh()]) {
-      const telemetryScope = requested._resolveIn(this);
-      checkL7Scope(this, telemetryScope, 'OtelTracing');
-      const state = telemetryFor(this, telemetryScope);
-      if (state.tracing.length > 0) {
-        throw constructError(this, `${telemetryScope.description} already has tracing configured by ${state.owners[0]}; one Telemetry per scope takes one tracing provider (Istio accepts a single provider per tracing rule).`);
-      }
-      state.tracing.push({ providers: [{ name: this.providerName }], randomSamplingPercentage: sampling, customTags });
-    }
-    this.node.addValidation({ validate: () => checkProviderDefined(this, this.providerName) });
+    this.meshConfigFragment = enableTracing(this, {
+      provider,
+      scopes: props.scopes,
+      samplingPercentage: props.samplingPercentage,
+      customTags: renderTags(props.customTags),
+      mesh: props.mesh,
+      what: 'OtelTracing',
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf } from './_validation';
+import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IngressGateway } from './ingress-gateway';
 import { PolicyTarget } from './policy-target';
@@ -293,6 +293,60 @@ export interface HttpRouteRule {
   readonly backendTimeout?: Duration;
   /** Retries (experimental channel only). @default - none */
   readonly retry?: HttpRetry;
+  /**
+   * Copies of the requests sent to other backends, whose responses are ignored (RequestMirror).
+   * @default - none
+   */
+  readonly mirrors?: HttpMirror[];
+  /**
+   * CORS: the proxy answers preflight requests and adds the CORS response headers (CORS filter).
+   * @default - none
+   */
+  readonly cors?: HttpCors;
+}
+
+/** A mirror of a rule's requests (Gateway API RequestMirror filter). */
+export interface HttpMirror {
+  /** Where the copies go. Its weight is not used. */
+  readonly backend: RouteBackend;
+  /**
+   * Share of requests mirrored, 0 to 100.
+   * @default 100
+   */
+  readonly percent?: number;
+}
+
+/** CORS settings of a rule (Gateway API CORS filter, standard channel since v1.5). */
+export interface HttpCors {
+  /**
+   * Origins allowed, e.g. "https://shop.example.com", "https://*.example.com", or "*" alone.
+   */
+  readonly allowOrigins: string[];
+  /**
+   * Methods allowed (GET, HEAD, POST, PUT, DELETE, CONNECT, OPTIONS, TRACE, PATCH, or "*" alone).
+   * @default - none beyond the simple methods browsers always allow
+   */
+  readonly allowMethods?: string[];
+  /**
+   * Request headers allowed (or "*" alone).
+   * @default - none
+   */
+  readonly allowHeaders?: string[];
+  /**
+   * Response headers the browser may read.
+   * @default - none
+   */
+  readonly exposeHeaders?: string[];
+  /**
+   * Allow credentials (cookies, Authorization). Refused together with the origin "*".
+   * @default false
+   */
+  readonly allowCredentials?: boolean;
+  /**
+   * How long browsers cache the preflight answer.
+   * @default - Gateway API default (5 seconds)
+   */
+  readonly maxAge?: Duration;
 }
 
 /** Props for `HttpRoute`. */
@@ -454,6 +508,16 @@ export class HttpRoute extends RouteBase {
 
   }
 
+  private renderMirror(mirror: HttpMirror, what: string): gwapi.HttpRouteSpecRulesFiltersRequestMirror {
+    if (mirror.backend._weight !== undefined) throw constructError(this, `${what}: a mirror backend has no weight (every mirrored request goes to it); use percent.`);
+    const percent = mirror.percent;
+    if (percent !== undefined && (!Number.isInteger(percent) || percent < 0 || percent > 100)) {
+      throw constructError(this, `${what}: percent ${percent} must be a whole number from 0 to 100.`);
+    }
+    const [ref] = this._renderBackends([mirror.backend]);
+    return { backendRef: { name: ref.name, namespace: ref.namespace, port: ref.port }, percent };
+  }
+
   private renderRule(rule: HttpRouteRule, index: number): gwapi.HttpRouteSpecRules {
     const what = `rule ${index}`;
     if (rule.redirect && rule.backends?.length) {
@@ -492,6 +556,11 @@ export class HttpRoute extends RouteBase {
     if (rule.rewrite) {
       filters.push({ type: FilterType.URL_REWRITE, urlRewrite: { hostname: rule.rewrite.hostname, path: modifier(rule.rewrite.path) as any } });
     }
+    if (rule.mirrors?.length) {
+      if (rule.redirect) throw constructError(this, `${what}: a redirect answers the request itself, so nothing would be mirrored. Remove the mirrors or the redirect.`);
+      rule.mirrors.forEach((m, i) => filters.push({ type: FilterType.REQUEST_MIRROR, requestMirror: this.renderMirror(m, `${what} mirrors[${i}]`) }));
+    }
+    if (rule.cors) filters.push({ type: FilterType.CORS, cors: renderCors(this, rule.cors, what) });
     const timeouts = renderTimeouts(this, rule, what);
     return {
       matches: matches.length ? matches.map(m => renderHttpMatch(this, m)) : undefined,
@@ -500,6 +569,44 @@ export class HttpRoute extends RouteBase {
       timeouts,
     };
   }
+}
+
+const CORS_ORIGIN = /^(\*|https?:\/\/((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?)$/;
+const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'];
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+/** The CORS filter, with the HTTPRoute CRD's rules (v1.5.1) checked before the API server does. */
+function renderCors(scope: IConstruct, cors: HttpCors, what: string): gwapi.HttpRouteSpecRulesFiltersCors {
+  const lists: [string, string[] | undefined][] = [['allowOrigins', cors.allowOrigins], ['allowMethods', cors.allowMethods], ['allowHeaders', cors.allowHeaders]];
+  for (const [field, values] of lists) {
+    if (values && values.includes('*') && values.length > 1) {
+      throw constructError(scope, `${what}: cors.${field} has "*" alongside other values; "*" must stand alone.`);
+    }
+  }
+  if (cors.allowOrigins.length === 0) throw constructError(scope, `${what}: cors.allowOrigins is empty; name the origins allowed (or "*").`);
+  for (const origin of cors.allowOrigins) {
+    if (!CORS_ORIGIN.test(origin)) {
+      throw constructError(scope, `${what}: cors origin "${origin}" must be "*" or scheme://host[:port], e.g. "https://shop.example.com" or "https://*.example.com".`);
+    }
+  }
+  for (const method of cors.allowMethods ?? []) {
+    if (!CORS_METHODS.includes(method)) throw constructError(scope, `${what}: cors method "${method}" is not one of ${CORS_METHODS.join(', ')}.`);
+  }
+  for (const header of [...(cors.allowHeaders ?? []), ...(cors.exposeHeaders ?? [])]) {
+    if (header !== '*' && !HEADER_NAME.test(header)) throw constructError(scope, `${what}: cors header "${header}" is not an HTTP header name.`);
+  }
+  if (cors.allowCredentials && cors.allowOrigins.includes('*')) {
+    throw constructError(scope, `${what}: cors.allowCredentials with the origin "*" would let any web site make credentialed requests (cookies, Authorization). Name the origins instead.`);
+  }
+  const maxAge = cors.maxAge ? wholeSeconds(scope, `${what}: cors.maxAge`, cors.maxAge) : undefined;
+  return {
+    allowOrigins: [...cors.allowOrigins],
+    allowMethods: cors.allowMethods?.length ? [...cors.allowMethods] as any : undefined,
+    allowHeaders: cors.allowHeaders?.length ? [...cors.allowHeaders] : undefined,
+    exposeHeaders: cors.exposeHeaders?.length ? [...cors.exposeHeaders] : undefined,
+    allowCredentials: cors.allowCredentials ? true : undefined,
+    maxAge,
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, namespaceOf } from './_validation';
+import { checkNamespaceName, checkObjectName, namespaceOf } from './_validation';
 import * as tel from './imports/telemetry.istio.io';
 import { PolicyTarget } from './policy-target';
 import { IWaypoint } from './waypoint';
@@ -47,12 +47,15 @@ export class TelemetryScope {
   /** @internal */ public readonly _objectName: string;
   /** @internal */ public readonly _targetRef?: tel.TelemetrySpecTargetRefs;
   /** @internal */ public readonly _policyTarget?: PolicyTarget;
+  /** @internal */ public readonly _name?: string;
   /** What the scope is, for messages. */
   public readonly description: string;
 
   private constructor(
     kind: string, namespace: string, objectName: string, description: string, targetRef?: tel.TelemetrySpecTargetRefs, target?: PolicyTarget,
+    name?: string,
   ) {
+    this._name = name;
     this._kind = kind;
     this._namespace = namespace;
     this._objectName = objectName;
@@ -62,13 +65,23 @@ export class TelemetryScope {
   }
 
   /**
+   * The same scope, with the Telemetry object named `name` instead of the default (`default` for
+   * the mesh and namespaces, `<waypoint>-telemetry` / `<service>-telemetry` otherwise), e.g. to keep
+   * the name of a Telemetry that already exists in the cluster.
+   */
+  public named(name: string): TelemetryScope {
+    checkObjectName('TelemetryScope.named()', 'name', name);
+    return new TelemetryScope(this._kind, this._namespace, this._objectName, this.description, this._targetRef, this._policyTarget, name);
+  }
+
+  /**
    * The scope with its namespace resolved (the mesh scope defaults to the app's mesh namespace).
    * @internal
    */
   public _resolveIn(scope: IConstruct): TelemetryScope {
     if (this._kind !== 'mesh' || this._namespace) return this;
     const ns = MeshRegistry.of(scope).mesh?.namespace ?? DEFAULT_ROOT_NAMESPACE;
-    return new TelemetryScope('mesh', ns, 'default', `the mesh (root namespace ${ns})`);
+    return new TelemetryScope('mesh', ns, 'default', `the mesh (root namespace ${ns})`, undefined, undefined, this._name);
   }
 
   /** @internal */

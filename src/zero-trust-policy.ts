@@ -4,7 +4,7 @@ import { Rule, canonicalRules, l7AttributesOf, matchesEverything } from './_auth
 import { consumerNamespacesOf } from './_enrollment';
 import { invalidateSynthMemo, memoizeForSynth } from './_memo';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, constructError, namespaceOf, wholeSeconds } from './_validation';
+import { checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import { Condition } from './condition';
 import * as sec from './imports/security.istio.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
@@ -55,6 +55,14 @@ export interface ZeroTrustPolicyProps {
    * @default - no prefix: `allow-nothing`, `require-waypoint`, `<service>-ztunnel`, `<service>-waypoint`, ...
    */
   readonly namePrefix?: string;
+  /**
+   * Names of your choice for emitted objects, keyed by the name the library would give them (after
+   * `namePrefix`): `{ 'productpage-waypoint': 'allow-curl-get', 'allow-nothing': 'deny-all', 'default': 'mtls' }`.
+   * Use it to keep the names of policies already running in the cluster. A key that names no emitted
+   * object fails synth, so a typo cannot go unnoticed.
+   * @default - the library's names
+   */
+  readonly names?: { [defaultName: string]: string };
   /**
    * mTLS mode (PeerAuthentication `default`). DISABLE is refused: ambient ignores it.
    * @default MtlsMode.STRICT
@@ -280,6 +288,7 @@ export class ZeroTrustPolicy extends Construct {
   public readonly defaultDeny: boolean;
 
   private readonly namePrefix: string;
+  private readonly renames: Map<string, string>;
   private readonly allowWaypointBypass: boolean;
   private readonly dryRun: boolean;
   private readonly policies = new Map<string, EmittedPolicy>();
@@ -317,6 +326,13 @@ export class ZeroTrustPolicy extends Construct {
       this.namespace = namespaceOf(this, props.namespace, 'ZeroTrustPolicy');
     }
     this.namePrefix = props.namePrefix ? `${props.namePrefix}-` : '';
+    this.renames = new Map(Object.entries(props.names ?? {}));
+    const chosen = new Map<string, string>();
+    for (const [from, to] of this.renames) {
+      checkObjectName(this, `names["${from}"]`, to);
+      if (chosen.has(to)) throw constructError(this, `names gives "${chosen.get(to)}" and "${from}" the same name "${to}"; each object needs its own.`);
+      chosen.set(to, from);
+    }
     this.mtls = props.mtls ?? MtlsMode.STRICT;
     this.defaultDeny = props.defaultDeny ?? true;
     this.allowWaypointBypass = props.allowWaypointBypass ?? false;
@@ -329,7 +345,7 @@ export class ZeroTrustPolicy extends Construct {
     registry.registerPolicy(this);
 
     new sec.PeerAuthentication(this, 'Mtls', {
-      metadata: { name: 'default', namespace: this.namespace },
+      metadata: { name: this.chosenName('default'), namespace: this.namespace },
       spec: {
         mtls: { mode: this.mtls === MtlsMode.STRICT ? sec.PeerAuthenticationSpecMtlsMode.STRICT : sec.PeerAuthenticationSpecMtlsMode.PERMISSIVE },
       },
@@ -355,7 +371,7 @@ export class ZeroTrustPolicy extends Construct {
     this.node.addValidation({
       validate: () => {
         this.orderObjects();
-        return memoizeForSynth(this, `zero-trust-policy:${this.node.path}`, () => this.validatePolicy());
+        return memoizeForSynth(this, `zero-trust-policy:${this.node.path}`, () => [...this.checkNames(), ...this.validatePolicy()]);
       },
     });
   }
@@ -434,7 +450,7 @@ export class ZeroTrustPolicy extends Construct {
       this.objectsOrdered = false;
       const state = ra;
       new sec.RequestAuthentication(this, `${base}-jwt`, {
-        metadata: { name: `${base}-jwt`, namespace: this.namespace },
+        metadata: { name: this.chosenName(`${base}-jwt`), namespace: this.namespace },
         spec: Lazy.any({ produce: () => ({ targetRefs: refsOf(state.attachment), jwtRules: sortJwtRules(state.rules) }) }),
       });
     }
@@ -624,6 +640,26 @@ export class ZeroTrustPolicy extends Construct {
     return `${this.namePrefix}${base}`;
   }
 
+  /** The name an object is written with: the user's choice (`names`), else the library's. */
+  private chosenName(defaultName: string): string {
+    return this.renames.get(defaultName) ?? defaultName;
+  }
+
+  /** `names` keys must name emitted objects, and chosen names must not clash with the library's. */
+  private checkNames(): string[] {
+    if (this.renames.size === 0) return [];
+    const emitted = ['default', ...this.requestAuthentications.keys(), ...this.policies.keys()];
+    const errors: string[] = [];
+    for (const [from, to] of this.renames) {
+      if (!emitted.includes(from)) {
+        errors.push(`names has "${from}", but this policy emits no object of that name (it emits ${[...emitted].sort().join(', ')}). Fix the key.`);
+      } else if (emitted.includes(to) && !this.renames.has(to)) {
+        errors.push(`names renames "${from}" to "${to}", which is also the name of another object of this policy. Choose another name.`);
+      }
+    }
+    return errors;
+  }
+
   private policy(name: string, action: sec.AuthorizationPolicySpecAction, attachment: Attachment, dryRun: boolean): EmittedPolicy {
     const existing = this.policies.get(name);
     if (existing) {
@@ -636,7 +672,7 @@ export class ZeroTrustPolicy extends Construct {
     this.objectsOrdered = false;
     new sec.AuthorizationPolicy(this, name, {
       metadata: {
-        name,
+        name: this.chosenName(name),
         namespace: this.namespace,
         annotations: dryRun ? { [DRY_RUN_ANNOTATION]: 'true' } : undefined,
       },

@@ -170,7 +170,7 @@ describe('explain', () => {
     expect(bookinfo.explain({ service: 'reviews' })[0].routes).toEqual(['HTTPRoute reviews']);
     expect(bookinfo.explain({ service: 'ratings' })[0].resilience).toEqual(['default/ratings']);
     expect(jwt.explain({ service: 'httpbin' })[0].jwt).toEqual(['jwt-demo/httpbin-jwt: testing@secure.istio.io']);
-    const seed = exampleAnalyzer('seed-platform.ts');
+    const seed = exampleAnalyzer('reference-platform.ts');
     expect(seed.explain({ namespace: 'observability' })[0].telemetry).toEqual(['istio-system/default (tracing; no waypoint: no spans or HTTP logs from ztunnel)']);
   });
 

@@ -101,6 +101,8 @@ describe('MeshAnalyzer: broken corpus', () => {
       AMB132: ['IST0127', 'KIA0004'],
       AMB133: [],
       AMB134: [],
+      AMB140: [],
+      AMB141: [],
     });
   });
 

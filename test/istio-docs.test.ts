@@ -6,7 +6,9 @@ import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
-import { AmbientNamespace, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
+import {
+  AccessLogging, AmbientNamespace, EgressHost, EgressProtocol, PolicySource, PolicyTarget, TelemetryScope, WaypointTrafficType, ZeroTrustPolicy,
+} from '../src';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bookinfoExample = require('../examples/bookinfo-ambient');
 
@@ -139,5 +141,108 @@ rules:
       to: PolicyTarget.pods('httpbin', { app: 'httpbin' }),
       methods: ['GET'],
     })).toThrow(/uses L7 attributes \(methods\), but workload "ambient-demo\/httpbin" has no waypoint: ztunnel would drop the rule/);
+  });
+});
+
+describe('Istio docs: Telemetry with its documented names', () => {
+  test('mesh-default access logging (tasks/observability/logs/access-log, "Using Telemetry API")', () => {
+    const docs = parse(`
+apiVersion: telemetry.istio.io/v1
+kind: Telemetry
+metadata:
+  name: mesh-default
+  namespace: istio-system
+spec:
+  accessLogging:
+    - providers:
+      - name: envoy
+`);
+    const chart = testChart();
+    new AccessLogging(chart, 'logs', { scopes: [TelemetryScope.mesh().named('mesh-default')] });
+    expect(findObject(synthValid(chart), 'Telemetry')).toEqual(docs);
+  });
+});
+
+describe('Istio docs: egress through a waypoint (ambient/usage/egress-gateway) with its documented names', () => {
+  function istioEgress() {
+    const chart = testChart({ namespace: 'istio-egress' });
+    // kubectl label namespace istio-egress istio.io/dataplane-mode=ambient; istioctl waypoint apply --for service --enroll-namespace
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'istio-egress' });
+    const waypoint = ns.addWaypoint('waypoint', { trafficType: WaypointTrafficType.SERVICE });
+    return { chart, waypoint };
+  }
+
+  test('ServiceEntry httpbin-org and AuthorizationPolicy httpbin-org (GET /get only)', () => {
+    const { chart, waypoint } = istioEgress();
+    new EgressHost(chart, 'httpbin', {
+      host: 'httpbin.org',
+      waypoint,
+      protocol: EgressProtocol.HTTP,
+      serviceEntryName: 'httpbin-org',
+      policyName: 'httpbin-org',
+      allow: [{ source: PolicySource.anyone(), methods: ['GET'], paths: ['/get'] }],
+    });
+    const objects = synthValid(chart);
+    const docsServiceEntry = parse(`
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: httpbin-org
+  namespace: istio-egress
+spec:
+  hosts:
+  - httpbin.org
+  ports:
+  - number: 80
+    name: http
+    protocol: HTTP
+  resolution: DNS
+`);
+    const se = findObject(objects, 'ServiceEntry');
+    // The library also writes the default location and labels the ServiceEntry itself (the docs rely on the namespace label).
+    expect(se).toEqual({
+      ...docsServiceEntry,
+      metadata: { ...docsServiceEntry.metadata, labels: { 'istio.io/use-waypoint': 'waypoint' } },
+      spec: { ...docsServiceEntry.spec, location: 'MESH_EXTERNAL' },
+    });
+    expect(findObject(objects, 'AuthorizationPolicy', 'httpbin-org')).toEqual(parse(`
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: httpbin-org
+  namespace: istio-egress
+spec:
+  targetRefs:
+  - kind: ServiceEntry
+    group: networking.istio.io
+    name: httpbin-org
+  action: ALLOW
+  rules:
+  - to:
+    - operation:
+        methods: ["GET"]
+        paths: ["/get"]
+`));
+  });
+
+  test('TLS origination: DestinationRule httpbin-org-tls', () => {
+    const { chart, waypoint } = istioEgress();
+    new EgressHost(chart, 'httpbin', {
+      host: 'httpbin.org',
+      waypoint,
+      protocol: EgressProtocol.HTTP_WITH_TLS_ORIGINATION,
+      serviceEntryName: 'httpbin-org',
+      destinationRuleName: 'httpbin-org-tls',
+      allow: [{ source: PolicySource.anyone(), methods: ['GET'] }],
+    });
+    const objects = synthValid(chart);
+    expect(findObject(objects, 'ServiceEntry').spec.ports).toEqual([{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }]);
+    // The library adds the SNI explicitly, so the origination does not depend on the Host header.
+    expect(findObject(objects, 'DestinationRule')).toEqual({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'httpbin-org-tls', namespace: 'istio-egress' },
+      spec: { host: 'httpbin.org', trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'httpbin.org' } } },
+    });
   });
 });

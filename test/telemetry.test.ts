@@ -174,7 +174,7 @@ describe('MeshMetrics', () => {
     new MeshMetrics(chart, 'metrics', { labels: { release: 'prom' }, interval: Duration.seconds(15) });
     const objects = synthValid(chart);
     expect(objects.map(o => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`))
-      .toEqual(['ServiceMonitor/istio-system/istiod', 'PodMonitor/istio-system/ztunnel', 'PodMonitor/istio-system/waypoints']);
+      .toEqual(['ServiceMonitor/istio-system/istiod', 'PodMonitor/istio-system/ztunnel', 'PodMonitor/istio-system/waypoints', 'PodMonitor/istio-system/ingress-gateways']);
     expect(findObject(objects, 'ServiceMonitor').spec).toEqual({
       selector: { matchLabels: { app: 'istiod' }, matchExpressions: [{ key: 'istio.io/tag', operator: 'DoesNotExist' }] },
       endpoints: [{ port: 'http-monitoring', path: '/metrics', interval: '15s' }],
@@ -194,7 +194,7 @@ describe('MeshMetrics', () => {
   test('follows the AmbientMesh namespaces; waypoints can be left out', () => {
     const chart = testChart();
     new AmbientMesh(chart, 'mesh', { platform: MeshPlatform.OPENSHIFT, namespace: 'mesh' });
-    new MeshMetrics(chart, 'metrics', { waypoints: false });
+    new MeshMetrics(chart, 'metrics', { waypoints: false, ingressGateways: false });
     const objects = synthValid(chart);
     expect(objects.map(o => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['ServiceMonitor/mesh/istiod', 'PodMonitor/kube-system/ztunnel']);
   });

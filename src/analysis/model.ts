@@ -103,16 +103,6 @@ export function isTrue(value: string | undefined): boolean {
   return value?.toLowerCase() === 'true';
 }
 
-/**
- * Do two label selectors possibly select the same pods (no key with different values)? Kept for
- * check-access; checks use `selectorsSelectSamePods` (src/semantics/selectors.ts), which decides from
- * the known workloads and does not treat selectors over unrelated keys as the same pods.
- */
-export function selectorsOverlap(a: { [k: string]: string }, b: { [k: string]: string }): boolean {
-  for (const [k, v] of Object.entries(a)) if (k in b && b[k] !== v) return false;
-  return true;
-}
-
 export class MeshModel {
   public readonly objects: Located[] = [];
   public readonly byKind = new Map<string, Located[]>();
