@@ -4,9 +4,11 @@ import { Construct } from 'constructs';
 import { renderDeploymentTuning } from './_infrastructure';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
+import * as sec from './imports/security.istio.io';
 import { IstioLabels } from './labels';
 import { MeshIdentity } from './mesh-identity';
 import { PolicySource } from './policy-source';
+import { invalidCidrs } from './semantics/cidr';
 import { GatewayDeploymentOptions, GatewayNamespaces } from './waypoint';
 
 /** GatewayClass istiod creates for ingress gateways (controller `istio.io/gateway-controller`). */
@@ -111,6 +113,21 @@ export interface IngressGatewayProps extends GatewayDeploymentOptions {
    * @default "cluster.local"
    */
   readonly trustDomain?: string;
+  /**
+   * Client addresses (CIDRs) the gateway accepts requests from, as an ALLOW policy attached to it.
+   *
+   * Istio applies AuthorizationPolicies without `targetRefs` or `selector` from the gateway's
+   * namespace and from the root namespace to a Gateway API gateway too, so a ZeroTrustPolicy's default
+   * deny (allow-nothing) there would refuse every ingress request; this policy admits the clients.
+   * ALLOW policies add up: narrow the clients here, not with a second ALLOW on the gateway.
+   * @default ["0.0.0.0/0", "::/0"] - any client
+   */
+  readonly clientCidrs?: string[];
+  /**
+   * Name of the AuthorizationPolicy that admits the clients.
+   * @default "<name>-clients"
+   */
+  readonly clientsPolicyName?: string;
 }
 
 /**
@@ -167,7 +184,30 @@ export class IngressGateway extends Construct {
       }),
     });
     for (const listener of props.listeners ?? [{ name: 'http', protocol: ListenerProtocol.HTTP }]) this.addListener(listener);
+    this.admitClients(props);
     this.node.addValidation({ validate: () => this.validateGateway() });
+  }
+
+  /** The ALLOW policy at the gateway for its clients (see `clientCidrs`). */
+  private admitClients(props: IngressGatewayProps): void {
+    const cidrs = props.clientCidrs ?? ['0.0.0.0/0', '::/0'];
+    if (cidrs.length === 0) {
+      throw constructError(this, 'clientCidrs is empty, so no client could reach the gateway. Give the client ranges, e.g. ["203.0.113.0/24"], or leave it unset for any client.');
+    }
+    const invalid = invalidCidrs(cidrs);
+    if (invalid.length > 0) {
+      throw constructError(this, `clientCidrs has entries that are not IP addresses or CIDR ranges: ${invalid.map(c => `"${c}"`).join(', ')} (istiod would skip them). Write them like "203.0.113.0/24" or "2001:db8::/32".`);
+    }
+    const name = props.clientsPolicyName ?? `${this.name}-clients`;
+    checkObjectName(this, 'clientsPolicyName', name);
+    new sec.AuthorizationPolicy(this, 'Clients', {
+      metadata: { name, namespace: this.namespace },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: this.name }],
+        action: sec.AuthorizationPolicySpecAction.ALLOW,
+        rules: [{ from: [{ source: { ipBlocks: sortedUnique(cidrs) } }] }],
+      },
+    });
   }
 
   /** Adds a listener. */

@@ -40,7 +40,9 @@ describe('check-access: Istio docs scenarios', () => {
     // require-waypoint) also apply to a Gateway API gateway's Envoy (istio 1.30.3
     // pilot/pkg/model/policyattachment_test.go "gateway API ingress and no targetRef or selector"):
     // the example's ingress is denied at the gateway.
-    ['ingress gateway to productpage: denied at the gateway by the namespace-wide policies', bookinfo, { to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' }, false, 'gateway', 'default/require-waypoint'],
+    // Namespace-wide policies (allow-nothing, require-waypoint) apply at a Gateway API gateway too; the
+    // IngressGateway's own <name>-clients ALLOW admits the external client there, then productpage-ztunnel at L4.
+    ['ingress gateway to productpage: admitted at the gateway by its clients policy', bookinfo, { to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' }, true, 'gateway', 'default/bookinfo-gateway-clients'],
     ['reviews-v1 to productpage is denied (L4 docs: connection reset)', bookinfo, { from: 'default/bookinfo-reviews', to: 'default/productpage', method: 'GET' }, false, 'waypoint', 'default/productpage-waypoint'],
     // L7 policy at the waypoint: curl may only GET.
     ['curl GET productpage (L7 policy at the waypoint)', bookinfo, { from: 'default/curl', to: 'default/productpage', method: 'GET', path: '/productpage' }, true, 'waypoint', 'default/productpage-waypoint'],
@@ -74,7 +76,10 @@ describe('check-access: Istio docs scenarios', () => {
       ['ztunnel', 'cluster.local/ns/default/sa/waypoint', true, 'default/productpage-ztunnel'],
     ]);
     const ingress = bookinfo.checkAccess({ to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' });
-    expect(ingress.hops.map(h => [h.point, h.identity, h.allowed])).toEqual([['gateway', 'client outside the mesh (no identity)', false]]);
+    expect(ingress.hops.map(h => [h.point, h.identity, h.allowed])).toEqual([
+      ['gateway', 'client outside the mesh (no identity)', true],
+      ['ztunnel', 'cluster.local/ns/default/sa/bookinfo-gateway-istio', true],
+    ]);
   });
 
   test('unknown Services and gateways are input errors', () => {
@@ -254,8 +259,8 @@ describe('CLI: explain, check-access, diff', () => {
     expect(runCli(['check-access', file, '--from', 'default/curl', '--to', 'default/productpage', '--to-pod', '--format', 'json'], denied.io)).toBe(1);
     expect(JSON.parse(denied.out.join(''))).toMatchObject({ allowed: false, enforcedBy: 'ztunnel' });
     const ingress = capture();
-    expect(runCli(['check-access', file, '--to', 'default/productpage', '--via-ingress', 'default/bookinfo-gateway', '--header', 'x-a=b'], ingress.io)).toBe(1);
-    expect(ingress.out.join('')).toMatch(/^DENY {2}decided at gateway by default\/require-waypoint: ingress gateway default\/bookinfo-gateway: no rule of the ALLOW policies \(default\/allow-nothing, default\/require-waypoint\) matches; default\/allow-nothing, default\/require-waypoint have no targetRefs and so apply to this Gateway API gateway too\n/);
+    expect(runCli(['check-access', file, '--to', 'default/productpage', '--via-ingress', 'default/bookinfo-gateway', '--header', 'x-a=b'], ingress.io)).toBe(0);
+    expect(ingress.out.join('')).toMatch(/^ALLOW {2}decided at gateway by default\/bookinfo-gateway-clients/);
   });
 
   test('explain in three formats', () => {

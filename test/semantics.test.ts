@@ -1,3 +1,4 @@
+import { cidrsCoverEveryAddress } from '../src/semantics/cidr';
 import { conflictingInjectionLabels, namespaceInjectsSidecars, namespaceIsAmbient, podMembership } from '../src/semantics/membership';
 import { selectorMatches, selectorsSelectSamePods } from '../src/semantics/selectors';
 
@@ -67,5 +68,19 @@ describe('selectors', () => {
     expect(selectorsSelectSamePods({ app: 'web', version: 'v1' }, { app: 'web' })).toBe(true);
     expect(selectorsSelectSamePods({ app: 'web' }, { app: 'api' })).toBe(false);
     expect(selectorsSelectSamePods({}, { app: 'api' })).toBe(true);
+  });
+});
+
+describe('CIDR coverage', () => {
+  // Any address of a family is inside its /0 range (CIDR arithmetic): a rule over both /0 ranges
+  // matches a client whose address is not known offline.
+  test.each([
+    [['0.0.0.0/0', '::/0'], true],
+    [['::/0', '0.0.0.0/0', '10.0.0.0/8'], true],
+    [['0.0.0.0/0'], false],
+    [['0.0.0.0/1', '128.0.0.0/1', '::/0'], false],
+    [['not-a-cidr', '::/0'], false],
+  ])('%j covers every address: %s', (cidrs, expected) => {
+    expect(cidrsCoverEveryAddress(cidrs)).toBe(expected);
   });
 });

@@ -34,7 +34,34 @@ describe('IngressGateway', () => {
       kind: 'Gateway',
       metadata: { name: 'web', namespace: 'ingress', annotations: { 'networking.istio.io/service-type': 'LoadBalancer' } },
       spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Same' } } }] },
+    }, {
+      // Namespace-wide and root-namespace policies (a ZeroTrustPolicy's allow-nothing) apply to the
+      // gateway too: this ALLOW admits its clients.
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'web-clients', namespace: 'ingress' },
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'web' }],
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { ipBlocks: ['0.0.0.0/0', '::/0'] } }] }],
+      },
     }]);
+  });
+
+  test('clientCidrs narrows who may reach the gateway; the policy name is the user\'s', () => {
+    const chart = testChart({ namespace: 'ingress' });
+    new IngressGateway(chart, 'gw', { name: 'web', clientCidrs: ['203.0.113.0/24', '2001:db8::/32', '203.0.113.0/24'], clientsPolicyName: 'edge-clients' });
+    const policy = findObject(synthValid(chart), 'AuthorizationPolicy');
+    expect(policy.metadata).toEqual({ name: 'edge-clients', namespace: 'ingress' });
+    expect(policy.spec.rules).toEqual([{ from: [{ source: { ipBlocks: ['2001:db8::/32', '203.0.113.0/24'] } }] }]);
+  });
+
+  test.each([
+    [{ clientCidrs: [] }, '[test/gw] clientCidrs is empty, so no client could reach the gateway. Give the client ranges, e.g. ["203.0.113.0/24"], or leave it unset for any client.'],
+    [{ clientCidrs: ['10.0.0.0/33', 'office'] }, '[test/gw] clientCidrs has entries that are not IP addresses or CIDR ranges: "10.0.0.0/33", "office" (istiod would skip them). Write them like "203.0.113.0/24" or "2001:db8::/32".'],
+  ])('refuses clientCidrs %j', (props, message) => {
+    const chart = testChart({ namespace: 'ingress' });
+    expect(() => new IngressGateway(chart, 'gw', { name: 'web', ...props })).toThrow(message);
   });
 
   test('HTTPS with certificates: same-namespace Secret, and a cross-namespace Secret with its ReferenceGrant', () => {

@@ -7,7 +7,7 @@
  * A request may leave a dimension unknown (its source or destination IP): a rule that needs it
  * matches `unknown`, and a decision that hinges on it is reported as undecided, never guessed.
  */
-import { cidrsContain } from './cidr';
+import { cidrsContain, cidrsCoverEveryAddress } from './cidr';
 import { isDryRun, isEmptyMatch, toZtunnelRule, ZtunnelMatch, ZtunnelRule, ztunnelPolicyEffect } from './enforcement';
 
 /** Three-valued match: the request matches, does not, or it depends on a dimension it did not give. */
@@ -93,6 +93,7 @@ function pair(values: string[] | undefined, notValues: string[] | undefined, tes
 function ipTest(ip: string | undefined, what: string, needs: Needs): (cidrs: string[]) => Tri {
   return cidrs => {
     if (ip === undefined) {
+      if (cidrsCoverEveryAddress(cidrs)) return 'yes';
       needs.add(what);
       return 'unknown';
     }

@@ -104,6 +104,15 @@ export function cidrsContain(cidrs: readonly string[], address: string): boolean
   });
 }
 
+/**
+ * Do the CIDR strings contain every address of both families (`0.0.0.0/0` and `::/0`)? Then a
+ * rule over them matches whatever the client's address, even when it is not known offline.
+ */
+export function cidrsCoverEveryAddress(cidrs: readonly string[]): boolean {
+  const ranges = cidrs.map(parseCidr);
+  return [4, 6].every(v => ranges.some(r => r !== undefined && r.version === v && r.prefix === 0));
+}
+
 /** The entries istiod would drop as unparsable (reported by explain and the checks). */
 export function invalidCidrs(cidrs: readonly string[]): string[] {
   return cidrs.filter(c => c.length > 0 && parseCidr(c) === undefined);
