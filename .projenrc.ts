@@ -19,7 +19,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.4.0',
   jsiiVersion: '~6.0.0',
 
-  // cdk8s-plus-28 objects (Namespace, Service, ServiceAccount, workloads) are accepted as inputs.
+  // Inputs (Services, workloads, ServiceAccounts, Namespaces) are plain constructs read through their
+  // ApiObject, so objects of any cdk8s-plus major work. cdk8s-plus-28 stays a peer for the constructs
+  // that build their own cdk8s-plus objects (OtelCollector) and for ContainerResources.
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   // The analyzer parses YAML (js-yaml: about 5x faster than yaml on large manifests); non-jsii
   // dependencies are bundled and stay out of the public API.
@@ -27,6 +29,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   bundledDeps: ['js-yaml'],
   devDeps: [
     'cdk8s-plus-28@2.5.6',
+    // The newest cdk8s-plus major, under a stable alias: the input tests run against it and plus-28.
+    'cdk8s-plus-latest@npm:cdk8s-plus-34@2.0.54',
     'cdk8s-cli@^2.207.60',
     'yaml@^2.9.0',
     '@types/js-yaml@^4.0.9',
@@ -41,6 +45,25 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 
   // The examples synthesize into dist/, so the package artifacts go elsewhere.
   artifactsDirectory: 'dist-package',
+
+  // The same targets and naming scheme as cdk8s-plus (npm name as artifact/dist name, reverse-DNS
+  // Java package mirrored in the .NET namespace, a -go module beside the repository).
+  publishToPypi: { distName: 'cdk8s-istio-ambient', module: 'cdk8s_istio_ambient' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8sistioambient',
+    mavenGroupId: 'io.github.cdk8s-istio-ambient',
+    mavenArtifactId: 'cdk8s-istio-ambient',
+  },
+  publishToNuget: { dotNetNamespace: 'Io.Github.Cdk8sIstioAmbient', packageId: 'Io.Github.Cdk8sIstioAmbient' },
+  publishToGo: { moduleName: 'github.com/cdk8s-istio-ambient/cdk8s-istio-ambient-go', packageName: 'cdk8sistioambient' },
+
+  tsconfig: {
+    compilerOptions: {
+      // No source maps in the package: inline maps with embedded sources were 40% of its size.
+      inlineSourceMap: false,
+      inlineSources: false,
+    },
+  },
 
   jestOptions: {
     // Snapshots must fail on drift, in CI and locally; `npx projen test:update` rewrites them on purpose.
@@ -105,6 +128,19 @@ new javascript.TypescriptConfig(project, {
   include: ['**/*.ts'],
   exclude: ['node_modules'],
   compilerOptions: { noEmit: true, rootDir: '..' },
+});
+
+// jsii-pacmak packs the compiled assembly (.jsii and lib/): in a fresh clone neither exists yet, so
+// package:js compiles first when the assembly is missing.
+project.tasks.tryFind('package:js')?.prependSpawn(project.compileTask, {
+  condition: 'node -e "process.exit(require(\'fs\').existsSync(\'.jsii\') ? 1 : 0)"',
+});
+
+// A new user's app: packs the library, installs the tarball into a fresh cdk8s TypeScript app with
+// cdk8s-plus-28 or the newest cdk8s-plus, compiles and synthesizes it, and runs the validation plugin.
+project.addTask('test:consumer', {
+  description: 'Pack the library, install it into fresh cdk8s apps (cdk8s-plus-28 and newest), compile, synth and validate',
+  steps: [{ spawn: 'package:js' }, { exec: 'bash test/consumer/run.sh', receiveArgs: true }],
 });
 
 // Synthesize every program in examples/ into dist/<example>/.
