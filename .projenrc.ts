@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { DependencyType, cdk8s, javascript } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-istio-ambient',
@@ -23,11 +23,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // ApiObject, so objects of any cdk8s-plus major work. cdk8s-plus-28 stays a peer for the constructs
   // that build their own cdk8s-plus objects (OtelCollector) and for ContainerResources.
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  // The analyzer parses YAML (js-yaml: about 5x faster than yaml on large manifests); non-jsii
-  // dependencies are bundled and stay out of the public API.
-  deps: ['js-yaml@^4.1.0'],
-  bundledDeps: ['js-yaml'],
+  // The analyzer parses YAML with js-yaml (about 5x faster than yaml on large manifests). Its
+  // self-contained minified build (44 KB, MIT header kept) is copied into lib/_vendor at compile time
+  // instead of bundling the package: the bundled package with its source maps, ESM build and CLI
+  // (argparse) was 1.1 MB of the 5.7 MB unpacked package.
   devDeps: [
+    'js-yaml@4.1.0',
     'cdk8s-plus-28@2.5.6',
     // The newest cdk8s-plus major, under a stable alias: the input tests run against it and plus-28.
     'cdk8s-plus-latest@npm:cdk8s-plus-34@2.0.54',
@@ -85,6 +86,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 // registry does not serve at 1.13.0; npm then writes a lock file that `npm ci` rejects. 1.12.2 is complete.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
+// commit-and-tag-version 13 (projen's default) and its conventional-changelog dependencies require
+// Node >= 22 (16 EBADENGINE warnings on Node 20); 12.x does the same release bumping on Node 20.
+project.deps.removeDependency('commit-and-tag-version', DependencyType.BUILD);
+project.deps.addDependency('commit-and-tag-version@^12', DependencyType.BUILD);
+
 // jsii-pacmak appends the artifacts directory itself when it is missing; declaring it keeps the file stable.
 project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/', '/benchmarks/', '/docs/', 'dist-package');
 
@@ -129,6 +135,9 @@ new javascript.TypescriptConfig(project, {
   exclude: ['node_modules'],
   compilerOptions: { noEmit: true, rootDir: '..' },
 });
+
+// Part of compile, so that every path to a package (build, package:js in a fresh clone) has it.
+project.compileTask.exec('node projenrc/vendor-js-yaml.mjs');
 
 // jsii-pacmak packs the compiled assembly (.jsii and lib/): in a fresh clone neither exists yet, so
 // package:js compiles first when the assembly is missing.
