@@ -78,7 +78,9 @@ export function renderedObject(obj: ApiObject): any {
   try {
     return obj.toJson();
   } catch (e) {
-    throw constructError(obj, `${obj.kind} "${obj.name}" cannot be read yet: ${(e as Error).message.replace(/^\[[^\]]*\]\s*/, '')}. Complete it (containers, ports) before passing it to the mesh constructs.`);
+    // cdk8s wraps the construct's own error in "Failed serializing construct at path ...: Error: ...".
+    const reason = (e as Error).message.replace(/^Failed serializing construct at path '[^']*' with name '[^']*': (Error: )?/, '');
+    throw constructError(obj, `${obj.kind} "${obj.name}" cannot be read yet: ${reason}. Complete it (containers, ports) before passing it to the mesh constructs.`);
   }
 }
 
