@@ -62,11 +62,15 @@ function manifest(kind: string, s: any): any {
   switch (kind) {
     case 'Namespace': return { apiVersion: 'v1', kind, metadata: { name: s } };
     case 'Service': return {
-      apiVersion: 'v1', kind, metadata: { name: s.name },
+      apiVersion: 'v1',
+      kind,
+      metadata: { name: s.name },
       spec: { selector: { app: s.app }, ports: [{ name: 'http', port: s.port, targetPort: s.targetPort }] },
     };
     case 'Deployment': return {
-      apiVersion: 'apps/v1', kind, metadata: { name: s.name },
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name: s.name },
       spec: {
         selector: { matchLabels: { app: s.app } },
         template: {
@@ -109,7 +113,7 @@ const includeKit: InputKit = {
 
 const KITS: Array<[string, InputKit]> = [
   ['cdk8s-plus-28', plusKit(plus28)],
-  [`cdk8s-plus-${require('cdk8s-plus-latest/package.json').name.replace('cdk8s-plus-', '')} (newest)`, plusKit(plusLatest)],
+  [`${JSON.parse(fs.readFileSync(require.resolve('cdk8s-plus-latest/package.json'), 'utf8')).name} (newest)`, plusKit(plusLatest)],
   ['ApiObject', apiObjectKit],
   ['Include', includeKit],
 ];
