@@ -95,6 +95,9 @@ project.deps.addDependency('commit-and-tag-version@^12', DependencyType.BUILD);
 
 // jsii-pacmak appends the artifacts directory itself when it is missing; declaring it keeps the file stable.
 project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/', '/benchmarks/', '/docs/', 'dist-package');
+// The API reference is generated from the .jsii assembly, which the package carries (Construct Hub and
+// the other languages' docs read that); API.md (400 KB) stays in the repository.
+project.npmignore?.exclude('/API.md');
 
 // Regenerate the typed L1 classes from pinned upstream CRDs:
 //   npx projen import                 (reads ../shared/upstream)
@@ -140,6 +143,10 @@ new javascript.TypescriptConfig(project, {
 
 // Part of compile, so that every path to a package (build, package:js in a fresh clone) has it.
 project.compileTask.exec('node projenrc/vendor-js-yaml.mjs');
+// jsii refuses `stripInternal` in the tsconfig it compiles with (its strict tsconfig rules), so the
+// .d.ts files are re-emitted without @internal members after jsii has written the assembly (.jsii,
+// from which API.md and the other languages are built). TypeScript users then see only the public API.
+project.compileTask.exec('tsc -p tsconfig.json --emitDeclarationOnly --stripInternal');
 
 // jsii-pacmak packs the compiled assembly (.jsii and lib/): in a fresh clone neither exists yet, so
 // package:js compiles first when the assembly is missing.
