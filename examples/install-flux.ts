@@ -15,8 +15,11 @@ export function build(app: App): void {
   new AmbientMesh(mesh, 'mesh', {
     delivery: MeshDelivery.flux({
       repositoryUrl: 'oci://registry.istio.io/release/charts',
+      repositoryName: 'istio-oci',
       gatewayApiCrds: { bootstrapChart: bootstrap, meshPath: './clusters/prod/istio-flux' },
     }),
+    // Its own control-plane namespace: dist/ also holds seed-platform's Flux install in istio-system.
+    namespace: 'istio-prod',
     trustDomain: 'prod.example.com',
   });
 }
