@@ -154,7 +154,8 @@ project.tasks.tryFind('package:js')?.prependSpawn(project.compileTask, {
   condition: 'node -e "process.exit(require(\'fs\').existsSync(\'.jsii\') ? 1 : 0)"',
 });
 
-project.tsconfigDev.addExclude('test/consumer');
+// test/tsconfig.json is the dev tsconfig: its paths are relative to test/.
+project.tsconfigDev.addExclude('consumer');
 
 // A new user's app: packs the library, installs the tarball into a fresh cdk8s TypeScript app with
 // cdk8s-plus-28 or the newest cdk8s-plus, compiles and synthesizes it, and runs the validation plugin.
