@@ -1,6 +1,6 @@
 // A consumer app as `cdk8s init typescript-app` creates it, using the library from its packed
 // tarball. test/consumer/run.sh swaps the cdk8s-plus import for each major it checks.
-import { ApiObject, App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, Include } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import {
   AmbientNamespace, HttpRoute, IngressGateway, ListenerProtocol, MeshIdentity, PolicySource, PolicyTarget, ResiliencePolicy,
@@ -42,6 +42,9 @@ export class Shop extends Chart {
       spec: { selector: { app: 'legacy' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
     });
 
+    // Objects brought in with Include (manifests/reports.yaml, written by run.sh: a Service and its Deployment).
+    const reports = new Include(this, 'reports', { url: 'manifests/reports.yaml' });
+
     dbWaypoint.enrollWorkload(db);
     mesh.excludeWorkload(batch);
     mesh.bypassWaypoint(legacy);
@@ -51,6 +54,7 @@ export class Shop extends Chart {
     policy.allowFrom(PolicySource.serviceAccount(frontendSa), { to: PolicyTarget.workload(api), ports: [8080] });
     policy.allowFrom(PolicySource.workload(api), { to: PolicyTarget.service(db.service), ports: [5432] });
     policy.allowFrom(PolicySource.identity(MeshIdentity.fromServiceAccount(frontendSa)), { to: PolicyTarget.service(legacy), ports: [80] });
+    policy.allowFrom(PolicySource.workload(frontend), { to: PolicyTarget.service(reports), methods: ['GET'] });
 
     new HttpRoute(this, 'api-route', {
       parents: [RouteParent.service(apiService)],

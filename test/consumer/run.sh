@@ -39,6 +39,28 @@ if ! "$CDK8S" init typescript-app --no-check-upgrade > "$WORK/init.log" 2>&1; th
 fi
 TEMPLATE_PLUS=$(node -p 'Object.keys(require("./package.json").dependencies).find(d => d.startsWith("cdk8s-plus-"))')
 rm -rf main.test.ts __snapshots__ imports
+# A manifest the app brings in with Include.
+mkdir -p manifests
+cat > manifests/reports.yaml <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: reports
+spec:
+  selector: { app: reports }
+  ports: [{ name: http, port: 80, targetPort: 8080 }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: reports
+spec:
+  selector: { matchLabels: { app: reports } }
+  template:
+    metadata: { labels: { app: reports } }
+    spec:
+      containers: [{ name: reports, image: registry.example.com/shop/reports:1.0.0, ports: [{ containerPort: 8080 }] }]
+YAML
 
 echo "== npm install $(basename "$TARBALL")"
 npm install --no-audit --no-fund "$TARBALL" > "$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "npm install of the tarball"; }
@@ -74,6 +96,7 @@ for PLUS in "$TEMPLATE_PLUS" cdk8s-plus-28 "$NEWEST"; do
     grep -q "^kind: $kind" dist/shop.k8s.yaml || fail "no $kind in dist/shop.k8s.yaml"
   done
   grep -q 'istio.io/dataplane-mode: none' dist/shop.k8s.yaml || fail "excludeWorkload did not label the pod template"
+  grep -q 'name: reports-waypoint' dist/shop.k8s.yaml || fail "no policy for the Include'd Service reports"
   echo "   compiles, synthesizes $(grep -c '^kind:' dist/shop.k8s.yaml) objects, validation passes"
 
   if PLANT_MISTAKE=1 npx cdk8s synth --no-check-upgrade > "$WORK/planted.log" 2>&1; then
