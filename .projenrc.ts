@@ -1,4 +1,4 @@
-import { cdk8s, javascript } from 'projen';
+import { DependencyType, cdk8s, javascript } from 'projen';
 
 const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-istio-ambient',
@@ -19,14 +19,19 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.4.0',
   jsiiVersion: '~6.0.0',
 
-  // cdk8s-plus-28 objects (Namespace, Service, ServiceAccount, workloads) are accepted as inputs.
+  // Inputs (Services, workloads, ServiceAccounts, Namespaces) are plain constructs read through their
+  // ApiObject, so objects of any cdk8s-plus major work. cdk8s-plus-28 stays a peer for the constructs
+  // that build their own cdk8s-plus objects (OtelCollector) and for ContainerResources.
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
-  // The analyzer parses YAML (js-yaml: about 5x faster than yaml on large manifests); non-jsii
-  // dependencies are bundled and stay out of the public API.
-  deps: ['js-yaml@^4.1.0'],
-  bundledDeps: ['js-yaml'],
+  // The analyzer parses YAML with js-yaml (about 5x faster than yaml on large manifests). Its
+  // self-contained minified build (44 KB, MIT header kept) is copied into lib/_vendor at compile time
+  // instead of bundling the package: the bundled package with its source maps, ESM build and CLI
+  // (argparse) was 1.1 MB of the 5.7 MB unpacked package.
   devDeps: [
+    'js-yaml@4.1.0',
     'cdk8s-plus-28@2.5.6',
+    // The newest cdk8s-plus major, under a stable alias: the input tests run against it and plus-28.
+    'cdk8s-plus-latest@npm:cdk8s-plus-34@2.0.54',
     'cdk8s-cli@^2.207.60',
     'yaml@^2.9.0',
     '@types/js-yaml@^4.0.9',
@@ -42,6 +47,25 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // The examples synthesize into dist/, so the package artifacts go elsewhere.
   artifactsDirectory: 'dist-package',
 
+  // The same targets and naming scheme as cdk8s-plus (npm name as artifact/dist name, reverse-DNS
+  // Java package mirrored in the .NET namespace, a -go module beside the repository).
+  publishToPypi: { distName: 'cdk8s-istio-ambient', module: 'cdk8s_istio_ambient' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdk8sistioambient',
+    mavenGroupId: 'io.github.cdk8s-istio-ambient',
+    mavenArtifactId: 'cdk8s-istio-ambient',
+  },
+  publishToNuget: { dotNetNamespace: 'Io.Github.Cdk8sIstioAmbient', packageId: 'Io.Github.Cdk8sIstioAmbient' },
+  publishToGo: { moduleName: 'github.com/cdk8s-istio-ambient/cdk8s-istio-ambient-go', packageName: 'cdk8sistioambient' },
+
+  tsconfig: {
+    compilerOptions: {
+      // No source maps in the package: inline maps with embedded sources were 40% of its size.
+      inlineSourceMap: false,
+      inlineSources: false,
+    },
+  },
+
   jestOptions: {
     // Snapshots must fail on drift, in CI and locally; `npx projen test:update` rewrites them on purpose.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -53,7 +77,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples', 'projenrc', 'benchmarks'],
-    ignorePatterns: ['src/imports/*.ts', 'src/*.generated.ts', '*.d.ts', '*.js', 'node_modules/'],
+    // test/consumer/main.ts is a consumer app's source: it imports the packed library and a
+    // cdk8s-plus major swapped in by test/consumer/run.sh, which type-checks it in that app.
+    ignorePatterns: ['src/imports/*.ts', 'src/*.generated.ts', '*.d.ts', '*.js', 'node_modules/', 'test/consumer/'],
   },
   gitignore: ['/dist/', '/dist-package/', '.tmp/'],
 });
@@ -62,8 +88,16 @@ const project = new cdk8s.ConstructLibraryCdk8s({
 // registry does not serve at 1.13.0; npm then writes a lock file that `npm ci` rejects. 1.12.2 is complete.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
+// commit-and-tag-version 13 (projen's default) and its conventional-changelog dependencies require
+// Node >= 22 (16 EBADENGINE warnings on Node 20); 12.x does the same release bumping on Node 20.
+project.deps.removeDependency('commit-and-tag-version', DependencyType.BUILD);
+project.deps.addDependency('commit-and-tag-version@^12', DependencyType.BUILD);
+
 // jsii-pacmak appends the artifacts directory itself when it is missing; declaring it keeps the file stable.
 project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc/', '/benchmarks/', '/docs/', 'dist-package');
+// The API reference is generated from the .jsii assembly, which the package carries (Construct Hub and
+// the other languages' docs read that); API.md (400 KB) stays in the repository.
+project.npmignore?.exclude('/API.md');
 
 // Regenerate the typed L1 classes from pinned upstream CRDs:
 //   npx projen import                 (reads ../shared/upstream)
@@ -105,6 +139,29 @@ new javascript.TypescriptConfig(project, {
   include: ['**/*.ts'],
   exclude: ['node_modules'],
   compilerOptions: { noEmit: true, rootDir: '..' },
+});
+
+// Part of compile, so that every path to a package (build, package:js in a fresh clone) has it.
+project.compileTask.exec('node projenrc/vendor-js-yaml.mjs');
+// jsii refuses `stripInternal` in the tsconfig it compiles with (its strict tsconfig rules), so the
+// .d.ts files are re-emitted without @internal members after jsii has written the assembly (.jsii,
+// from which API.md and the other languages are built). TypeScript users then see only the public API.
+project.compileTask.exec('tsc -p tsconfig.json --emitDeclarationOnly --stripInternal');
+
+// jsii-pacmak packs the compiled assembly (.jsii and lib/): in a fresh clone neither exists yet, so
+// package:js compiles first when the assembly is missing.
+project.tasks.tryFind('package:js')?.prependSpawn(project.compileTask, {
+  condition: 'node -e "process.exit(require(\'fs\').existsSync(\'.jsii\') ? 1 : 0)"',
+});
+
+// test/tsconfig.json is the dev tsconfig: its paths are relative to test/.
+project.tsconfigDev.addExclude('consumer');
+
+// A new user's app: packs the library, installs the tarball into a fresh cdk8s TypeScript app with
+// cdk8s-plus-28 or the newest cdk8s-plus, compiles and synthesizes it, and runs the validation plugin.
+project.addTask('test:consumer', {
+  description: 'Pack the library, install it into fresh cdk8s apps (cdk8s-plus-28 and newest), compile, synth and validate',
+  steps: [{ spawn: 'package:js' }, { exec: 'bash test/consumer/run.sh', receiveArgs: true }],
 });
 
 // Synthesize every program in examples/ into dist/<example>/.

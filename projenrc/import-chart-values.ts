@@ -27,7 +27,9 @@ function keyTree(values: any): KeyTree {
 }
 
 function main() {
-  const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', 'shared', 'upstream'));
+  // `npx projen import -- <dir>` passes the `--` through.
+  const [rootArg] = process.argv.slice(2).filter(a => a !== '--');
+  const root = path.resolve(rootArg ?? path.join(__dirname, '..', '..', 'shared', 'upstream'));
   const dir = path.join(root, 'istio-1.30.3', 'helm-values');
   const trees: { [chart: string]: KeyTree } = {};
   for (const chart of CHARTS) {

@@ -73,12 +73,20 @@ const SPECS: ImportSpec[] = [
   {
     module: 'source.toolkit.fluxcd.io',
     files: [
+      'flux/source-controller-v1.9.1_gitrepositories.yaml',
       'flux/source-controller-v1.9.1_helmrepositories.yaml',
       'flux/source-controller-v1.9.1_ocirepositories.yaml',
     ],
     group: 'source.toolkit.fluxcd.io',
     version: 'v1',
-    kinds: ['HelmRepository', 'OCIRepository'],
+    kinds: ['GitRepository', 'HelmRepository', 'OCIRepository'],
+  },
+  {
+    module: 'kustomize.toolkit.fluxcd.io',
+    files: ['flux/kustomize-controller-v1.9.4_kustomizations.yaml'],
+    group: 'kustomize.toolkit.fluxcd.io',
+    version: 'v1',
+    kinds: ['Kustomization'],
   },
   {
     module: 'argoproj.io',
@@ -151,7 +159,9 @@ function loadCrds(root: string, spec: ImportSpec): any[] {
 }
 
 function main() {
-  const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', 'shared', 'upstream'));
+  // `npx projen import -- <dir>` passes the `--` through.
+  const [dir] = process.argv.slice(2).filter(a => a !== '--');
+  const root = path.resolve(dir ?? path.join(__dirname, '..', '..', 'shared', 'upstream'));
   if (!fs.existsSync(root)) {
     throw new Error(`CRD folder ${root} does not exist; pass the folder holding the pinned upstream CRDs`);
   }

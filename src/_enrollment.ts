@@ -1,5 +1,6 @@
-import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import type { LabelTarget } from './_kube-inputs';
 import { invalidateSynthMemo } from './_memo';
 import { constructError } from './_validation';
 import { IstioLabels } from './labels';
@@ -18,7 +19,7 @@ export function consumerNamespacesOf(waypoint: IWaypoint): Map<string, string> {
  * `istio.io/use-waypoint-namespace` across namespaces, and records the consumer's namespace so the
  * waypoint can admit it.
  */
-export function enrollConsumer(waypoint: IWaypoint, metadata: ApiObjectMetadataDefinition, consumerNamespace: string, consumerPath: string): void {
+export function enrollConsumer(waypoint: IWaypoint, metadata: LabelTarget, consumerNamespace: string, consumerPath: string): void {
   invalidateSynthMemo(waypoint);
   const current = metadata.getLabel(IstioLabels.USE_WAYPOINT);
   const currentNs = metadata.getLabel(IstioLabels.USE_WAYPOINT_NAMESPACE) ?? consumerNamespace;

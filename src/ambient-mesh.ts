@@ -6,9 +6,10 @@ import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
 import { primaryCnis } from './_cni-chain';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
+import { checkNamespaceName, checkObjectName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
 import * as helm from './imports/helm.toolkit.fluxcd.io';
+import * as kustomize from './imports/kustomize.toolkit.fluxcd.io';
 import * as source from './imports/source.toolkit.fluxcd.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
 import { ISTIO_CNI_PROVIDERS } from './semantics/cni-chaining';
@@ -22,6 +23,9 @@ export const ISTIO_HELM_REPOSITORY = 'https://istio-release.storage.googleapis.c
 export const ISTIO_OCI_REPOSITORY = 'oci://registry.istio.io/release/charts';
 /** The Gateway API release Istio 1.30 is built against (standard channel). */
 export const GATEWAY_API_VERSION = 'v1.5.1';
+/** The Gateway API repository, whose `config/crd/standard` folder holds the standard-channel CRDs. */
+const GATEWAY_API_REPOSITORY = 'https://github.com/kubernetes-sigs/gateway-api';
+const GATEWAY_API_CRD_PATH = 'config/crd/standard';
 
 /** The Istio Helm charts, in install order. */
 export enum IstioChart {
@@ -78,6 +82,34 @@ export interface FluxReleaseReference {
   readonly namespace?: string;
 }
 
+/**
+ * The Gateway API CRDs delivered by Flux, and the mesh applied after them.
+ *
+ * Flux orders only objects of one kind: a HelmRelease `dependsOn` names HelmReleases, a Kustomization
+ * `dependsOn` names Kustomizations (https://fluxcd.io/flux/components/kustomize/kustomizations/#dependencies).
+ * So the CRDs come from a Kustomization (`gateway-api-crds`, with `wait: true`: ready once every CRD is
+ * established), and the mesh's HelmReleases are applied by a second Kustomization that depends on
+ * it, the layering Flux documents for CRDs and the releases that need them.
+ */
+export interface FluxGatewayApiCrdsOptions {
+  /**
+   * The chart for the Flux objects your Flux bootstrap applies: the GitRepository and Kustomization
+   * of the Gateway API CRDs, and the Kustomization that applies the mesh's chart after them. Not the
+   * mesh's own chart: its manifests are what that Kustomization applies.
+   */
+  readonly bootstrapChart: Chart;
+  /**
+   * Path, in the Git repository Flux syncs, of the folder with the mesh chart's manifests and nothing
+   * else, e.g. `./dist/mesh` with `new App({ yamlOutputType: YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE })`.
+   */
+  readonly meshPath: string;
+  /**
+   * The GitRepository (in the source namespace) that holds `meshPath`.
+   * @default "flux-system"
+   */
+  readonly meshSourceName?: string;
+}
+
 /** Options for `MeshDelivery.flux`. */
 export interface FluxDeliveryOptions {
   /**
@@ -105,6 +137,13 @@ export interface FluxDeliveryOptions {
    * @default - none (install the Gateway API CRDs before applying, see the README)
    */
   readonly istiodDependsOn?: FluxReleaseReference[];
+  /**
+   * Install the Gateway API standard-channel CRDs (v1.5.1) with Flux, and apply the mesh after them:
+   * a GitRepository of the upstream repository at its release tag, a Kustomization of its
+   * `config/crd/standard` folder, and a Kustomization of the mesh chart that depends on it.
+   * @default - the CRDs are installed by other means before the mesh (see the README)
+   */
+  readonly gatewayApiCrds?: FluxGatewayApiCrdsOptions;
 }
 
 /** Options for `MeshDelivery.argoCd`. */
@@ -833,6 +872,55 @@ export class AmbientMesh extends Construct {
       });
       if (release.chart !== IstioChart.GATEWAY) previous = release;
     }
+    if (options.gatewayApiCrds) this.emitFluxGatewayApiCrds(options.gatewayApiCrds, sourceNamespace, interval);
+  }
+
+  /** The CRDs' GitRepository and Kustomization, and the mesh's Kustomization after them, in the bootstrap chart. */
+  private emitFluxGatewayApiCrds(options: FluxGatewayApiCrdsOptions, sourceNamespace: string, interval: string): void {
+    const bootstrap = options.bootstrapChart;
+    if (bootstrap === Chart.of(this)) {
+      throw constructError(this, 'flux gatewayApiCrds.bootstrapChart is the chart of the AmbientMesh itself: the Kustomization that applies the mesh chart would apply itself, before the CRDs. Give a separate chart, applied by your Flux bootstrap.');
+    }
+    const meshPath = options.meshPath;
+    if (!/^\.\/[^\s]*$/.test(meshPath) || meshPath.split('/').includes('..')) {
+      throw constructError(this, `flux gatewayApiCrds.meshPath "${meshPath}" must be a path inside the Git repository starting with "./", e.g. "./dist/mesh".`);
+    }
+    const sourceName = options.meshSourceName ?? 'flux-system';
+    checkObjectName(this, 'flux gatewayApiCrds.meshSourceName', sourceName);
+    const id = `${this.node.id}-${this.node.addr.slice(0, 8)}`;
+    new source.GitRepository(bootstrap, `${id}-GitRepository-gateway-api`, {
+      metadata: { name: 'gateway-api', namespace: sourceNamespace },
+      spec: {
+        interval: '1h',
+        url: GATEWAY_API_REPOSITORY,
+        ref: { tag: GATEWAY_API_VERSION },
+        // Only the standard-channel CRDs are fetched.
+        ignore: `/*\n!/${GATEWAY_API_CRD_PATH}/\n`,
+      },
+    });
+    new kustomize.Kustomization(bootstrap, `${id}-Kustomization-gateway-api-crds`, {
+      metadata: { name: 'gateway-api-crds', namespace: sourceNamespace },
+      spec: {
+        interval,
+        path: `./${GATEWAY_API_CRD_PATH}`,
+        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: 'gateway-api' },
+        // Deleting a CRD deletes every Gateway and route of its kind: never prune them.
+        prune: false,
+        // Ready only once the CRDs are established, which is what the mesh waits for.
+        wait: true,
+      },
+    });
+    new kustomize.Kustomization(bootstrap, `${id}-Kustomization-mesh`, {
+      metadata: { name: this.revision ? `istio-${this.revision}` : 'istio', namespace: sourceNamespace },
+      spec: {
+        interval,
+        path: meshPath,
+        sourceRef: { kind: kustomize.KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: sourceName },
+        dependsOn: [{ name: 'gateway-api-crds' }],
+        prune: true,
+        wait: true,
+      },
+    });
   }
 
   private emitArgo(options: ArgoCdDeliveryOptions): void {
@@ -855,7 +943,7 @@ export class AmbientMesh extends Construct {
         metadata: { name: 'gateway-api-crds', namespace: argoNamespace, annotations: { 'argocd.argoproj.io/sync-wave': '-1' } },
         spec: {
           project,
-          source: { repoUrl: 'https://github.com/kubernetes-sigs/gateway-api.git', path: 'config/crd', targetRevision: GATEWAY_API_VERSION },
+          source: { repoUrl: `${GATEWAY_API_REPOSITORY}.git`, path: GATEWAY_API_CRD_PATH, targetRevision: GATEWAY_API_VERSION },
           destination: { server },
           syncPolicy: { automated: automated ? { prune: false, selfHeal: true } : undefined, syncOptions: ['ServerSideApply=true'] },
         },

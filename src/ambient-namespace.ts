@@ -1,10 +1,10 @@
 import { ApiObject, ApiObjectMetadataDefinition, Chart, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { enrollConsumer, servesServices } from './_enrollment';
+import { NAMESPACE_KIND, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podTemplateLabels } from './_kube-inputs';
 import { invalidateSynthMemo } from './_memo';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, constructError, namespaceOf } from './_validation';
+import { checkNamespaceName, constructError } from './_validation';
 import { IstioLabels } from './labels';
 import { namespaceInjectsSidecars } from './semantics/membership';
 import { IWaypoint, Waypoint, WaypointOptions } from './waypoint';
@@ -19,11 +19,12 @@ export interface AmbientNamespaceProps {
    */
   readonly name?: string;
   /**
-   * A cdk8s-plus Namespace declared in this app. It is labelled in place and no second Namespace
-   * object is written. Give either `name` or `namespace`.
+   * A Namespace declared in this app: a cdk8s-plus Namespace of any version, an `ApiObject` of kind
+   * Namespace, or an `Include` holding one. It is labelled in place and no second Namespace object
+   * is written. Give either `name` or `namespace`.
    * @default - a Namespace object named `name` is written
    */
-  readonly namespace?: kplus.Namespace;
+  readonly namespace?: IConstruct;
   /**
    * The waypoint serving the namespace's services (`istio.io/use-waypoint`, plus
    * `istio.io/use-waypoint-namespace` when it lives in another namespace). It must serve
@@ -81,14 +82,14 @@ export class AmbientNamespace extends Construct {
   public constructor(scope: Construct, id: string, props: AmbientNamespaceProps) {
     super(scope, id);
     if ((props.name === undefined) === (props.namespace === undefined)) {
-      throw constructError(this, 'give exactly one of `name` (a namespace to create or adopt) or `namespace` (a cdk8s-plus Namespace).');
+      throw constructError(this, 'give exactly one of `name` (a namespace to create or adopt) or `namespace` (a Namespace declared in this app).');
     }
     this.ingressUseWaypoint = props.ingressUseWaypoint ?? false;
 
     if (props.namespace) {
-      this.name = props.namespace.name;
+      this.apiObject = kubeObjectOf(props.namespace, NAMESPACE_KIND, 'AmbientNamespace `namespace`', 'to adopt a namespace that exists already give `name` instead');
+      this.name = this.apiObject.name;
       checkNamespaceName(this, 'namespace name', this.name);
-      this.apiObject = ApiObject.of(props.namespace);
     } else {
       this.name = props.name!;
       checkNamespaceName(this, 'namespace name', this.name);
@@ -164,33 +165,36 @@ export class AmbientNamespace extends Construct {
    * Takes a workload's pods out of ambient (`istio.io/dataplane-mode: none` on the pod template):
    * ztunnel no longer captures them, so they get no mTLS and no mesh policy.
    */
-  public excludeWorkload(workload: kplus.AbstractPod): void {
+  public excludeWorkload(workload: IConstruct): void {
+    const obj = kubeObjectOf(workload, WORKLOAD_KINDS, 'AmbientNamespace.excludeWorkload()', 'exclude pods declared elsewhere with the label istio.io/dataplane-mode=none on their pod template');
     invalidateSynthMemo(this);
-    this.checkInNamespace(workload, `workload "${workload.name}"`, workload.metadata.namespace);
-    workload.podMetadata.addLabel(IstioLabels.DATAPLANE_MODE, IstioLabels.NONE);
+    this.checkInNamespace(obj, workload);
+    podTemplateLabels(workload, obj).addLabel(IstioLabels.DATAPLANE_MODE, IstioLabels.NONE);
   }
 
   /**
    * Opts a Service out of the namespace waypoint (`istio.io/use-waypoint: none`): its traffic is
    * handled by ztunnel only, so L7 policy and routes no longer apply to it.
    */
-  public bypassWaypoint(service: kplus.Service): void {
+  public bypassWaypoint(service: IConstruct): void {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'AmbientNamespace.bypassWaypoint()', 'label a Service declared elsewhere with istio.io/use-waypoint=none');
     invalidateSynthMemo(this);
-    this.checkInNamespace(service, `Service "${service.name}"`, service.metadata.namespace);
-    const current = service.metadata.getLabel(IstioLabels.USE_WAYPOINT);
+    this.checkInNamespace(obj, service);
+    const current = obj.metadata.getLabel(IstioLabels.USE_WAYPOINT);
     if (current !== undefined && current !== IstioLabels.NONE) {
-      throw constructError(this, `Service "${service.name}" is enrolled in waypoint "${current}"; it cannot also opt out of waypoints. Remove one of the two.`);
+      throw constructError(this, `Service "${obj.name}" is enrolled in waypoint "${current}"; it cannot also opt out of waypoints. Remove one of the two.`);
     }
-    service.metadata.addLabel(IstioLabels.USE_WAYPOINT, IstioLabels.NONE);
+    obj.metadata.addLabel(IstioLabels.USE_WAYPOINT, IstioLabels.NONE);
   }
 
   private get metadata(): ApiObjectMetadataDefinition {
     return this.apiObject.metadata;
   }
 
-  private checkInNamespace(target: Construct, what: string, explicit: string | undefined): void {
-    const ns = namespaceOf(target, explicit, what);
+  private checkInNamespace(obj: ApiObject, input: IConstruct): void {
+    const ns = objectNamespace(obj, input);
     if (ns !== this.name) {
+      const what = obj.kind === 'Service' ? `Service "${obj.name}"` : `workload "${obj.name}"`;
       throw constructError(this, `${what} is in namespace "${ns}", not "${this.name}". Call this on the AmbientNamespace of "${ns}".`);
     }
   }

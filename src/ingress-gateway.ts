@@ -1,7 +1,8 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { renderDeploymentTuning } from './_infrastructure';
+import { SECRET_KIND, kubeObjectOf } from './_kube-inputs';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import * as sec from './imports/security.istio.io';
@@ -43,10 +44,13 @@ export class TlsCertificate {
     return new TlsCertificate(name, namespace);
   }
 
-  /** A cdk8s-plus Secret. */
-  public static fromSecret(secret: kplus.ISecret): TlsCertificate {
-    const ns = secret instanceof kplus.Secret ? secret.metadata.namespace : undefined;
-    return new TlsCertificate(secret.name, ns);
+  /**
+   * A Secret declared in this app: a cdk8s-plus Secret of any version, an `ApiObject` of kind Secret,
+   * or an `Include` holding one.
+   */
+  public static fromSecret(secret: IConstruct): TlsCertificate {
+    const obj = kubeObjectOf(secret, SECRET_KIND, 'TlsCertificate.fromSecret()', 'for a Secret declared elsewhere use TlsCertificate.fromSecretName(name, namespace)');
+    return new TlsCertificate(obj.name, obj.metadata.namespace);
   }
 
   /** Secret name. */

@@ -1,5 +1,6 @@
-import * as kplus from 'cdk8s-plus-28';
-import { constructError, checkNamespaceName, checkObjectName, namespaceOf } from './_validation';
+import { IConstruct } from 'constructs';
+import { SERVICE_ACCOUNT_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
+import { constructError, checkNamespaceName, checkObjectName } from './_validation';
 
 /** Trust domain Istio uses when `meshConfig.trustDomain` is not set. */
 export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
@@ -24,15 +25,14 @@ export class MeshIdentity {
   }
 
   /**
-   * The identity of a cdk8s-plus ServiceAccount. Its namespace (or its chart's) must be set.
+   * The identity of a ServiceAccount declared in this app. Its namespace (or its chart's) must be set.
    *
-   * @param serviceAccount the service account
+   * @param serviceAccount a cdk8s-plus ServiceAccount of any version, an `ApiObject` of kind ServiceAccount, or an `Include` holding one
    * @param trustDomain mesh trust domain; default `cluster.local`
    */
-  public static fromServiceAccount(serviceAccount: kplus.IServiceAccount, trustDomain?: string): MeshIdentity {
-    // The subject configuration carries the namespace for managed and imported service accounts alike.
-    const ns = namespaceOf(serviceAccount, serviceAccount.toSubjectConfiguration().namespace, `ServiceAccount "${serviceAccount.name}"`);
-    return new MeshIdentity(ns, serviceAccount.name, trustDomain ?? DEFAULT_TRUST_DOMAIN);
+  public static fromServiceAccount(serviceAccount: IConstruct, trustDomain?: string): MeshIdentity {
+    const obj = kubeObjectOf(serviceAccount, SERVICE_ACCOUNT_KIND, 'MeshIdentity.fromServiceAccount()', 'for one declared elsewhere use MeshIdentity.fromServiceAccountName(namespace, name)');
+    return new MeshIdentity(objectNamespace(obj, serviceAccount), obj.name, trustDomain ?? DEFAULT_TRUST_DOMAIN);
   }
 
   /** The trust domain. */

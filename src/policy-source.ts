@@ -1,5 +1,6 @@
-import * as kplus from 'cdk8s-plus-28';
-import { checkNamespaceName, checkObjectName, namespaceOf, sortedUnique } from './_validation';
+import { IConstruct } from 'constructs';
+import { SERVICE_ACCOUNT_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podServiceAccount } from './_kube-inputs';
+import { checkNamespaceName, checkObjectName, sortedUnique } from './_validation';
 import { MeshIdentity } from './mesh-identity';
 import { IWaypoint } from './waypoint';
 
@@ -45,10 +46,14 @@ export interface _PrincipalRef {
  * the destination). JWT sources are L7 and need a waypoint.
  */
 export class PolicySource {
-  /** Workloads running as a cdk8s-plus ServiceAccount. */
-  public static serviceAccount(serviceAccount: kplus.IServiceAccount): PolicySource {
-    const ns = namespaceOf(serviceAccount, serviceAccount.toSubjectConfiguration().namespace, `ServiceAccount "${serviceAccount.name}"`);
-    return PolicySource.fromPrincipals(`service account ${ns}/${serviceAccount.name}`, [{ namespace: ns, serviceAccount: serviceAccount.name }]);
+  /**
+   * Workloads running as a ServiceAccount declared in this app: a cdk8s-plus ServiceAccount of any
+   * version, an `ApiObject` of kind ServiceAccount, or an `Include` holding one.
+   */
+  public static serviceAccount(serviceAccount: IConstruct): PolicySource {
+    const obj = kubeObjectOf(serviceAccount, SERVICE_ACCOUNT_KIND, 'PolicySource.serviceAccount()', 'for one declared elsewhere use PolicySource.serviceAccountName(namespace, name)');
+    const ns = objectNamespace(obj, serviceAccount);
+    return PolicySource.fromPrincipals(`service account ${ns}/${obj.name}`, [{ namespace: ns, serviceAccount: obj.name }]);
   }
 
   /** Workloads running as the service account `name` in `namespace`. */
@@ -58,12 +63,18 @@ export class PolicySource {
     return PolicySource.fromPrincipals(`service account ${namespace}/${name}`, [{ namespace, serviceAccount: name }]);
   }
 
-  /** The pods of a cdk8s-plus workload, by the service account they run as (`default` when unset). */
-  public static workload(workload: kplus.AbstractPod): PolicySource {
-    const sa = workload.serviceAccount;
-    if (sa) return PolicySource.serviceAccount(sa);
-    const ns = namespaceOf(workload, workload.metadata.namespace, `workload "${workload.name}"`);
-    return PolicySource.fromPrincipals(`workload ${ns}/${workload.name} (service account default)`, [{ namespace: ns, serviceAccount: 'default' }]);
+  /**
+   * The pods of a workload, by the service account they run as (`default` when unset): a cdk8s-plus
+   * Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod of any version, an `ApiObject` of one of
+   * those kinds, or an `Include` holding one.
+   */
+  public static workload(workload: IConstruct): PolicySource {
+    const obj = kubeObjectOf(workload, WORKLOAD_KINDS, 'PolicySource.workload()', 'for pods declared elsewhere use PolicySource.serviceAccountName(namespace, name)');
+    const ns = objectNamespace(obj, workload);
+    const sa = podServiceAccount(obj);
+    return PolicySource.fromPrincipals(sa === 'default'
+      ? `workload ${ns}/${obj.name} (service account default)`
+      : `service account ${ns}/${sa}`, [{ namespace: ns, serviceAccount: sa }]);
   }
 
   /** A mesh identity. */

@@ -1,9 +1,11 @@
-import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { findServiceObject } from './_enrollment';
+import {
+  SERVICE_KIND, ServiceInfo, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, serviceInfo, workloadSelector,
+} from './_kube-inputs';
 import { MeshRegistry } from './_registry';
-import { checkObjectName, constructError, namespaceOf } from './_validation';
+import { checkObjectName, constructError } from './_validation';
 import { IstioLabels } from './labels';
 
 /** Options for `PolicyTarget.serviceName`. */
@@ -59,12 +61,15 @@ export class PolicyTarget {
     return new PolicyTarget('namespace', 'the namespace', (scope, ns) => resolveNamespace(scope, ns));
   }
 
-  /** A cdk8s-plus Service in the policy's namespace. */
-  public static service(service: kplus.Service): PolicyTarget {
-    return new PolicyTarget('service', `Service "${service.name}"`, (scope, ns) => {
-      const serviceNs = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
-      checkSameNamespace(scope, `Service "${service.name}"`, serviceNs, ns);
-      return resolveService(scope, ns, service.name, ApiObject.of(service), undefined, serviceSpec(service));
+  /**
+   * A Service in the policy's namespace: a cdk8s-plus Service of any version, an `ApiObject` of kind
+   * Service, or an `Include` holding one. Its selector and ports are read from the object.
+   */
+  public static service(service: IConstruct): PolicyTarget {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'PolicyTarget.service()', 'for a Service declared elsewhere use PolicyTarget.serviceName(name, { selector })');
+    return new PolicyTarget('service', `Service "${obj.name}"`, (scope, ns) => {
+      checkSameNamespace(scope, `Service "${obj.name}"`, objectNamespace(obj, service), ns);
+      return resolveService(scope, ns, obj.name, obj, undefined, serviceInfo(obj));
     });
   }
 
@@ -75,16 +80,23 @@ export class PolicyTarget {
       resolveService(scope, ns, name, findServiceObject(scope, name, ns), options.selector));
   }
 
-  /** The pods of a cdk8s-plus workload in the policy's namespace. */
-  public static workload(workload: kplus.AbstractPod): PolicyTarget {
-    return new PolicyTarget('workload', `workload "${workload.name}"`, (scope, ns) => {
-      const workloadNs = namespaceOf(workload, workload.metadata.namespace, `workload "${workload.name}"`);
-      checkSameNamespace(scope, `workload "${workload.name}"`, workloadNs, ns);
-      const selector = workload.toPodSelectorConfig().labelSelector._toKube();
-      if (selector.matchExpressions?.length) {
-        throw constructError(scope, `workload "${workload.name}" is selected with label expressions, but AuthorizationPolicy selectors take matchLabels only. Select the workload by labels.`);
+  /**
+   * The pods of a workload in the policy's namespace: a cdk8s-plus Deployment, StatefulSet, DaemonSet,
+   * Job, CronJob or Pod of any version, an `ApiObject` of one of those kinds, or an `Include` holding
+   * one. The pods are selected by the workload's own selector (or its pod labels).
+   */
+  public static workload(workload: IConstruct): PolicyTarget {
+    const obj = kubeObjectOf(workload, WORKLOAD_KINDS, 'PolicyTarget.workload()', 'for pods declared elsewhere use PolicyTarget.pods(name, matchLabels)');
+    return new PolicyTarget('workload', `workload "${obj.name}"`, (scope, ns) => {
+      checkSameNamespace(scope, `workload "${obj.name}"`, objectNamespace(obj, workload), ns);
+      const selector = workloadSelector(obj);
+      if (selector.hasExpressions) {
+        throw constructError(scope, `workload "${obj.name}" is selected with label expressions, but AuthorizationPolicy selectors take matchLabels only. Select the workload by labels.`);
       }
-      return resolveWorkload(scope, ns, workload.name, { ...selector.matchLabels }, workload.podMetadata);
+      if (Object.keys(selector.matchLabels).length === 0) {
+        throw constructError(scope, `workload "${obj.name}" has no pod labels to select it by, so a policy for it would select every pod of the namespace. Label its pods.`);
+      }
+      return resolveWorkload(scope, ns, obj.name, selector.matchLabels, podLabels(obj));
     });
   }
 
@@ -156,49 +168,23 @@ interface LabelBinding {
   readonly explicit: boolean;
 }
 
-function bindingFromLabels(scope: IConstruct, metadata: ApiObjectMetadataDefinition, namespace: string): LabelBinding {
-  const name = metadata.getLabel(IstioLabels.USE_WAYPOINT);
+function bindingFromLabels(scope: IConstruct, labels: { [key: string]: string | undefined }, namespace: string): LabelBinding {
+  const name = labels[IstioLabels.USE_WAYPOINT];
   if (name === undefined) return { explicit: false };
   if (name === IstioLabels.NONE) return { explicit: true };
-  const wpNamespace = metadata.getLabel(IstioLabels.USE_WAYPOINT_NAMESPACE) ?? namespace;
+  const wpNamespace = labels[IstioLabels.USE_WAYPOINT_NAMESPACE] ?? namespace;
   const known = MeshRegistry.of(scope).waypoint(wpNamespace, name);
   return { explicit: true, waypoint: { name, namespace: wpNamespace, trustDomain: known?.identity.trustDomain, trafficType: known?.trafficType } };
 }
 
-/**
- * Resolves a Service object declared in the app, as a policy target.
- * @internal
- */
-export function _resolveServiceObject(scope: IConstruct, namespace: string, service: ApiObject): _ResolvedTarget {
-  return resolveService(scope, namespace, service.name, service);
-}
-
-/**
- * The parts of a cdk8s-plus Service's spec that placement needs, without resolving the whole object
- * (a rule is placed per allowFrom call, so this runs often).
- */
-function serviceSpec(service: kplus.Service): any {
-  let selector: { [key: string]: string } | undefined;
-  try {
-    selector = service._toKube().selector;
-  } catch {
-    selector = ApiObject.of(service).toJson().spec?.selector;
-  }
-  return {
-    selector,
-    clusterIP: service.clusterIP,
-    ports: service.ports.map(p => ({ port: p.port, targetPort: p.targetPort ?? p.port })),
-  };
-}
-
 function resolveService(
-  scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string }, knownSpec?: any,
+  scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string }, knownSpec?: ServiceInfo,
 ): _ResolvedTarget {
   const nsBinding = namespaceBinding(scope, namespace);
-  const own: LabelBinding = service ? bindingFromLabels(scope, service.metadata, namespace) : { explicit: false };
-  const spec = knownSpec ?? (service ? service.toJson().spec ?? {} : {});
+  const own: LabelBinding = service ? bindingFromLabels(scope, service.metadata.toJson().labels ?? {}, namespace) : { explicit: false };
+  const spec: ServiceInfo = knownSpec ?? (service ? serviceInfo(service) : { ports: [] });
   const podPorts = new Map<number, number | string>();
-  for (const port of spec.ports ?? []) podPorts.set(port.port, port.targetPort ?? port.port);
+  for (const port of spec.ports) podPorts.set(port.port, port.targetPort);
   const effectiveSelector = selector ?? (spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : undefined);
   // Istio reads ingress-use-waypoint from the Service first and falls back to its namespace.
   const ingressLabel = service?.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT);
@@ -223,10 +209,10 @@ function resolveService(
 }
 
 function resolveWorkload(
-  scope: IConstruct, namespace: string, name: string, selector: { [key: string]: string }, podMetadata?: ApiObjectMetadataDefinition,
+  scope: IConstruct, namespace: string, name: string, selector: { [key: string]: string }, podTemplateLabels?: { [key: string]: string },
 ): _ResolvedTarget {
   const nsBinding = namespaceBinding(scope, namespace);
-  const own: LabelBinding = podMetadata ? bindingFromLabels(scope, podMetadata, namespace) : { explicit: false };
+  const own: LabelBinding = podTemplateLabels ? bindingFromLabels(scope, podTemplateLabels, namespace) : { explicit: false };
   return {
     kind: 'workload',
     baseName: `${name}-workload`,

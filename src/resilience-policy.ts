@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import { checkObjectName, constructError, namespaceOf } from './_validation';
+import { Construct, IConstruct } from 'constructs';
+import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
+import { checkObjectName, constructError } from './_validation';
 import * as net from './imports/networking.istio.io';
 import { PolicyTarget } from './policy-target';
 
@@ -101,8 +101,11 @@ const PRESETS: { [preset: string]: { pool?: ConnectionPoolLimits; outlier?: Outl
 
 /** Props for `ResiliencePolicy`. */
 export interface ResiliencePolicyProps {
-  /** The Service. It must be served by a waypoint: ztunnel does not apply these settings. */
-  readonly service: kplus.Service;
+  /**
+   * The Service: a cdk8s-plus Service of any version, an `ApiObject` of kind Service, or an `Include`
+   * holding one. It must be served by a waypoint: ztunnel does not apply these settings.
+   */
+  readonly service: IConstruct;
   /**
    * Name of the DestinationRule.
    * @default - the Service name
@@ -136,11 +139,11 @@ export class ResiliencePolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: ResiliencePolicyProps) {
     super(scope, id);
-    const service = props.service;
-    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
+    const service = kubeObjectOf(props.service, SERVICE_KIND, 'ResiliencePolicy `service`', 'a Service not declared in this app can be declared with an ApiObject or an Include of its manifest');
+    const ns = objectNamespace(service, props.service);
     const name = props.name ?? service.name;
     checkObjectName(this, 'name', name);
-    const resolved = PolicyTarget.service(service)._resolve(this, ns);
+    const resolved = PolicyTarget.service(props.service)._resolve(this, ns);
     if (!resolved.waypoint) {
       throw constructError(this, `${resolved.description} has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.`);
     }

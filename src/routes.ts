@@ -1,6 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { SERVICE_KIND, kubeObjectOf, objectNamespace, serviceInfo } from './_kube-inputs';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IngressGateway } from './ingress-gateway';
@@ -35,9 +35,9 @@ export class RouteParent {
    * A Service (GAMMA): the route applies to traffic addressed to the Service, at its waypoint. The
    * Service (or its namespace) must use a waypoint; Istio ignores routes for Services without one.
    */
-  public static service(service: kplus.Service, port?: number): RouteParent {
-    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
-    return new RouteParent('service', service.name, ns, undefined, port, undefined, PolicyTarget.service(service));
+  public static service(service: IConstruct, port?: number): RouteParent {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'RouteParent.service()', 'a Service not declared in this app can be declared with an ApiObject or an Include of its manifest');
+    return new RouteParent('service', obj.name, objectNamespace(obj, service), undefined, port, undefined, PolicyTarget.service(service));
   }
 
   /** @internal */ public readonly _kind: string;
@@ -91,18 +91,22 @@ export interface RouteBackendNameOptions {
 
 /** A Service that receives the traffic of a route rule. */
 export class RouteBackend {
-  /** A cdk8s-plus Service. */
-  public static service(service: kplus.Service, options: RouteBackendOptions = {}): RouteBackend {
-    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
-    const ports = service.ports.map(p => p.port);
+  /**
+   * A Service declared in this app: a cdk8s-plus Service of any version, an `ApiObject` of kind
+   * Service, or an `Include` holding one. The port defaults to its only port.
+   */
+  public static service(service: IConstruct, options: RouteBackendOptions = {}): RouteBackend {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'RouteBackend.service()', 'for a Service declared elsewhere use RouteBackend.serviceName(name, port)');
+    const ns = objectNamespace(obj, service);
+    const ports = serviceInfo(obj).ports.map(p => p.port);
     const port = options.port ?? (ports.length === 1 ? ports[0] : undefined);
     if (port === undefined) {
-      throw constructError(service, `Service "${service.name}" has ${ports.length === 0 ? 'no ports' : `ports ${ports.join(', ')}`}: give the backend port.`);
+      throw constructError(obj, `Service "${obj.name}" has ${ports.length === 0 ? 'no ports' : `ports ${ports.join(', ')}`}: give the backend port.`);
     }
     if (ports.length > 0 && !ports.includes(port)) {
-      throw constructError(service, `Service "${service.name}" has no port ${port} (ports: ${ports.join(', ')}).`);
+      throw constructError(obj, `Service "${obj.name}" has no port ${port} (ports: ${ports.join(', ')}).`);
     }
-    return new RouteBackend(service.name, ns, port, options.weight);
+    return new RouteBackend(obj.name, ns, port, options.weight);
   }
 
   /** A Service by name (namespace defaults to the route's). */

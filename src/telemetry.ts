@@ -1,7 +1,7 @@
-import * as kplus from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
+import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, checkObjectName, namespaceOf } from './_validation';
+import { checkNamespaceName, checkObjectName } from './_validation';
 import * as tel from './imports/telemetry.istio.io';
 import { PolicyTarget } from './policy-target';
 import { IWaypoint } from './waypoint';
@@ -35,11 +35,16 @@ export class TelemetryScope {
       { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: waypoint.name });
   }
 
-  /** One Service, at its waypoint (`targetRefs` to the Service). The Service needs a waypoint. */
-  public static service(service: kplus.Service): TelemetryScope {
-    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
-    return new TelemetryScope('service', ns, `${service.name}-telemetry`, `Service "${ns}/${service.name}"`,
-      { group: '', kind: 'Service', name: service.name }, PolicyTarget.service(service));
+  /**
+   * One Service, at its waypoint (`targetRefs` to the Service). The Service needs a waypoint.
+   *
+   * @param service a cdk8s-plus Service of any version, an `ApiObject` of kind Service, or an `Include` holding one
+   */
+  public static service(service: IConstruct): TelemetryScope {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'TelemetryScope.service()', 'a Service not declared in this app can be declared with an ApiObject or an Include of its manifest');
+    const ns = objectNamespace(obj, service);
+    return new TelemetryScope('service', ns, `${obj.name}-telemetry`, `Service "${ns}/${obj.name}"`,
+      { group: '', kind: 'Service', name: obj.name }, PolicyTarget.service(service));
   }
 
   /** @internal */ public readonly _kind: string;

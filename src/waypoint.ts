@@ -1,8 +1,9 @@
-import { ApiObject, ApiObjectMetadataDefinition, Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { consumerNamespacesOf, enrollConsumer, findServiceObject, servesServices, servesWorkloads } from './_enrollment';
 import { renderDeploymentTuning } from './_infrastructure';
+import { LabelTarget, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podTemplateLabels } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
@@ -49,8 +50,10 @@ export interface IWaypoint extends IConstruct {
    * Sends a Service's traffic through this waypoint (`istio.io/use-waypoint` on the Service, plus
    * `istio.io/use-waypoint-namespace` when the Service is in another namespace). A Service label
    * takes precedence over its namespace's waypoint. The waypoint must serve `service` or `all`.
+   *
+   * @param service a cdk8s-plus Service of any version, an `ApiObject` of kind Service, or an `Include` holding one
    */
-  enrollService(service: kplus.Service, options?: WaypointEnrollServiceOptions): void;
+  enrollService(service: IConstruct, options?: WaypointEnrollServiceOptions): void;
 
   /**
    * Like `enrollService`, for a Service declared in this app without cdk8s-plus (an `ApiObject` or
@@ -61,8 +64,10 @@ export interface IWaypoint extends IConstruct {
   /**
    * Sends traffic addressed to a workload's pods through this waypoint (`istio.io/use-waypoint`
    * on the pod template). The waypoint must serve `workload` or `all` traffic.
+   *
+   * @param workload a cdk8s-plus workload of any version, an `ApiObject` of a workload kind, or an `Include` holding one
    */
-  enrollWorkload(workload: kplus.AbstractPod): void;
+  enrollWorkload(workload: IConstruct): void;
 }
 
 /** Options for `Waypoint.fromName`. */
@@ -257,9 +262,9 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
    * `istio.io/use-waypoint-namespace` when the Service is in another namespace). A Service label
    * takes precedence over its namespace's waypoint.
    */
-  public enrollService(service: kplus.Service, options: WaypointEnrollServiceOptions = {}): void {
-    const ns = namespaceOf(service, service.metadata.namespace, `Service "${service.name}"`);
-    this.enrollServiceObject(service.metadata, service.name, ns, service.node.path, options);
+  public enrollService(service: IConstruct, options: WaypointEnrollServiceOptions = {}): void {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'Waypoint.enrollService()', 'for a Service declared elsewhere in this app use enrollServiceByName()');
+    this.enrollServiceObject(obj.metadata, obj.name, objectNamespace(obj, service), service.node.path, options);
   }
 
   /**
@@ -281,16 +286,16 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
    * Sends traffic addressed to a workload's pods through this waypoint (`istio.io/use-waypoint`
    * on the pod template). The waypoint must serve `workload` or `all` traffic.
    */
-  public enrollWorkload(workload: kplus.AbstractPod): void {
+  public enrollWorkload(workload: IConstruct): void {
+    const obj = kubeObjectOf(workload, WORKLOAD_KINDS, 'Waypoint.enrollWorkload()', 'label pods declared elsewhere with istio.io/use-waypoint on their pod template');
     if (!servesWorkloads(this)) {
       throw constructError(this, `cannot enroll workload ${workload.node.path}: waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds pods to waypoints for \`workload\` or \`all\` traffic (status UnsupportedTrafficType), so pod traffic would skip it. Set trafficType: WaypointTrafficType.WORKLOAD or ALL.`);
     }
-    const ns = namespaceOf(workload, workload.metadata.namespace, `workload "${workload.name}"`);
-    enrollConsumer(this, workload.podMetadata, ns, workload.node.path);
+    enrollConsumer(this, podTemplateLabels(workload, obj), objectNamespace(obj, workload), workload.node.path);
   }
 
   private enrollServiceObject(
-    metadata: ApiObjectMetadataDefinition, name: string, ns: string, path: string, options: WaypointEnrollServiceOptions,
+    metadata: LabelTarget, name: string, ns: string, path: string, options: WaypointEnrollServiceOptions,
   ): void {
     if (!servesServices(this)) {
       throw constructError(this, `cannot enroll Service "${ns}/${name}": waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds Services to waypoints for \`service\` or \`all\` traffic (status UnsupportedTrafficType), so the Service's traffic would skip it. Set trafficType: WaypointTrafficType.SERVICE or ALL, or enroll the workloads with enrollWorkload().`);

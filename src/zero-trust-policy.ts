@@ -9,7 +9,7 @@ import { Condition } from './condition';
 import * as sec from './imports/security.istio.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
 import { PolicySource } from './policy-source';
-import { PolicyTarget, _ResolvedTarget, _WaypointBinding, _resolveServiceObject } from './policy-target';
+import { PolicyTarget, _ResolvedTarget, _WaypointBinding } from './policy-target';
 import { ztunnelRuleFate } from './semantics/enforcement';
 import { WAYPOINT_GATEWAY_CLASS } from './waypoint';
 
@@ -835,7 +835,7 @@ export class ZeroTrustPolicy extends Construct {
     }
     if (this.namespaceWaypointRules.length > 0 && this.namespaceWaypoint) {
       const missed = servicesOfNamespace(this, this.namespace)
-        .map(svc => _resolveServiceObject(this, this.namespace, svc))
+        .map(svc => PolicyTarget.service(svc)._resolve(this, this.namespace))
         .filter(r => describeBinding(r.waypoint) !== describeBinding(this.namespaceWaypoint))
         .map(r => `${r.description} (${describeBinding(r.waypoint)})`);
       if (missed.length > 0) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
@@ -233,13 +233,50 @@ describe('AmbientMesh delivery', () => {
     expect(findObject(objects, 'HelmRelease', 'ztunnel').metadata.namespace).toBe('kube-system');
   });
 
+  test('Flux: Gateway API CRDs from a GitRepository and Kustomization, the mesh applied by a Kustomization that depends on them', () => {
+    const app = Testing.app();
+    const bootstrap = new Chart(app, 'bootstrap');
+    const meshChart = new Chart(app, 'mesh');
+    new AmbientMesh(meshChart, 'mesh', { delivery: MeshDelivery.flux({ gatewayApiCrds: { bootstrapChart: bootstrap, meshPath: './dist/mesh' } }) });
+    expect(synthValid(meshChart).filter(o => o.apiVersion.startsWith('kustomize.') || o.kind === 'GitRepository')).toEqual([]);
+    expect(synthValid(bootstrap)).toEqual([
+      {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name: 'gateway-api', namespace: 'flux-system' },
+        spec: { interval: '1h', url: 'https://github.com/kubernetes-sigs/gateway-api', ref: { tag: 'v1.5.1' }, ignore: '/*\n!/config/crd/standard/\n' },
+      },
+      {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'gateway-api-crds', namespace: 'flux-system' },
+        spec: { interval: '10m', path: './config/crd/standard', sourceRef: { kind: 'GitRepository', name: 'gateway-api' }, prune: false, wait: true },
+      },
+      {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: 'istio', namespace: 'flux-system' },
+        spec: { interval: '10m', path: './dist/mesh', sourceRef: { kind: 'GitRepository', name: 'flux-system' }, dependsOn: [{ name: 'gateway-api-crds' }], prune: true, wait: true },
+      },
+    ]);
+  });
+
+  test.each([
+    [(c: Chart) => ({ bootstrapChart: c, meshPath: './dist/mesh' }), '[test/mesh] flux gatewayApiCrds.bootstrapChart is the chart of the AmbientMesh itself: the Kustomization that applies the mesh chart would apply itself, before the CRDs. Give a separate chart, applied by your Flux bootstrap.'],
+    [(_c: Chart) => ({ bootstrapChart: new Chart(Testing.app(), 'b'), meshPath: 'dist/mesh' }), '[test/mesh] flux gatewayApiCrds.meshPath "dist/mesh" must be a path inside the Git repository starting with "./", e.g. "./dist/mesh".'],
+    [(_c: Chart) => ({ bootstrapChart: new Chart(Testing.app(), 'b'), meshPath: './../mesh' }), '[test/mesh] flux gatewayApiCrds.meshPath "./../mesh" must be a path inside the Git repository starting with "./", e.g. "./dist/mesh".'],
+  ])('Flux gatewayApiCrds refuses a bad bootstrap chart or path (%#)', (options, message) => {
+    const chart = testChart();
+    expect(() => new AmbientMesh(chart, 'mesh', { delivery: MeshDelivery.flux({ gatewayApiCrds: options(chart) }) })).toThrow(message);
+  });
+
   test('Argo CD: one Application per chart in sync waves, webhook drift ignored', () => {
     const { chart, mesh: m } = mesh({ delivery: MeshDelivery.argoCd({ installGatewayApiCrds: true }) });
     const objects = synthValid(chart);
     expect(objects.map(o => `${o.metadata.name}@${o.metadata.annotations['argocd.argoproj.io/sync-wave']}`))
       .toEqual(['gateway-api-crds@-1', 'istio-base@0', 'istiod@1', 'istio-cni@2', 'ztunnel@3']);
     expect(findObject(objects, 'Application', 'gateway-api-crds').spec.source)
-      .toEqual({ repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git', path: 'config/crd', targetRevision: 'v1.5.1' });
+      .toEqual({ repoURL: 'https://github.com/kubernetes-sigs/gateway-api.git', path: 'config/crd/standard', targetRevision: 'v1.5.1' });
     const istiod = findObject(objects, 'Application', 'istiod');
     expect(istiod.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
     expect(istiod.spec).toEqual({

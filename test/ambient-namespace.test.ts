@@ -63,7 +63,7 @@ describe('AmbientNamespace', () => {
       const chart = testChart();
       const plus = new kplus.Namespace(chart, 'plus', { metadata: { name: 'shop' } });
       expect(() => new AmbientNamespace(chart, 'both', { name: 'shop', namespace: plus }))
-        .toThrow('[test/both] give exactly one of `name` (a namespace to create or adopt) or `namespace` (a cdk8s-plus Namespace).');
+        .toThrow('[test/both] give exactly one of `name` (a namespace to create or adopt) or `namespace` (a Namespace declared in this app).');
       expect(() => new AmbientNamespace(chart, 'neither', {})).toThrow('[test/neither] give exactly one of `name`');
     });
 

@@ -26,9 +26,10 @@ describe('MeshIdentity', () => {
     expect(MeshIdentity.fromServiceAccount(sa, 'td').principal).toBe('td/ns/payments/sa/api');
   });
 
-  test('from an imported cdk8s-plus ServiceAccount', () => {
+  test('refuses a cdk8s-plus ServiceAccount imported by name, pointing to fromServiceAccountName()', () => {
     const sa = kplus.ServiceAccount.fromServiceAccountName(testChart(), 'sa', 'curl', { namespaceName: 'default' });
-    expect(MeshIdentity.fromServiceAccount(sa).principal).toBe('cluster.local/ns/default/sa/curl');
+    expect(() => MeshIdentity.fromServiceAccount(sa)).toThrow("[test/sa] MeshIdentity.fromServiceAccount() needs a ServiceAccount, but it holds no Kubernetes object (objects imported by name, such as fromServiceAccountName(), are not declared in this app). Pass a cdk8s-plus object (any version), an ApiObject, or one object of an Include (include.apiObjects.find(o => o.kind === 'ServiceAccount' && o.name === '...')); for one declared elsewhere use MeshIdentity.fromServiceAccountName(namespace, name).");
+    expect(MeshIdentity.fromServiceAccountName('default', 'curl').principal).toBe('cluster.local/ns/default/sa/curl');
   });
 
   test('refuses a ServiceAccount without namespace', () => {

@@ -238,11 +238,17 @@ describe('ZeroTrustPolicy without a waypoint (ztunnel, L4)', () => {
 
   test('refuses label expressions on a workload target', () => {
     const { chart, policy } = shop();
-    const pod = new kplus.Pod(chart, 'pod', { containers: [{ image: 'busybox' }] });
-    const selector = kplus.Pods.select(chart, 'sel', { expressions: [kplus.LabelExpression.exists('app')] });
-    jest.spyOn(pod, 'toPodSelectorConfig').mockReturnValue(selector.toPodSelectorConfig());
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) }))
-      .toThrow('is selected with label expressions, but AuthorizationPolicy selectors take matchLabels only.');
+    const deployment = new ApiObject(chart, 'expr', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'expr' },
+      spec: {
+        selector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] },
+        template: { metadata: { labels: { app: 'expr' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } },
+      },
+    });
+    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(deployment) }))
+      .toThrow('[test/policy] workload "expr" is selected with label expressions, but AuthorizationPolicy selectors take matchLabels only. Select the workload by labels.');
   });
 });
 

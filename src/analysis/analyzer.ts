@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { CORE_SCHEMA, loadAll } from '../_yaml';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
 import { diagnose, diagnoseText, SymptomName } from './diagnose';

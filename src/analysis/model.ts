@@ -3,7 +3,7 @@
  * are in ambient, which waypoint serves each Service and pod, and where each policy is enforced.
  * Built in one pass with hash indexes, so it is linear in the number of objects.
  */
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { CORE_SCHEMA, load } from '../_yaml';
 import { namespaceInjectsSidecars, namespaceIsAmbient, podMembership, PodMembership } from '../semantics/membership';
 import { selectorsSelectSamePods } from '../semantics/selectors';
 import {

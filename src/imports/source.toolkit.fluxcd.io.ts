@@ -6,6 +6,429 @@ import { Construct } from 'constructs';
 /**
  *
  *
+ * @schema GitRepository
+ */
+export class GitRepository extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "GitRepository"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "GitRepository".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: GitRepositoryProps = {}): any {
+    return {
+      ...GitRepository.GVK,
+      ...toJson_GitRepositoryProps(props),
+    };
+  }
+
+  /**
+   * Defines a "GitRepository" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: GitRepositoryProps = {}) {
+    super(scope, id, {
+      ...GitRepository.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...GitRepository.GVK,
+      ...toJson_GitRepositoryProps(resolved),
+    };
+  }
+}
+
+/**
+ * @schema GitRepository
+ */
+export interface GitRepositoryProps {
+  /**
+   * @schema GitRepository#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * @schema GitRepository#spec
+   */
+  readonly spec?: GitRepositorySpec;
+}
+
+/**
+ * Converts an object of type 'GitRepositoryProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositoryProps(obj: GitRepositoryProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_GitRepositorySpec(obj.spec),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpec
+ */
+export interface GitRepositorySpec {
+  /**
+   * @schema GitRepositorySpec#ignore
+   */
+  readonly ignore?: string;
+
+  /**
+   * @schema GitRepositorySpec#include
+   */
+  readonly include?: GitRepositorySpecInclude[];
+
+  /**
+   * @schema GitRepositorySpec#interval
+   */
+  readonly interval: string;
+
+  /**
+   * @schema GitRepositorySpec#provider
+   */
+  readonly provider?: GitRepositorySpecProvider;
+
+  /**
+   * @schema GitRepositorySpec#proxySecretRef
+   */
+  readonly proxySecretRef?: GitRepositorySpecProxySecretRef;
+
+  /**
+   * @schema GitRepositorySpec#recurseSubmodules
+   */
+  readonly recurseSubmodules?: boolean;
+
+  /**
+   * @schema GitRepositorySpec#ref
+   */
+  readonly ref?: GitRepositorySpecRef;
+
+  /**
+   * @schema GitRepositorySpec#secretRef
+   */
+  readonly secretRef?: GitRepositorySpecSecretRef;
+
+  /**
+   * @schema GitRepositorySpec#serviceAccountName
+   */
+  readonly serviceAccountName?: string;
+
+  /**
+   * @schema GitRepositorySpec#sparseCheckout
+   */
+  readonly sparseCheckout?: string[];
+
+  /**
+   * @schema GitRepositorySpec#suspend
+   */
+  readonly suspend?: boolean;
+
+  /**
+   * @schema GitRepositorySpec#timeout
+   */
+  readonly timeout?: string;
+
+  /**
+   * @schema GitRepositorySpec#url
+   */
+  readonly url: string;
+
+  /**
+   * @schema GitRepositorySpec#verify
+   */
+  readonly verify?: GitRepositorySpecVerify;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpec(obj: GitRepositorySpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'ignore': obj.ignore,
+    'include': obj.include?.map(y => toJson_GitRepositorySpecInclude(y)),
+    'interval': obj.interval,
+    'provider': obj.provider,
+    'proxySecretRef': toJson_GitRepositorySpecProxySecretRef(obj.proxySecretRef),
+    'recurseSubmodules': obj.recurseSubmodules,
+    'ref': toJson_GitRepositorySpecRef(obj.ref),
+    'secretRef': toJson_GitRepositorySpecSecretRef(obj.secretRef),
+    'serviceAccountName': obj.serviceAccountName,
+    'sparseCheckout': obj.sparseCheckout?.map(y => y),
+    'suspend': obj.suspend,
+    'timeout': obj.timeout,
+    'url': obj.url,
+    'verify': toJson_GitRepositorySpecVerify(obj.verify),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecInclude
+ */
+export interface GitRepositorySpecInclude {
+  /**
+   * @schema GitRepositorySpecInclude#fromPath
+   */
+  readonly fromPath?: string;
+
+  /**
+   * @schema GitRepositorySpecInclude#repository
+   */
+  readonly repository: GitRepositorySpecIncludeRepository;
+
+  /**
+   * @schema GitRepositorySpecInclude#toPath
+   */
+  readonly toPath?: string;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecInclude' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecInclude(obj: GitRepositorySpecInclude | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'fromPath': obj.fromPath,
+    'repository': toJson_GitRepositorySpecIncludeRepository(obj.repository),
+    'toPath': obj.toPath,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecProvider
+ */
+export enum GitRepositorySpecProvider {
+  /** generic */
+  GENERIC = "generic",
+  /** aws */
+  AWS = "aws",
+  /** azure */
+  AZURE = "azure",
+  /** github */
+  GITHUB = "github",
+}
+
+/**
+ * @schema GitRepositorySpecProxySecretRef
+ */
+export interface GitRepositorySpecProxySecretRef {
+  /**
+   * @schema GitRepositorySpecProxySecretRef#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecProxySecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecProxySecretRef(obj: GitRepositorySpecProxySecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecRef
+ */
+export interface GitRepositorySpecRef {
+  /**
+   * @schema GitRepositorySpecRef#branch
+   */
+  readonly branch?: string;
+
+  /**
+   * @schema GitRepositorySpecRef#commit
+   */
+  readonly commit?: string;
+
+  /**
+   * @schema GitRepositorySpecRef#name
+   */
+  readonly name?: string;
+
+  /**
+   * @schema GitRepositorySpecRef#semver
+   */
+  readonly semver?: string;
+
+  /**
+   * @schema GitRepositorySpecRef#tag
+   */
+  readonly tag?: string;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecRef(obj: GitRepositorySpecRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'branch': obj.branch,
+    'commit': obj.commit,
+    'name': obj.name,
+    'semver': obj.semver,
+    'tag': obj.tag,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecSecretRef
+ */
+export interface GitRepositorySpecSecretRef {
+  /**
+   * @schema GitRepositorySpecSecretRef#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecSecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecSecretRef(obj: GitRepositorySpecSecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecVerify
+ */
+export interface GitRepositorySpecVerify {
+  /**
+   * @schema GitRepositorySpecVerify#mode
+   */
+  readonly mode?: GitRepositorySpecVerifyMode;
+
+  /**
+   * @schema GitRepositorySpecVerify#secretRef
+   */
+  readonly secretRef: GitRepositorySpecVerifySecretRef;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecVerify' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecVerify(obj: GitRepositorySpecVerify | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'mode': obj.mode,
+    'secretRef': toJson_GitRepositorySpecVerifySecretRef(obj.secretRef),
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecIncludeRepository
+ */
+export interface GitRepositorySpecIncludeRepository {
+  /**
+   * @schema GitRepositorySpecIncludeRepository#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecIncludeRepository' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecIncludeRepository(obj: GitRepositorySpecIncludeRepository | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * @schema GitRepositorySpecVerifyMode
+ */
+export enum GitRepositorySpecVerifyMode {
+  /** head */
+  HEAD = "head",
+  /** Tag */
+  TAG = "Tag",
+  /** TagAndHEAD */
+  TAG_AND_HEAD = "TagAndHEAD",
+}
+
+/**
+ * @schema GitRepositorySpecVerifySecretRef
+ */
+export interface GitRepositorySpecVerifySecretRef {
+  /**
+   * @schema GitRepositorySpecVerifySecretRef#name
+   */
+  readonly name: string;
+}
+
+/**
+ * Converts an object of type 'GitRepositorySpecVerifySecretRef' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_GitRepositorySpecVerifySecretRef(obj: GitRepositorySpecVerifySecretRef | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'name': obj.name,
+  };
+  // filter undefined values
+  return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+
+/**
+ *
+ *
  * @schema HelmRepository
  */
 export class HelmRepository extends ApiObject {

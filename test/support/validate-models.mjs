@@ -14,6 +14,7 @@ const PACKAGES = {
   'gateway.networking.k8s.io': '@kubernetes-models/gateway-api',
   'helm.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
   'source.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'kustomize.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
   'argoproj.io': '@kubernetes-models/argo-cd',
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'networking.k8s.io': 'kubernetes-models',
