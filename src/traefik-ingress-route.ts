@@ -1,14 +1,15 @@
 import { ApiObject } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
 import { checkObjectName, constructError, namespaceOf } from './_validation';
 import { TRAEFIK_INGRESS_ROUTE_API_VERSION } from './semantics/third-party-ingress';
 
 /** A Kubernetes Service an IngressRoute sends requests to. */
 export class TraefikBackend {
-  /** A cdk8s-plus Service, by port number. */
-  public static service(service: kplus.Service, port: number, weight?: number): TraefikBackend {
-    return new TraefikBackend(service.name, service.metadata.namespace, port, weight);
+  /** A Service of this app (any cdk8s-plus major, an ApiObject or an Include), by port number. */
+  public static service(service: IConstruct, port: number, weight?: number): TraefikBackend {
+    const obj = kubeObjectOf(service, SERVICE_KIND, 'TraefikBackend.service()', 'for a Service declared elsewhere use TraefikBackend.serviceName(name, port)');
+    return new TraefikBackend(obj.name, objectNamespace(obj, service), port, weight);
   }
 
   /** A Service by name (in the route's namespace unless given). */
