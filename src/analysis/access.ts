@@ -157,6 +157,20 @@ export class PolicyIndex {
     return this.selected(this.authz, svc.namespace, pods.labels, pods.exact);
   }
 
+  /**
+   * A sidecar-mode pod's own policies: namespace-wide, matching selectors and root namespace, with
+   * every field (the sidecar is an Envoy); targetRefs policies are for waypoints and gateways.
+   */
+  public sidecarPolicies(svc: ServiceInfo): Located['obj'][] {
+    return this.ztunnelPolicies(svc);
+  }
+
+  /** RequestAuthentications a sidecar-mode pod applies: selector-based and namespace-wide ones. */
+  public sidecarAuthn(svc: ServiceInfo): Located['obj'][] {
+    const pods = this.podsOf(svc);
+    return this.selected(this.authn, svc.namespace, pods.labels, pods.exact);
+  }
+
   /** The pod labels ztunnel policies and PeerAuthentication are matched against. */
   public podLabels(svc: ServiceInfo): { [k: string]: string } {
     return this.podsOf(svc).labels;
@@ -296,9 +310,22 @@ export function evaluateAccess(model: MeshModel, index: PolicyIndex, query: Acce
     sourceIp = undefined; // the waypoint pod's IP
   }
 
+  const destNs = model.namespaces.get(svc.namespace);
+  if (destNs?.sidecar) {
+    // Sidecar mode: the destination pod's own Envoy enforces its selector, namespace and mesh policies
+    // with every field, seeing the client's identity; STRICT mTLS rejects plaintext there.
+    const sidecarMtls = effectiveMtls(model.kind('PeerAuthentication').map(l => l.obj), index.rootNamespace, svc.namespace, index.podLabels(svc), podPort);
+    const at = `sidecar of ${svc.namespace}/${svc.name}'s pods`;
+    if (sidecarMtls.mode === 'STRICT' && !identity) {
+      push('sidecar', at, { allowed: 'no', policy: sidecarMtls.policy, reason: `STRICT mTLS (${sidecarMtls.level} PeerAuthentication ${sidecarMtls.policy}) rejects a client without a mesh identity (plaintext)`, needs: [] });
+      return finish(hops);
+    }
+    envoyHop('sidecar', at, index.sidecarPolicies(svc), index.sidecarAuthn(svc), podPort);
+    return finish(hops);
+  }
+
   // ztunnel of the destination pods.
   const where = `ztunnel of ${svc.namespace}/${svc.name}'s pods`;
-  const destNs = model.namespaces.get(svc.namespace);
   if (destNs && !destNs.ambient) {
     push('ztunnel', where, { allowed: 'yes', reason: `namespace ${svc.namespace} is not in ambient mode: no ztunnel enforces policy for its pods`, needs: [] });
     return finish(hops);

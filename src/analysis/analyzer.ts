@@ -114,7 +114,7 @@ export interface AccessToken {
 
 /** The decision at one enforcement point. */
 export interface AccessHop {
-  /** `gateway`, `waypoint` or `ztunnel`. */
+  /** `gateway`, `waypoint`, `ztunnel`, or `sidecar` (the destination pod's own proxy, in sidecar mode). */
   readonly point: string;
   /** Which proxy. */
   readonly where: string;

@@ -199,7 +199,8 @@ export function ztunnelRuleMatches(rule: ZtunnelRule, r: RequestAttributes, need
 }
 
 /** Where a policy set is evaluated. */
-export type EnforcementPoint = 'gateway' | 'waypoint' | 'ztunnel';
+/** Where a decision is taken: an Envoy (gateway, waypoint, a sidecar-mode pod's sidecar) or ztunnel. */
+export type EnforcementPoint = 'gateway' | 'waypoint' | 'ztunnel' | 'sidecar';
 
 /** The decision of one proxy over the policies that apply at it. */
 export interface PolicyDecision {

@@ -24,7 +24,7 @@ export interface AccessVector {
   readonly request: AccessRequest;
   readonly expect: 'ALLOW' | 'DENY';
   /** The hop that decides. */
-  readonly hop: 'gateway' | 'waypoint' | 'ztunnel';
+  readonly hop: 'gateway' | 'waypoint' | 'ztunnel' | 'sidecar';
   /** The deciding policy `namespace/name`, where meaningful. */
   readonly policy?: string;
   /** A substring the decision's reason must contain, where the wording matters. */
