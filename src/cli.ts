@@ -16,7 +16,7 @@ export interface CliIo {
 
 const USAGE = `usage:
   cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
-  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json]
+  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json|mermaid]
   cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
       [--method GET] [--path /x] [--header name=value] [--jwt-principal iss/sub] [--via-ingress <ns>/<gateway>] [--to-pod] [--format text|json]
   cdk8s-istio-ambient diff <old-file|folder> <new-file|folder> [--format markdown|json] [--output <file>]
@@ -25,13 +25,18 @@ analyze       checks manifests offline for Istio ambient mistakes
   --format    table (default), json or sarif
   --fail-on   lowest severity that makes the exit code 1 (default: error; none never fails)
 explain       who enforces what for each Service: ztunnel and waypoint policies, mTLS, JWT, routes,
-              resilience, telemetry
+              resilience, telemetry; --format mermaid draws who may reach whom
 check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel)
-diff          object changes and access changes between two sets of manifests (for pull requests)
+diff          object, access, routing and mTLS changes between two sets of manifests (for pull requests):
+              every class of request the policies tell apart, from every identity, to every Service port
 --output      write the report to a file instead of stdout
 
+Inputs: YAML (several documents) or JSON files, folders of them, or - for stdin; List objects are read
+as their items.
+
 Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;
-diff 0 access not widened, 1 access widened; all commands 2 on a usage or input error.
+diff 0 unchanged or narrowed, 1 access widened; all commands 2 on a usage or input error
+(bad file, malformed YAML, unrendered Helm template, wrong field types).
 `;
 
 function version(): string {
@@ -90,7 +95,8 @@ function load(inputs: string[], io: CliIo): MeshAnalyzer {
       else analyzer.addFile(input);
     }
   } catch (e) {
-    throw new InputError(`cannot read input: ${(e as Error).message}`);
+    // The message names the file and line (see manifest-reader).
+    throw new InputError((e as Error).message);
   }
   return analyzer;
 }
@@ -135,7 +141,9 @@ export function runCli(args: string[], io: CliIo): number {
       io.stderr(`${e.message}\n`);
       return 2;
     }
-    throw e;
+    // Never a stack trace, and never 1 (findings / DENY / widened): an unexpected failure is exit 2.
+    io.stderr(`error: ${(e as Error)?.message ?? String(e)}\n`);
+    return 2;
   }
 }
 
@@ -152,11 +160,12 @@ function analyze(p: Parsed, io: CliIo, write: (t: string) => void): number {
 }
 
 function explainCommand(p: Parsed, io: CliIo, write: (t: string) => void): number {
-  const format = one(p, '--format', ['table', 'markdown', 'json'], 'table')!;
+  const format = one(p, '--format', ['table', 'markdown', 'json', 'mermaid'], 'table')!;
   const analyzer = load(p.inputs, io);
   const options = { namespace: one(p, '--namespace', []), service: one(p, '--service', []) };
   write(format === 'json' ? JSON.stringify(analyzer.explain(options), null, 2) + '\n'
-    : format === 'markdown' ? analyzer.explainMarkdown(options) : analyzer.explainText(options));
+    : format === 'mermaid' ? analyzer.explainMermaid(options)
+      : format === 'markdown' ? analyzer.explainMarkdown(options) : analyzer.explainText(options));
   return 0;
 }
 

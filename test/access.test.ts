@@ -196,10 +196,15 @@ describe('diff', () => {
     expect(d.changed).toEqual(['AuthorizationPolicy.security.istio.io default/productpage-waypoint']);
     expect(d.accessGained).toEqual([{
       source: 'default/curl',
+      sources: ['default/curl'],
       destination: 'default/productpage',
-      request: 'POST /',
-      before: 'DENY at waypoint (default/productpage-waypoint)',
-      after: 'ALLOW at waypoint (default/productpage-waypoint)',
+      port: 9080,
+      via: 'service',
+      request: 'POST on any path',
+      before: 'DENY (waypoint, default/productpage-waypoint)',
+      after: 'ALLOW (waypoint, default/productpage-waypoint)',
+      summary: 'default/curl → productpage:9080 POST on any path: DENY (waypoint, default/productpage-waypoint) → ALLOW (waypoint, default/productpage-waypoint)',
+      representative: { from: 'default/curl', to: 'default/productpage', port: 9080, method: 'POST', path: '/', headers: {} },
     }]);
     expect(d.accessLost).toEqual([]);
     expect(d.accessWidened).toBe(true);
@@ -213,7 +218,12 @@ describe('diff', () => {
     ns.metadata.labels['istio.io/ingress-use-waypoint'] = 'true';
     const d = MeshAnalyzer.diff(MeshAnalyzer.fromObjects(before), MeshAnalyzer.fromObjects(after));
     // Through the waypoint the ingress is no longer allowed there (only curl is): access lost.
-    expect(d.accessLost.some(c => c.source === 'external via default/bookinfo-gateway' && c.destination === 'default/productpage')).toBe(true);
+    expect(d.accessLost.map(c => c.summary)).toEqual([
+      'external client via default/bookinfo-gateway → productpage:9080 any request: ALLOW (ztunnel, default/productpage-ztunnel) → DENY (waypoint, default/productpage-waypoint)',
+    ]);
+    expect(d.postureChanges.filter(p => p.service === 'default/productpage')).toEqual([
+      { service: 'default/productpage', aspect: 'ingress-use-waypoint', before: 'false', after: 'true', widens: false },
+    ]);
     expect(d.accessWidened).toBe(false);
   });
 
@@ -278,7 +288,7 @@ describe('CLI: explain, check-access, diff', () => {
     [['check-access', 'x', '--to', 'a/b', '--header', 'novalue'], '--header "novalue" must be name=value'],
     [['diff', 'a'], 'diff needs exactly two inputs'],
     [['explain', 'x', '--fail-on', 'error'], 'unknown option --fail-on'],
-    [['explain', 'x', '--format', 'sarif'], '--format must be table, markdown or json (got "sarif")'],
+    [['explain', 'x', '--format', 'sarif'], '--format must be table, markdown, json or mermaid (got "sarif")'],
   ])('usage errors exit 2: %j', (args, message) => {
     const c = capture();
     expect(runCli(args as string[], c.io)).toBe(2);

@@ -16,7 +16,8 @@ function describePolicy(o: K8sObject): string {
   return `${o.metadata.name} (${action}${rules === 0 && action === 'ALLOW' ? ' nothing' : `, ${rules} rule${rules === 1 ? '' : 's'}`}${dry})`;
 }
 
-function mtlsMode(model: MeshModel, svc: ServiceInfo): string {
+/** The effective mTLS mode of a Service's pods and the PeerAuthentication that sets it. */
+export function mtlsMode(model: MeshModel, svc: ServiceInfo): string {
   const pas = model.kind('PeerAuthentication').map(l => l.obj);
   const workload = pas.find(p => p.metadata.namespace === svc.namespace && p.spec?.selector?.matchLabels
     && Object.entries(p.spec.selector.matchLabels).every(([k, v]) => svc.selector[k] === v));
