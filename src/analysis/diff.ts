@@ -9,7 +9,7 @@ import { AccessQuery, AccessResult, evaluateAccess, knownSources, PolicyIndex } 
 import { mermaidGraph, ReachEdge } from './mermaid';
 import { Located, MeshModel, ServiceInfo } from './model';
 import { mtlsMode } from './explain';
-import { collectAtoms, emptyAtoms, portRepresentatives, RequestAtoms, RequestRepresentative, requestRepresentatives, SourceClass, sourceClasses } from './request-space';
+import { collectAtoms, emptyAtoms, OTHER_IDENTITY, portRepresentatives, RequestAtoms, RequestRepresentative, requestRepresentatives, SourceClass, sourceClasses } from './request-space';
 
 /** One access change (identical changes from several sources are grouped). */
 export interface AccessChange {
@@ -139,7 +139,7 @@ export function describeRequest(q: AccessQuery, space: Space, methods?: string, 
     extra.push(q.token.invalid ? `with an invalid JWT from ${q.token.issuer}`
       : `with JWT from ${q.token.issuer}${q.token.subject && q.token.subject !== 'x' ? ` (sub ${q.token.subject})` : ''}`
         + Object.entries(q.token.claims ?? {}).map(([k, v]) => `, claim ${k}=${v}`).join(''));
-  } else if (l7 && space.tokens) {
+  } else if (l7 && space.tokens > 1) {
     extra.push('without JWT');
   }
   if (q.host) extra.push(`Host ${q.host}`);
@@ -152,9 +152,9 @@ export function describeRequest(q: AccessQuery, space: Space, methods?: string, 
 
 function sourceLabel(c: SourceClass, viaIngress?: string): string[] {
   if (viaIngress) return [`external client via ${viaIngress}`];
-  if (c.members.length) return c.members;
+  if (c.members.length) return c.others ? [...c.members, 'any other identity'] : c.members;
   if (c.representative === undefined) return ['unauthenticated client'];
-  if (c.representative === 'zz-other/zz-other') return ['any other identity'];
+  if (c.representative === OTHER_IDENTITY) return ['any other identity'];
   const [ns, sa] = c.representative.split('/');
   return [sa === 'zz-any' ? `any identity in namespace ${ns}` : c.representative];
 }
@@ -162,7 +162,7 @@ function sourceLabel(c: SourceClass, viaIngress?: string): string[] {
 /** What the representatives of one Service vary: to word a merged change ("any method"). */
 interface Space {
   readonly l7: boolean;
-  readonly tokens: boolean;
+  readonly tokens: number;
   readonly methods: number;
   readonly paths: number;
 }
@@ -211,9 +211,19 @@ class Side {
     return out;
   }
 
-  public issuers(): string[] {
+  /**
+   * Issuers of the RequestAuthentications attached where traffic to `svc` is handled: the Service,
+   * its waypoint, the given gateways (only there is a token validated, or an invalid one rejected).
+   */
+  public issuers(svc: ServiceInfo | undefined, gateways: string[]): string[] {
+    if (!svc) return [];
+    const targets = new Set([`${svc.namespace}/Service/${svc.name}`, ...gateways.map(g => `${g.split('/')[0]}/Gateway/${g.split('/')[1]}`)]);
+    if (svc.waypoint) targets.add(`${svc.waypoint.namespace}/Gateway/${svc.waypoint.name}`);
     const out: string[] = [];
     for (const l of this.model.kind('RequestAuthentication')) {
+      const ns = l.obj.metadata.namespace ?? 'default';
+      const refs = Array.isArray(l.obj.spec?.targetRefs) ? l.obj.spec.targetRefs : [];
+      if (!refs.some((r: any) => targets.has(`${ns}/${r?.kind}/${r?.name}`))) continue;
       for (const r of Array.isArray(l.obj.spec?.jwtRules) ? l.obj.spec.jwtRules : []) if (typeof r?.issuer === 'string') out.push(r.issuer);
     }
     return out;
@@ -242,15 +252,16 @@ function requestsFor(before: Side, after: Side, svcKey: string, gateways: string
   const meshAtoms: RequestAtoms = emptyAtoms();
   collectAtoms([...before.policiesFor(sb, []), ...after.policiesFor(sa, [])], meshAtoms);
   const ingressAtoms: RequestAtoms = collectAtoms([...before.policiesFor(sb, gateways), ...after.policiesFor(sa, gateways)]);
-  const issuers = [...before.issuers(), ...after.issuers()];
+  const issuers = [...before.issuers(sb, []), ...after.issuers(sa, [])];
+  const ingressIssuers = [...before.issuers(sb, gateways), ...after.issuers(sa, gateways)];
   const meshL7 = !!(sb?.waypoint || sa?.waypoint) || [before, after].some(s => (s.model.workloadsByNamespace.get(ns) ?? []).some(w => s.model.podWaypoint(ns, w.podLabels)));
   const defaultHost = `${name}.${ns}.svc.cluster.local`;
   const ports = portRepresentatives([...(sb?.ports ?? []), ...(sa?.ports ?? [])].map((p: any) => p?.port).filter((p: any) => typeof p === 'number'));
   const mesh = requestRepresentatives(meshAtoms, { l7: meshL7, issuers, defaultHost });
-  const ingress = gateways.length ? requestRepresentatives(ingressAtoms, { l7: true, issuers, defaultHost }) : [];
+  const ingress = gateways.length ? requestRepresentatives(ingressAtoms, { l7: true, issuers: ingressIssuers, defaultHost }) : [];
   const space = (reps: RequestRepresentative[], l7: boolean): Space => ({
     l7,
-    tokens: new Set(reps.map(r => canonical(r.token ?? null))).size > 1,
+    tokens: new Set(reps.map(r => canonical(r.token ?? null))).size,
     methods: new Set(reps.map(r => r.method)).size,
     paths: new Set(reps.map(r => r.path)).size,
   });
@@ -268,6 +279,13 @@ function toQuery(rep: RequestRepresentative, base: { from?: string; to: string; 
   if (rep.destinationIp !== undefined) q.destinationIp = rep.destinationIp;
   for (const k of Object.keys(q)) if (q[k] === undefined || q[k] === false) delete q[k];
   return q;
+}
+
+function withoutToken(q: AccessQuery): AccessQuery {
+  const { token, jwtPrincipal, ...rest } = q;
+  void token;
+  void jwtPrincipal;
+  return rest;
 }
 
 /** The access diff of two models. */
@@ -332,21 +350,27 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
   const moved: AccessChange[] = [];
   // Identical changes from several sources are one entry; then entries that differ only in the
   // method (then the path) are one entry, worded "any method" when every class of it changed alike.
-  interface Group { raw: Raw; sources: string[]; methods: string[]; paths: string[] }
+  interface Group { raw: Raw; sources: string[]; methods: string[]; paths: string[]; tokens: number }
   const merge = (items: Group[], key: (g: Group) => string, fold: (into: Group, g: Group) => void): Group[] => {
     const m = new Map<string, Group>();
     for (const g of items) {
       const k = key(g);
       const into = m.get(k);
       if (into) fold(into, g);
-      else m.set(k, { ...g, sources: [...g.sources], methods: [...g.methods], paths: [...g.paths] });
+      else m.set(k, { ...g, sources: [...g.sources], methods: [...g.methods], paths: [...g.paths], tokens: g.tokens });
     }
     return [...m.values()];
   };
   const verdict = (r: Raw) => ({ b: decision(r.before), a: decision(r.after) });
-  let groups: Group[] = raws.map(r => ({ raw: r, sources: r.sources, methods: [r.query.method ?? 'GET'], paths: [r.query.path ?? '/'] }));
+  let groups: Group[] = raws.map(r => ({ raw: r, sources: r.sources, methods: [r.query.method ?? 'GET'], paths: [r.query.path ?? '/'], tokens: 1 }));
   groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, ...verdict(g.raw) }),
     (into, g) => into.sources.push(...g.sources.filter(s => !into.sources.includes(s))));
+  groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, token: undefined, jwtPrincipal: undefined, s: g.sources, ...verdict(g.raw) }),
+    (into, g) => { into.tokens += g.tokens; });
+  // Every class of token changed alike: the token does not matter.
+  groups = groups.map(g => (g.tokens > 1 && g.tokens === g.raw.space.tokens
+    ? { ...g, raw: { ...g.raw, query: withoutToken(g.raw.query), space: { ...g.raw.space, tokens: 1 } } }
+    : g));
   groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, method: undefined, s: g.sources, ...verdict(g.raw) }),
     (into, g) => into.methods.push(...g.methods.filter(x => !into.methods.includes(x))));
   groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, method: undefined, path: undefined, m: g.methods, s: g.sources, ...verdict(g.raw) }),
@@ -432,7 +456,7 @@ function postureChanges(before: Side, after: Side, services: string[]): PostureC
       });
     }
     if (sb.waypoint || sa.waypoint) {
-      const protectedIn = (s: Side, svc: ServiceInfo) => !!svc.waypoint && s.evaluate({ from: 'zz-other/zz-other', to: k, toPod: true })?.allowed === false;
+      const protectedIn = (s: Side, svc: ServiceInfo) => !!svc.waypoint && s.evaluate({ from: OTHER_IDENTITY, to: k, toPod: true })?.allowed === false;
       const pb = protectedIn(before, sb);
       const pa = protectedIn(after, sa);
       if (pb !== pa) {

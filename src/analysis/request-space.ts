@@ -51,6 +51,8 @@ export interface SourceClass {
   readonly representative?: string;
   /** Known identities (workload service accounts, named principals) in the class, sorted. */
   readonly members: string[];
+  /** The class also holds identities no policy names and no workload has. @default false */
+  readonly others?: boolean;
 }
 
 export function emptyAtoms(): RequestAtoms {
@@ -123,7 +125,7 @@ export function stringRepresentatives(patterns: Iterable<string>, fresh: string[
   const prefixes = all.filter(p => p.length > 1 && p.endsWith('*')).map(p => p.slice(0, -1));
   const suffixes = all.filter(p => p.length > 1 && p.startsWith('*') && !p.endsWith('*')).map(p => p.slice(1));
   const candidates: string[] = [...fresh, ...all.filter(p => !p.includes('*'))];
-  for (const p of prefixes) candidates.push(p, `${p}x`);
+  for (const p of prefixes) candidates.push(`${p}x`, p);
   for (const s of suffixes) candidates.push(`x${s}`, `/x${s}`);
   for (const p of prefixes) for (const s of suffixes) candidates.push(`${p}x${s}`);
   return dedupeBySignature(candidates, v => all.map(p => matchValue(p, v) ? '1' : '0').join(''));
@@ -281,6 +283,9 @@ export function portRepresentatives(servicePorts: number[]): (number | undefined
   return ports.length ? ports : [undefined];
 }
 
+/** The identity that stands for every identity no policy names and no workload has. */
+export const OTHER_IDENTITY = 'zz-other/zz-other';
+
 const PRINCIPAL = /^(?:spiffe:\/\/)?([^/]*)\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
 /**
@@ -299,7 +304,7 @@ export function sourceClasses(atoms: RequestAtoms, knownIdentities: string[], tr
     const m = PRINCIPAL.exec(p.replace(/\*$/, 'x').replace(/^\*/, ''));
     if (m && m[2] && m[3]) candidates.push(`${m[2]}/${m[3]}`);
   }
-  candidates.push('zz-other/zz-other');
+  candidates.push(OTHER_IDENTITY);
   const signature = (id: string) => {
     const [ns, sa] = id.split('/');
     const principal = `${trustDomain}/ns/${ns}/sa/${sa}`;
@@ -308,16 +313,19 @@ export function sourceClasses(atoms: RequestAtoms, knownIdentities: string[], tr
       + '|' + accounts.map(p => matchValue(p, id) ? '1' : '0').join('');
   };
   const known = new Set(knownIdentities);
-  const classes = new Map<string, { representative: string; members: string[] }>();
+  const classes = new Map<string, { representative: string; members: string[]; others: boolean }>();
   for (const c of candidates) {
     const s = signature(c);
-    const cls = classes.get(s) ?? { representative: c, members: [] };
+    const cls = classes.get(s) ?? { representative: c, members: [], others: false };
+    if (c === OTHER_IDENTITY) cls.others = true;
     if (known.has(c) && !cls.members.includes(c)) cls.members.push(c);
     // Prefer a real workload identity as the representative.
     if (!known.has(cls.representative) && known.has(c)) cls.representative = c;
     classes.set(s, cls);
   }
-  const out: SourceClass[] = [...classes.values()].map(c => ({ representative: c.representative, members: c.members.sort() }));
+  const out: SourceClass[] = [...classes.values()].map(c => (c.others
+    ? { representative: c.representative, members: c.members.sort(), others: true }
+    : { representative: c.representative, members: c.members.sort() }));
   out.push({ representative: undefined, members: [] });
   return out;
 }
