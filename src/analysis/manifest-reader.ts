@@ -114,7 +114,9 @@ export function parseManifests(text: string, source: string): ReadObject[] {
           throw new ManifestError(`${source}:${doc.line}: YAML aliases expand to more than ${limit} nodes (an alias bomb?): refusing to read it`);
         }
       }
-      values.push({ value, line: doc.line });
+      // Objects are reported at their first line (after the `---` and any comments).
+      const lead = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*/.exec(doc.text)![0];
+      values.push({ value, line: doc.line + (lead.match(/\n/g)?.length ?? 0) });
     }
   }
   const out: ReadObject[] = [];
