@@ -290,8 +290,16 @@ export class MeshAnalyzer {
   public static diff(before: MeshAnalyzer, after: MeshAnalyzer): MeshDiff {
     const d = diffModels(before.model(), after.model());
     const entry = (c: AccessChange): AccessChangeEntry => ({
-      source: c.source, sources: [...c.sources], destination: c.destination, port: c.port, via: c.via,
-      request: c.request, before: c.before, after: c.after, summary: c.summary, representative: { ...c.query },
+      source: c.source,
+      sources: [...c.sources],
+      destination: c.destination,
+      port: c.port,
+      via: c.via,
+      request: c.request,
+      before: c.before,
+      after: c.after,
+      summary: c.summary,
+      representative: { ...c.query },
     });
     return {
       added: d.added,

@@ -6,10 +6,14 @@
  */
 import { createHash } from 'crypto';
 import { AccessQuery, AccessResult, evaluateAccess, knownSources, PolicyIndex } from './access';
+import { mtlsMode } from './explain';
 import { mermaidGraph, ReachEdge } from './mermaid';
 import { Located, MeshModel, ServiceInfo } from './model';
-import { mtlsMode } from './explain';
-import { collectAtoms, emptyAtoms, OTHER_IDENTITY, portRepresentatives, RequestAtoms, RequestRepresentative, requestRepresentatives, SourceClass, sourceClasses } from './request-space';
+import {
+  classCounts, collectAtoms, emptyAtoms, FixedAttributes, OTHER_IDENTITY, portRepresentatives, prunedRequestRepresentatives,
+  RequestAtoms, RequestRepresentative,
+  rulesOf, SourceClass, sourceClasses,
+} from './request-space';
 
 /** One access change (identical changes from several sources are grouped). */
 export interface AccessChange {
@@ -102,25 +106,6 @@ function index(objects: Located[]): Map<string, string> {
   return m;
 }
 
-/** Kinds whose objects can change an access decision. */
-const ACCESS_KINDS = new Set(['Namespace', 'Service', 'Gateway', 'AuthorizationPolicy', 'RequestAuthentication', 'PeerAuthentication',
-  'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ServiceEntry', 'WorkloadEntry']);
-
-/** A hash of every access-relevant object per namespace (a Namespace object counts in its own). */
-function namespaceFingerprints(model: MeshModel): Map<string, string> {
-  const parts = new Map<string, string[]>();
-  for (const l of model.objects) {
-    if (!ACCESS_KINDS.has(l.obj.kind)) continue;
-    const ns = l.obj.kind === 'Namespace' ? l.obj.metadata.name ?? '' : l.obj.metadata.namespace ?? 'default';
-    const { status, ...rest } = l.obj as any;
-    void status;
-    parts.set(ns, [...parts.get(ns) ?? [], canonical(rest)]);
-  }
-  const out = new Map<string, string>();
-  for (const [ns, list] of parts) out.set(ns, createHash('sha1').update(list.sort().join('\n')).digest('hex'));
-  return out;
-}
-
 function decision(r: AccessResult | undefined): string {
   if (!r) return 'DENY (no such Service or gateway)';
   return `${r.allowed ? 'ALLOW' : 'DENY'} (${r.enforcedBy}${r.policy ? `, ${r.policy}` : ''})`;
@@ -173,14 +158,15 @@ interface Raw {
   readonly space: Space;
   readonly before?: AccessResult;
   readonly after?: AccessResult;
+  /** Methods and paths the representative stands for. */
+  readonly methods: string[];
+  readonly paths: string[];
 }
 
 class Side {
   public readonly index: PolicyIndex;
-  public readonly fingerprints: Map<string, string>;
   public constructor(public readonly model: MeshModel, rootNamespace: string) {
     this.index = new PolicyIndex(model, rootNamespace);
-    this.fingerprints = namespaceFingerprints(model);
   }
 
   public evaluate(query: AccessQuery): AccessResult | undefined {
@@ -229,23 +215,44 @@ class Side {
     return out;
   }
 
-  public fingerprint(svc: ServiceInfo | undefined, gateways: string[], root: string): string {
-    const namespaces = new Set([root, ...gateways.map(g => g.split('/')[0])]);
-    if (svc) {
-      namespaces.add(svc.namespace);
-      if (svc.waypoint) namespaces.add(svc.waypoint.namespace);
-      for (const w of this.model.workloadsByNamespace.get(svc.namespace) ?? []) {
-        const ref = this.model.podWaypoint(svc.namespace, w.podLabels);
-        if (ref) namespaces.add(ref.namespace);
-      }
-    }
-    return [...namespaces].sort().map(ns => `${ns}=${this.fingerprints.get(ns) ?? ''}`).join(';') + `|${gateways.filter(g => this.model.ingressGateways.has(g)).join(',')}`;
+  /**
+   * Everything an evaluation of traffic to `svc` reads: the Service, its namespace, its waypoint, the
+   * policies of every hop, the RequestAuthentications and PeerAuthentications that apply, its pods and
+   * the gateways. Equal fingerprints in both versions: no request to it can be decided differently.
+   */
+  public fingerprint(svc: ServiceInfo, gateways: string[], root: string): string {
+    const strip = (o: any) => {
+      const { status, ...rest } = o;
+      void status;
+      return rest;
+    };
+    const ns = svc.namespace;
+    const parts = [
+      canonical({ ...svc, located: strip(svc.located.obj) }),
+      canonical(this.model.namespaces.get(ns)?.located.obj ?? null),
+      canonical(this.model.waypoint(svc.waypoint)?.located.obj ?? null),
+      ...this.policiesFor(svc, gateways).map(p => canonical(strip(p))).sort(),
+      ...[...this.model.kind('RequestAuthentication'), ...this.model.kind('PeerAuthentication')]
+        .filter(l => [ns, root, svc.waypoint?.namespace, ...gateways.map(g => g.split('/')[0])].includes(l.obj.metadata.namespace ?? 'default'))
+        .map(l => canonical(strip(l.obj))).sort(),
+      ...(this.model.workloadsByNamespace.get(ns) ?? []).filter(w => Object.entries(svc.selector).every(([k, v]) => w.podLabels[k] === v))
+        .map(w => canonical({ labels: w.podLabels, sa: w.serviceAccount, waypoint: this.model.podWaypoint(ns, w.podLabels) ?? null })).sort(),
+      gateways.filter(g => this.model.ingressGateways.has(g)).join(','),
+    ];
+    return createHash('sha1').update(parts.join('\n')).digest('hex');
   }
 }
 
 /** The representative requests of one destination Service (both versions' atoms). */
 function requestsFor(before: Side, after: Side, svcKey: string, gateways: string[], identities: string[]):
-{ sourceClasses: SourceClass[]; ports: (number | undefined)[]; mesh: RequestRepresentative[]; meshSpace: Space; ingress: RequestRepresentative[]; ingressSpace: Space } {
+{
+  sourceClasses: SourceClass[];
+  ports: (number | undefined)[];
+  meshFor: (fixed: FixedAttributes) => RequestRepresentative[];
+  meshSpace: Space;
+  ingressFor: (fixed: FixedAttributes) => RequestRepresentative[];
+  ingressSpace: Space;
+} {
   const [ns, name] = svcKey.split('/');
   const sb = before.model.service(ns, name);
   const sa = after.model.service(ns, name);
@@ -254,18 +261,25 @@ function requestsFor(before: Side, after: Side, svcKey: string, gateways: string
   const ingressAtoms: RequestAtoms = collectAtoms([...before.policiesFor(sb, gateways), ...after.policiesFor(sa, gateways)]);
   const issuers = [...before.issuers(sb, []), ...after.issuers(sa, [])];
   const ingressIssuers = [...before.issuers(sb, gateways), ...after.issuers(sa, gateways)];
-  const meshL7 = !!(sb?.waypoint || sa?.waypoint) || [before, after].some(s => (s.model.workloadsByNamespace.get(ns) ?? []).some(w => s.model.podWaypoint(ns, w.podLabels)));
+  const podWaypoint = (s: Side) => (s.model.workloadsByNamespace.get(ns) ?? []).some(w => s.model.podWaypoint(ns, w.podLabels));
+  const meshL7 = !!(sb?.waypoint || sa?.waypoint) || podWaypoint(before) || podWaypoint(after);
   const defaultHost = `${name}.${ns}.svc.cluster.local`;
   const ports = portRepresentatives([...(sb?.ports ?? []), ...(sa?.ports ?? [])].map((p: any) => p?.port).filter((p: any) => typeof p === 'number'));
-  const mesh = requestRepresentatives(meshAtoms, { l7: meshL7, issuers, defaultHost });
-  const ingress = gateways.length ? requestRepresentatives(ingressAtoms, { l7: true, issuers: ingressIssuers, defaultHost }) : [];
-  const space = (reps: RequestRepresentative[], l7: boolean): Space => ({
-    l7,
-    tokens: new Set(reps.map(r => canonical(r.token ?? null))).size,
-    methods: new Set(reps.map(r => r.method)).size,
-    paths: new Set(reps.map(r => r.path)).size,
-  });
-  return { sourceClasses: sourceClasses(meshAtoms, identities), ports, mesh, meshSpace: space(mesh, meshL7), ingress, ingressSpace: space(ingress, true) };
+  const meshOptions = { l7: meshL7, issuers, defaultHost };
+  const ingressOptions = { l7: true, issuers: ingressIssuers, defaultHost };
+  const meshRules = rulesOf([...before.policiesFor(sb, []), ...after.policiesFor(sa, [])]);
+  const ingressRules = rulesOf([...before.policiesFor(sb, gateways), ...after.policiesFor(sa, gateways)]);
+  // Class counts of the full product: to word a change "any method" / "any path" / no token.
+  const space = (atoms: RequestAtoms, options: { l7: boolean; issuers: string[]; defaultHost: string }): Space =>
+    ({ l7: options.l7, ...classCounts(atoms, options) });
+  return {
+    sourceClasses: sourceClasses(meshAtoms, identities),
+    ports,
+    meshFor: fixed => prunedRequestRepresentatives(meshAtoms, meshOptions, meshRules, fixed),
+    meshSpace: space(meshAtoms, meshOptions),
+    ingressFor: fixed => (gateways.length ? prunedRequestRepresentatives(ingressAtoms, ingressOptions, ingressRules, fixed) : []),
+    ingressSpace: space(ingressAtoms, ingressOptions),
+  };
 }
 
 function toQuery(rep: RequestRepresentative, base: { from?: string; to: string; port?: number; toPod?: boolean; viaIngress?: string }): AccessQuery {
@@ -321,26 +335,27 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     if (!options.exhaustive && sb && sa && before.fingerprint(sb, gateways, root) === after.fingerprint(sa, gateways, root)) continue;
     evaluated++;
     const space = requestsFor(before, after, svcKey, gateways, identities);
-    const record = (sources: string[], nodes: string[], query: AccessQuery, sp: Space) => {
+    const record = (sources: string[], nodes: string[], query: AccessQuery, sp: Space, rep: RequestRepresentative) => {
       const rb = before.evaluate(query);
       const ra = after.evaluate(query);
       requests++;
       for (const n of nodes) note(n, svcKey, rb, ra);
       const changedDecision = (rb?.allowed ?? false) !== (ra?.allowed ?? false)
         || (rb && ra && rb.allowed && (rb.enforcedBy !== ra.enforcedBy || rb.policy !== ra.policy));
-      if (changedDecision) raws.push({ sources, query, space: sp, before: rb, after: ra });
+      if (!changedDecision) return;
+      raws.push({ sources, query, space: sp, before: rb, after: ra, methods: rep.sameMethods ?? [rep.method], paths: rep.samePaths ?? [rep.path] });
     };
     for (const port of space.ports) {
       for (const cls of space.sourceClasses) {
         const labels = sourceLabel(cls);
         const nodes = cls.members.length ? cls.members : labels;
-        for (const rep of space.mesh) {
-          record(labels, nodes, toQuery(rep, { from: cls.representative, to: svcKey, port }), space.meshSpace);
-          record(labels, [], toQuery(rep, { from: cls.representative, to: svcKey, port, toPod: true }), space.meshSpace);
+        for (const rep of space.meshFor({ identity: cls.representative, port })) {
+          record(labels, nodes, toQuery(rep, { from: cls.representative, to: svcKey, port }), space.meshSpace, rep);
+          record(labels, [], toQuery(rep, { from: cls.representative, to: svcKey, port, toPod: true }), space.meshSpace, rep);
         }
       }
       for (const gw of gateways) {
-        for (const rep of space.ingress) record(sourceLabel({ members: [] }, gw), [`gateway ${gw}`], toQuery(rep, { to: svcKey, port, viaIngress: gw }), space.ingressSpace);
+        for (const rep of space.ingressFor({ port })) record(sourceLabel({ members: [] }, gw), [`gateway ${gw}`], toQuery(rep, { to: svcKey, port, viaIngress: gw }), space.ingressSpace, rep);
       }
     }
   }
@@ -362,10 +377,14 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     return [...m.values()];
   };
   const verdict = (r: Raw) => ({ b: decision(r.before), a: decision(r.after) });
-  let groups: Group[] = raws.map(r => ({ raw: r, sources: r.sources, methods: [r.query.method ?? 'GET'], paths: [r.query.path ?? '/'], tokens: 1 }));
+  let groups: Group[] = raws.map(r => ({ raw: r, sources: r.sources, methods: r.methods, paths: r.paths, tokens: 1 }));
   groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, ...verdict(g.raw) }),
-    (into, g) => into.sources.push(...g.sources.filter(s => !into.sources.includes(s))));
-  groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, token: undefined, jwtPrincipal: undefined, s: g.sources, ...verdict(g.raw) }),
+    (into, g) => {
+      into.sources.push(...g.sources.filter(s => !into.sources.includes(s)));
+      into.methods.push(...g.methods.filter(x => !into.methods.includes(x)));
+      into.paths.push(...g.paths.filter(x => !into.paths.includes(x)));
+    });
+  groups = merge(groups, g => canonical({ ...withoutToken(g.raw.query), from: undefined, s: g.sources, ...verdict(g.raw) }),
     (into, g) => { into.tokens += g.tokens; });
   // Every class of token changed alike: the token does not matter.
   groups = groups.map(g => (g.tokens > 1 && g.tokens === g.raw.space.tokens
@@ -373,8 +392,16 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     : g));
   groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, method: undefined, s: g.sources, ...verdict(g.raw) }),
     (into, g) => into.methods.push(...g.methods.filter(x => !into.methods.includes(x))));
-  groups = merge(groups, g => canonical({ ...g.raw.query, from: undefined, method: undefined, path: undefined, m: g.methods, s: g.sources, ...verdict(g.raw) }),
-    (into, g) => into.paths.push(...g.paths.filter(x => !into.paths.includes(x))));
+  groups = merge(groups, g => canonical({
+    ...g.raw.query,
+    from: undefined,
+    method: undefined,
+    path: undefined,
+    m: g.methods,
+    s: g.sources,
+    ...verdict(g.raw),
+  }),
+  (into, g) => into.paths.push(...g.paths.filter(x => !into.paths.includes(x))));
   for (const { raw, sources, methods, paths } of groups) {
     const q = raw.query;
     const methodText = methods.length === raw.space.methods ? 'any method' : methods.join('|');
@@ -382,8 +409,9 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     const request = describeRequest(q, raw.space, methodText, pathText);
     const via = q.viaIngress ? `ingress ${q.viaIngress}` : q.toPod ? 'pod' : 'service';
     const [, svcName] = q.to.split('/');
+    const shown = sources.length > 6 ? `${sources.slice(0, 5).join(', ')} and ${sources.length - 5} more` : sources.join(', ');
     const change: AccessChange = {
-      source: sources.join(', '),
+      source: shown,
       sources,
       destination: q.to,
       port: q.port,
@@ -391,7 +419,7 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
       request,
       before: decision(raw.before),
       after: decision(raw.after),
-      summary: `${sources.join(', ')} → ${svcName}${q.port !== undefined ? `:${q.port}` : ''} ${request}: ${decision(raw.before)} → ${decision(raw.after)}`,
+      summary: `${shown} → ${svcName}${q.port !== undefined ? `:${q.port}` : ''} ${request}: ${decision(raw.before)} → ${decision(raw.after)}`,
       query: q,
     };
     const was = raw.before?.allowed ?? false;
@@ -419,7 +447,13 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     edges.push({ from, to, label, status: widened ? 'widened' : narrowed ? 'narrowed' : 'same' });
   }
   return {
-    added, removed, changed, gained, lost, moved, posture,
+    added,
+    removed,
+    changed,
+    gained,
+    lost,
+    moved,
+    posture,
     routing: routingChanges(beforeModel, afterModel),
     edges,
     statistics: { services: services.length, servicesEvaluated: evaluated, requests },
@@ -451,12 +485,16 @@ function postureChanges(before: Side, after: Side, services: string[]): PostureC
       // Ingress traffic that stops going through the waypoint skips its L7 checks.
       const l7 = sb.waypoint ? before.index.waypointPolicies(sb).length > 0 : false;
       out.push({
-        service: k, aspect: 'ingress-use-waypoint', before: String(sb.ingressUseWaypoint), after: String(sa.ingressUseWaypoint),
+        service: k,
+        aspect: 'ingress-use-waypoint',
+        before: String(sb.ingressUseWaypoint),
+        after: String(sa.ingressUseWaypoint),
         widens: sb.ingressUseWaypoint && !sa.ingressUseWaypoint && l7,
       });
     }
     if (sb.waypoint || sa.waypoint) {
-      const protectedIn = (s: Side, svc: ServiceInfo) => !!svc.waypoint && s.evaluate({ from: OTHER_IDENTITY, to: k, toPod: true })?.allowed === false;
+      const protectedIn = (s: Side, svc: ServiceInfo) =>
+        !!svc.waypoint && s.evaluate({ from: OTHER_IDENTITY, to: k, toPod: true })?.allowed === false;
       const pb = protectedIn(before, sb);
       const pa = protectedIn(after, sa);
       if (pb !== pa) {

@@ -43,6 +43,12 @@ export interface RequestRepresentative {
   readonly token?: RepresentativeToken;
   readonly sourceIp?: string;
   readonly destinationIp?: string;
+  /**
+   * Other methods (paths) that no rule tells apart from this one, given the rest of the request:
+   * the representative stands for all of them.
+   */
+  readonly sameMethods?: string[];
+  readonly samePaths?: string[];
 }
 
 /** A class of source identities (`namespace/serviceaccount`) that every policy treats alike. */
@@ -57,8 +63,18 @@ export interface SourceClass {
 
 export function emptyAtoms(): RequestAtoms {
   return {
-    principals: new Set(), namespaces: new Set(), serviceAccounts: new Set(), ipBlocks: new Set(), destinationIps: new Set(),
-    requestPrincipals: new Set(), claims: new Map(), ports: new Set(), methods: new Set(), paths: new Set(), hosts: new Set(), headers: new Map(),
+    principals: new Set(),
+    namespaces: new Set(),
+    serviceAccounts: new Set(),
+    ipBlocks: new Set(),
+    destinationIps: new Set(),
+    requestPrincipals: new Set(),
+    claims: new Map(),
+    ports: new Set(),
+    methods: new Set(),
+    paths: new Set(),
+    hosts: new Set(),
+    headers: new Map(),
   };
 }
 
@@ -97,8 +113,12 @@ export function collectAtoms(policies: any[], atoms: RequestAtoms = emptyAtoms()
         const k: string = typeof w?.key === 'string' ? w.key : '';
         const values = [...(Array.isArray(w.values) ? w.values : []), ...(Array.isArray(w.notValues) ? w.notValues : [])];
         const byKey: { [key: string]: Set<string> } = {
-          'source.principal': atoms.principals, 'source.namespace': atoms.namespaces, 'source.ip': atoms.ipBlocks,
-          'remote.ip': atoms.ipBlocks, 'destination.ip': atoms.destinationIps, 'destination.port': atoms.ports,
+          'source.principal': atoms.principals,
+          'source.namespace': atoms.namespaces,
+          'source.ip': atoms.ipBlocks,
+          'remote.ip': atoms.ipBlocks,
+          'destination.ip': atoms.destinationIps,
+          'destination.port': atoms.ports,
           'request.auth.principal': atoms.requestPrincipals,
         };
         const target = byKey[k];
@@ -143,17 +163,17 @@ function dedupeBySignature<T>(candidates: T[], signature: (v: T) => string): T[]
   return out;
 }
 
-/** Parses an IPv4 address; undefined for anything else. */
+/** Parses an IPv4 address into a number; undefined for anything else. */
 function ipv4(text: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (!m) return undefined;
   const parts = m.slice(1).map(Number);
   if (parts.some(p => p > 255)) return undefined;
-  return ((parts[0] << 24) >>> 0) + (parts[1] << 16) + (parts[2] << 8) + parts[3];
+  return parts.reduce((n, p) => n * 256 + p, 0);
 }
 
 function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  return [3, 2, 1, 0].map(i => Math.floor(n / 256 ** i) % 256).join('.');
 }
 
 /** Is an IPv4 address in a CIDR or equal to a plain address (for representative generation only)? */
@@ -164,8 +184,8 @@ export function ipv4InBlock(address: string, block: string): boolean {
   if (a === undefined || b === undefined) return address === block;
   const bits = len === undefined ? 32 : Number(len);
   if (!Number.isInteger(bits) || bits < 0 || bits > 32) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((a & mask) >>> 0) === ((b & mask) >>> 0);
+  const size = 2 ** (32 - bits);
+  return Math.floor(a / size) === Math.floor(b / size);
 }
 
 /**
@@ -241,40 +261,186 @@ export interface RequestSpaceOptions {
   readonly defaultHost: string;
 }
 
-/** The product of the classes of every L7 attribute (and of source/destination IPs). */
-export function requestRepresentatives(atoms: RequestAtoms, options: RequestSpaceOptions): RequestRepresentative[] {
-  const sourceIps: (string | undefined)[] = ipRepresentatives(atoms.ipBlocks);
-  const destinationIps: (string | undefined)[] = ipRepresentatives(atoms.destinationIps);
-  const l4: { sourceIp?: string; destinationIp?: string }[] = [];
-  for (const s of sourceIps.length ? sourceIps : [undefined]) {
-    for (const d of destinationIps.length ? destinationIps : [undefined]) l4.push({ sourceIp: s, destinationIp: d });
-  }
-  const base = { method: 'GET', path: '/', headers: {} };
-  if (!options.l7) return l4.map(ip => ({ ...base, ...ip }));
+/** The values of each attribute of the request space, in product order. */
+function dimensions(atoms: RequestAtoms, options: RequestSpaceOptions): { name: string; values: unknown[] }[] {
+  const dims: { name: string; values: unknown[] }[] = [];
+  const sourceIps = ipRepresentatives(atoms.ipBlocks);
+  const destinationIps = ipRepresentatives(atoms.destinationIps);
+  if (sourceIps.length) dims.push({ name: 'sourceIp', values: sourceIps });
+  if (destinationIps.length) dims.push({ name: 'destinationIp', values: destinationIps });
+  if (!options.l7) return dims;
   const freshMethod = METHODS.find(m => !atoms.methods.has(m)) ?? 'PROPFIND';
-  const methods = stringRepresentatives(atoms.methods, ['GET', freshMethod]);
-  const paths = stringRepresentatives(atoms.paths, ['/', '/zz-unmatched']);
-  const hosts: (string | undefined)[] = atoms.hosts.size === 0 ? [undefined]
-    : stringRepresentatives(atoms.hosts, [options.defaultHost, 'zz-other.example']).map(h => h === options.defaultHost ? undefined : h);
-  let headerSets: { [name: string]: string }[] = [{}];
+  dims.push({ name: 'method', values: stringRepresentatives(atoms.methods, ['GET', freshMethod]) });
+  dims.push({ name: 'path', values: stringRepresentatives(atoms.paths, ['/', '/zz-unmatched']) });
+  if (atoms.hosts.size) {
+    dims.push({ name: 'host', values: stringRepresentatives(atoms.hosts, [options.defaultHost, 'zz-other.example']).map(h => (h === options.defaultHost ? undefined : h)) });
+  }
   for (const [name, values] of [...atoms.headers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const reps = stringRepresentatives(values, ['zz-other']);
-    headerSets = headerSets.flatMap(set => [set, ...reps.map(v => ({ ...set, [name]: v }))]);
+    dims.push({ name: `header:${name}`, values: [undefined, ...stringRepresentatives(values, ['zz-other'])] });
   }
   const tokens = tokenRepresentatives(atoms, options.issuers);
-  const out: RequestRepresentative[] = [];
-  for (const ip of l4) {
-    for (const method of methods) {
-      for (const path of paths) {
-        for (const host of hosts) {
-          for (const headers of headerSets) {
-            for (const token of tokens) out.push({ method, path, host, headers, token, ...ip });
-          }
+  if (tokens.length > 1) dims.push({ name: 'token', values: tokens });
+  return dims;
+}
+
+/** How many classes each worded attribute has (1 where it does not vary). */
+export function classCounts(atoms: RequestAtoms, options: RequestSpaceOptions): { methods: number; paths: number; tokens: number } {
+  const dims = dimensions(atoms, options);
+  const count = (name: string) => dims.find(d => d.name === name)?.values.length ?? 1;
+  return { methods: count('method'), paths: count('path'), tokens: count('token') };
+}
+
+function assign(rep: RequestRepresentative, dim: string, value: any): RequestRepresentative {
+  if (dim.startsWith('header:')) return value === undefined ? rep : { ...rep, headers: { ...rep.headers, [dim.slice(7)]: value } };
+  return { ...rep, [dim]: value };
+}
+
+/** The product of the classes of every L7 attribute (and of source/destination IPs). */
+export function requestRepresentatives(atoms: RequestAtoms, options: RequestSpaceOptions): RequestRepresentative[] {
+  let out: RequestRepresentative[] = [{ method: 'GET', path: '/', headers: {} }];
+  for (const d of dimensions(atoms, options)) out = out.flatMap(rep => d.values.map(v => assign(rep, d.name, v)));
+  return out.map(r => ({ ...r, host: r.host, token: r.token, sourceIp: r.sourceIp, destinationIp: r.destinationIp }));
+}
+
+/** The client side of a request that stays fixed while the L7 attributes vary. */
+export interface FixedAttributes {
+  /** `namespace/serviceaccount`, or undefined for no identity. */
+  readonly identity?: string;
+  readonly port?: number;
+  readonly trustDomain?: string;
+}
+
+/** Would a list field match a value (unset = match; `not` values exclude)? Istio string matching. */
+function fieldMatches(values: unknown, notValues: unknown, value: string | undefined, match: (p: string, v: string | undefined) => boolean): boolean {
+  const vs = Array.isArray(values) ? values.filter((x): x is string => typeof x === 'string') : [];
+  const nvs = Array.isArray(notValues) ? notValues.filter((x): x is string => typeof x === 'string') : [];
+  if (vs.length && !vs.some(p => match(p, value))) return false;
+  if (nvs.length && nvs.some(p => match(p, value))) return false;
+  return true;
+}
+
+const ipMatch = (block: string, ip: string | undefined) => ip !== undefined && ipv4InBlock(ip, block);
+
+/**
+ * The request as the rules see it, for the attributes assigned so far: unassigned attributes do
+ * not constrain (their fields count as matching), so two partial requests with the same state agree
+ * on every rule for every completion.
+ */
+class RuleState {
+  public constructor(private readonly rules: any[], private readonly fixed: FixedAttributes, private readonly defaultHost: string) {}
+
+  public of(rep: RequestRepresentative, assigned: Set<string>): string {
+    const td = this.fixed.trustDomain ?? 'cluster.local';
+    const [ns, sa] = this.fixed.identity?.split('/') ?? [];
+    const principal = this.fixed.identity ? `${td}/ns/${ns}/sa/${sa}` : undefined;
+    const port = this.fixed.port !== undefined ? String(this.fixed.port) : undefined;
+    const has = (d: string) => assigned.has(d);
+    const token = rep.token;
+    const requestPrincipal = token && !token.invalid ? `${token.issuer}/${token.subject ?? ''}` : undefined;
+    const str = (p: string, v: string | undefined) => matchValue(p, v);
+    const parts: string[] = [];
+    // Token validity and issuer matter beyond the rules (a RequestAuthentication rejects bad tokens).
+    parts.push(has('token') ? (token ? `${token.invalid ? 'invalid' : 'valid'}:${token.issuer}` : 'none') : '?');
+    for (const rule of this.rules) {
+      const froms: any[] = Array.isArray(rule?.from) ? rule.from : [];
+      const tos: any[] = Array.isArray(rule?.to) ? rule.to : [];
+      const whens: any[] = Array.isArray(rule?.when) ? rule.when : [];
+      const fromBits = froms.map(f => {
+        const src = f?.source ?? {};
+        return fieldMatches(src.principals, src.notPrincipals, principal, str)
+          && fieldMatches(src.namespaces, src.notNamespaces, ns, str)
+          && fieldMatches(src.serviceAccounts, src.notServiceAccounts, this.fixed.identity, str)
+          && (!has('sourceIp') || (fieldMatches(src.ipBlocks, src.notIpBlocks, rep.sourceIp, ipMatch) && fieldMatches(src.remoteIpBlocks, src.notRemoteIpBlocks, rep.sourceIp, ipMatch)))
+          && (!has('token') || fieldMatches(src.requestPrincipals, src.notRequestPrincipals, requestPrincipal, str));
+      });
+      const toBits = tos.map(t => {
+        const op = t?.operation ?? {};
+        return fieldMatches(op.ports, op.notPorts, port, str)
+          && (!has('method') || fieldMatches(op.methods, op.notMethods, rep.method, str))
+          && (!has('path') || fieldMatches(op.paths, op.notPaths, rep.path, str))
+          && (!has('host') || fieldMatches(op.hosts, op.notHosts, rep.host ?? this.defaultHost, str));
+      });
+      const whenBits = whens.map(w => {
+        const k: string = typeof w?.key === 'string' ? w.key : '';
+        const header = /^request\.headers\[(.+)\]$/.exec(k);
+        const claim = /^request\.auth\.claims\[(.+)\]$/.exec(k);
+        const claimOf = (name: string) => (token && !token.invalid ? token.claims?.[name] : undefined);
+        let value: string | undefined;
+        let match = str;
+        if (k === 'source.principal') {value = principal;} else if (k === 'source.namespace') {value = ns;} else if (k === 'destination.port') {value = port;} else if (k === 'source.ip' || k === 'remote.ip') {
+          if (!has('sourceIp')) return true;
+          value = rep.sourceIp;
+          match = ipMatch;
+        } else if (k === 'destination.ip') {
+          if (!has('destinationIp')) return true;
+          value = rep.destinationIp;
+          match = ipMatch;
+        } else if (header) {
+          if (!has(`header:${header[1].toLowerCase()}`)) return true;
+          value = rep.headers[header[1].toLowerCase()];
+        } else if (k === 'request.auth.principal' || claim || k === 'request.auth.audiences' || k === 'request.auth.presenter') {
+          if (!has('token')) return true;
+          value = k === 'request.auth.principal' ? requestPrincipal : claimOf(claim ? claim[1] : k.endsWith('audiences') ? 'aud' : 'azp');
+        } else {
+          return true; // a key no varied attribute feeds: the same for every request of the product
         }
+        return fieldMatches(w.values, w.notValues, value, match);
+      });
+      const dead = (froms.length > 0 && !fromBits.includes(true)) || (tos.length > 0 && !toBits.includes(true)) || whenBits.includes(false);
+      parts.push(dead ? 'x' : `${fromBits.map(Number).join('')}.${toBits.map(Number).join('')}`);
+    }
+    return parts.join('|');
+  }
+}
+
+/**
+ * Like `requestRepresentatives`, but attribute by attribute, keeping one partial request per
+ * distinct rule state: combinations no rule tells apart (a header that only a rule for another
+ * source tests, a path only a dead rule names) are evaluated once. Exact for Istio's rule semantics:
+ * a rule matches when some `from`, some `to` and every `when` match, each the AND of its fields.
+ */
+export function prunedRequestRepresentatives(
+  atoms: RequestAtoms, options: RequestSpaceOptions, rules: any[], fixed: FixedAttributes,
+): RequestRepresentative[] {
+  // Rules that the fixed attributes already rule out cannot tell any two requests apart.
+  const base: RequestRepresentative = { method: 'GET', path: '/', headers: {} };
+  const live = rules.filter(r => new RuleState([r], fixed, options.defaultHost).of(base, new Set()) !== '?|x');
+  const state = new RuleState(live, fixed, options.defaultHost);
+  const assigned = new Set<string>();
+  let out: RequestRepresentative[] = [base];
+  for (const d of dimensions(atoms, options)) {
+    assigned.add(d.name);
+    const seen = new Map<string, { parent: RequestRepresentative; index: number }>();
+    const next: RequestRepresentative[] = [];
+    for (const rep of out) {
+      for (const v of d.values) {
+        const candidate = assign(rep, d.name, v);
+        const key = state.of(candidate, assigned);
+        const owner = seen.get(key);
+        if (owner) {
+          // Same prefix, same state: this value is an alternative of the owner's (for the wording).
+          if (owner.parent === rep && (d.name === 'method' || d.name === 'path')) {
+            const o = next[owner.index];
+            next[owner.index] = d.name === 'method'
+              ? { ...o, sameMethods: [...o.sameMethods ?? [o.method], v as string] }
+              : { ...o, samePaths: [...o.samePaths ?? [o.path], v as string] };
+          }
+          continue;
+        }
+        seen.set(key, { parent: rep, index: next.length });
+        next.push(candidate);
       }
     }
+    out = next;
   }
   return out;
+}
+
+/** The rules of policies (any action), deduplicated. */
+export function rulesOf(policies: any[]): any[] {
+  const out = new Map<string, any>();
+  for (const p of policies) for (const r of Array.isArray(p?.spec?.rules) ? p.spec.rules : []) out.set(JSON.stringify(r), r);
+  return [...out.values()];
 }
 
 /** The port classes of a Service: its ports (policies match Service ports translated to pod ports). */
