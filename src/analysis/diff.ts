@@ -165,8 +165,19 @@ interface Raw {
 
 class Side {
   public readonly index: PolicyIndex;
+  /** Issuers of the RequestAuthentications attached to each `namespace/kind/name`. */
+  private readonly issuersByTarget = new Map<string, string[]>();
   public constructor(public readonly model: MeshModel, rootNamespace: string) {
     this.index = new PolicyIndex(model, rootNamespace);
+    for (const l of model.kind('RequestAuthentication')) {
+      const ns = l.obj.metadata.namespace ?? 'default';
+      const rules = Array.isArray(l.obj.spec?.jwtRules) ? l.obj.spec.jwtRules : [];
+      const issuers = rules.map((r: any) => r?.issuer).filter((i: unknown): i is string => typeof i === 'string');
+      for (const r of Array.isArray(l.obj.spec?.targetRefs) ? l.obj.spec.targetRefs : []) {
+        const k = `${ns}/${r?.kind}/${r?.name}`;
+        this.issuersByTarget.set(k, [...this.issuersByTarget.get(k) ?? [], ...issuers]);
+      }
+    }
   }
 
   public evaluate(query: AccessQuery): AccessResult | undefined {
@@ -203,16 +214,9 @@ class Side {
    */
   public issuers(svc: ServiceInfo | undefined, gateways: string[]): string[] {
     if (!svc) return [];
-    const targets = new Set([`${svc.namespace}/Service/${svc.name}`, ...gateways.map(g => `${g.split('/')[0]}/Gateway/${g.split('/')[1]}`)]);
-    if (svc.waypoint) targets.add(`${svc.waypoint.namespace}/Gateway/${svc.waypoint.name}`);
-    const out: string[] = [];
-    for (const l of this.model.kind('RequestAuthentication')) {
-      const ns = l.obj.metadata.namespace ?? 'default';
-      const refs = Array.isArray(l.obj.spec?.targetRefs) ? l.obj.spec.targetRefs : [];
-      if (!refs.some((r: any) => targets.has(`${ns}/${r?.kind}/${r?.name}`))) continue;
-      for (const r of Array.isArray(l.obj.spec?.jwtRules) ? l.obj.spec.jwtRules : []) if (typeof r?.issuer === 'string') out.push(r.issuer);
-    }
-    return out;
+    const targets = [`${svc.namespace}/Service/${svc.name}`, ...gateways.map(g => `${g.split('/')[0]}/Gateway/${g.split('/')[1]}`)];
+    if (svc.waypoint) targets.push(`${svc.waypoint.namespace}/Gateway/${svc.waypoint.name}`);
+    return targets.flatMap(t => this.issuersByTarget.get(t) ?? []);
   }
 
   /**
@@ -283,7 +287,11 @@ function requestsFor(before: Side, after: Side, svcKey: string, gateways: string
 }
 
 function toQuery(rep: RequestRepresentative, base: { from?: string; to: string; port?: number; toPod?: boolean; viaIngress?: string }): AccessQuery {
-  const q: any = { ...base, method: rep.method, path: rep.path, headers: rep.headers };
+  const q: { -readonly [K in keyof AccessQuery]: AccessQuery[K] } = { to: base.to, method: rep.method, path: rep.path, headers: rep.headers };
+  if (base.from !== undefined) q.from = base.from;
+  if (base.port !== undefined) q.port = base.port;
+  if (base.toPod) q.toPod = true;
+  if (base.viaIngress !== undefined) q.viaIngress = base.viaIngress;
   if (rep.host !== undefined) q.host = rep.host;
   if (rep.token) {
     q.token = rep.token;
@@ -291,7 +299,6 @@ function toQuery(rep: RequestRepresentative, base: { from?: string; to: string; 
   }
   if (rep.sourceIp !== undefined) q.sourceIp = rep.sourceIp;
   if (rep.destinationIp !== undefined) q.destinationIp = rep.destinationIp;
-  for (const k of Object.keys(q)) if (q[k] === undefined || q[k] === false) delete q[k];
   return q;
 }
 
@@ -318,13 +325,20 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
   const services = [...new Set([...beforeModel.services.keys(), ...afterModel.services.keys()])].sort();
 
   const raws: Raw[] = [];
-  const reach = new Map<string, { before: AccessResult[]; after: AccessResult[] }>();
-  const note = (from: string, to: string, rb: AccessResult | undefined, ra: AccessResult | undefined) => {
-    const k = `${from}\n${to}`;
-    const entry = reach.get(k) ?? { before: [], after: [] };
-    if (rb?.allowed) entry.before.push(rb);
-    if (ra?.allowed) entry.after.push(ra);
-    reach.set(k, entry);
+  // Per (source class, Service): the hop paths of allowed requests, for the picture. Keyed by class,
+  // expanded to the class's members only for the Services whose access changed.
+  const reach = new Map<string, { nodes: string[]; to: string; before: Set<string>; after: Set<string> }>();
+  const hopPath = (r: AccessResult) => r.hops.filter(h => h.point !== 'gateway').map(h => h.point).join(' → ');
+  const note = (classKey: string, nodes: string[], to: string, rb: AccessResult | undefined, ra: AccessResult | undefined) => {
+    if (!rb?.allowed && !ra?.allowed) return;
+    const k = `${classKey}\n${to}`;
+    let entry = reach.get(k);
+    if (!entry) {
+      entry = { nodes, to, before: new Set(), after: new Set() };
+      reach.set(k, entry);
+    }
+    if (rb?.allowed) entry.before.add(hopPath(rb));
+    if (ra?.allowed) entry.after.add(hopPath(ra));
   };
   let evaluated = 0;
   let requests = 0;
@@ -336,10 +350,11 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     evaluated++;
     const space = requestsFor(before, after, svcKey, gateways, identities);
     const record = (sources: string[], nodes: string[], query: AccessQuery, sp: Space, rep: RequestRepresentative) => {
+      const classKey = nodes.join(',');
       const rb = before.evaluate(query);
       const ra = after.evaluate(query);
       requests++;
-      for (const n of nodes) note(n, svcKey, rb, ra);
+      if (nodes.length) note(classKey, nodes, svcKey, rb, ra);
       const changedDecision = (rb?.allowed ?? false) !== (ra?.allowed ?? false)
         || (rb && ra && rb.allowed && (rb.enforcedBy !== ra.enforcedBy || rb.policy !== ra.policy));
       if (!changedDecision) return;
@@ -435,16 +450,17 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
   const posture = postureChanges(before, after, services);
   const touched = new Set([...gained, ...lost].map(c => c.destination));
   const edges: ReachEdge[] = [];
-  for (const [k, v] of reach) {
-    const [from, to] = k.split('\n');
-    if (!touched.has(to)) continue;
-    const involves = (c: AccessChange) => c.destination === to && (c.sources.includes(from) || c.via === `ingress ${from.replace(/^gateway /, '')}`);
-    const widened = gained.some(involves);
-    const narrowed = lost.some(involves);
-    const results = v.after.length ? v.after : v.before;
-    if (results.length === 0) continue;
-    const label = [...new Set(results.map(r => r.hops.filter(h => h.point !== 'gateway').map(h => h.point).join(' → ')))].sort().join(' / ');
-    edges.push({ from, to, label, status: widened ? 'widened' : narrowed ? 'narrowed' : 'same' });
+  for (const v of reach.values()) {
+    if (!touched.has(v.to)) continue;
+    const to = v.to;
+    const paths = v.after.size ? v.after : v.before;
+    const label = [...paths].sort().join(' / ');
+    for (const from of v.nodes) {
+      const involves = (c: AccessChange) => c.destination === to && (c.sources.includes(from) || c.via === `ingress ${from.replace(/^gateway /, '')}`);
+      const widened = gained.some(involves);
+      const narrowed = lost.some(involves);
+      edges.push({ from, to, label, status: widened ? 'widened' : narrowed ? 'narrowed' : 'same' });
+    }
   }
   return {
     added,
