@@ -37,6 +37,7 @@ describe('bad input exits 2 with the file (and line), never a stack trace, never
     ['a principal that is not a string', () => write('principal.yaml', 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  rules:\n  - from: [{source: {principals: [1]}}]\n'),
       `${path.join(dir, 'principal.yaml')}:1: AuthorizationPolicy shop/p: spec.rules[0].from[0].source.principals[0] must be a non-empty string (got number 1)`],
     ['a scalar document', () => write('scalar.yaml', 'just text\n'), `${path.join(dir, 'scalar.yaml')}:1: expected a Kubernetes object, got string "just text"`],
+    ['kind without apiVersion', () => write('noversion.yaml', 'kind: Service\nmetadata: {name: a}\n'), `${path.join(dir, 'noversion.yaml')}:1: Service a: apiVersion must be a non-empty string (got nothing)`],
     ['a folder without manifests', () => fs.mkdtempSync(path.join(dir, 'empty-')), 'no .yaml, .yml or .json files in this folder'],
   ];
 
@@ -97,6 +98,15 @@ describe('inputs that are fine', () => {
     expect(MeshAnalyzer.fromFiles([array]).objectCount).toBe(2);
     const c = capture();
     expect(runCli(['analyze', dir.replace(/$/, ''), '--format', 'json'], c.io)).toBe(2); // the folder holds the bad files above
+  });
+
+  test('documents without apiVersion and kind (Helm values next to manifests) are not objects: skipped', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'values-'));
+    fs.writeFileSync(path.join(folder, 'values-istiod.yaml'), 'profile: ambient\nmeshConfig:\n  accessLogFile: /dev/stdout\n');
+    fs.writeFileSync(path.join(folder, 'app.k8s.yaml'), SERVICE);
+    const c = capture();
+    expect(runCli(['analyze', folder], c.io)).toBe(0);
+    expect(c.out.join('')).toBe('No problems found in 1 objects.\n');
   });
 
   test('security.istio.io/v1beta1 is analyzed like v1', () => {

@@ -133,6 +133,8 @@ export function parseManifests(text: string, source: string): ReadObject[] {
       obj.items.forEach((v: unknown, i: number) => add(v, line, `items[${i}]`));
       return;
     }
+    // Neither apiVersion nor kind: not a Kubernetes object (a Helm values file next to manifests).
+    if (obj.apiVersion === undefined && obj.kind === undefined) return;
     const errors = shapeErrors(obj);
     if (errors.length) {
       const name = typeof obj.metadata?.name === 'string' ? ` ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}` : '';
