@@ -95,8 +95,9 @@ function load(inputs: string[], io: CliIo): MeshAnalyzer {
       else analyzer.addFile(input);
     }
   } catch (e) {
-    // The message names the file and line (see manifest-reader).
-    throw new InputError((e as Error).message);
+    // A bad input names the file and line (see manifest-reader); anything else is a bug of ours.
+    if ((e as Error)?.name === 'ManifestError') throw new InputError((e as Error).message);
+    throw e;
   }
   return analyzer;
 }
@@ -123,8 +124,12 @@ export function runCli(args: string[], io: CliIo): number {
     const p = parseArgs(rest, KNOWN[command]);
     const write = (text: string) => {
       const output = one(p, '--output', []);
-      if (output) fs.writeFileSync(output, text);
-      else io.stdout(text);
+      if (!output) return io.stdout(text);
+      try {
+        fs.writeFileSync(output, text);
+      } catch (e) {
+        throw new InputError(`${output}: cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
     };
     switch (command) {
       case 'analyze': return analyze(p, io, write);
@@ -142,7 +147,7 @@ export function runCli(args: string[], io: CliIo): number {
       return 2;
     }
     // Never a stack trace, and never 1 (findings / DENY / widened): an unexpected failure is exit 2.
-    io.stderr(`error: ${(e as Error)?.message ?? String(e)}\n`);
+    io.stderr(`internal error (please report it with the input that caused it): ${(e as Error)?.message ?? String(e)}\n`);
     return 2;
   }
 }

@@ -65,6 +65,13 @@ describe('bad input exits 2 with the file (and line), never a stack trace, never
     expect(MeshAnalyzer.fromFiles([fine]).objectCount).toBe(1);
   });
 
+  test('an unexpected failure is exit 2 with one line, not a stack trace', () => {
+    const err: string[] = [];
+    const io = { stdout: () => undefined, stderr: (t: string) => err.push(t), stdin: () => { throw new Error('boom'); } };
+    expect(runCli(['analyze', '-'], io)).toBe(2);
+    expect(err).toEqual(['internal error (please report it with the input that caused it): boom\n']);
+  });
+
   test('stdin errors name stdin', () => {
     const c = capture('apiVersion: v1\nkind: Service\nmetadata: {name: [a}\n');
     expect(runCli(['analyze', '-'], c.io)).toBe(2);
@@ -80,10 +87,11 @@ describe('bad input exits 2 with the file (and line), never a stack trace, never
   });
 
   test('an unwritable --output is exit 2, not a crash', () => {
+    // (An unexpected failure would say "internal error (please report it ...)", also with exit 2.)
     const c = capture();
     const file = write('ok.yaml', SERVICE);
     expect(runCli(['analyze', file, '--output', path.join(dir, 'missing-dir', 'out.txt')], c.io)).toBe(2);
-    expect(c.err.join('')).toContain('no such file or directory');
+    expect(c.err.join('')).toBe(`${path.join(dir, 'missing-dir', 'out.txt')}: cannot write the report: ENOENT\n`);
   });
 });
 
