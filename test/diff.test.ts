@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { load, loadAll } from 'js-yaml';
 import { AccessRequest, MeshAnalyzer } from '../src';
+import { mermaidGraph } from '../src/analysis/mermaid';
 import { collectAtoms, ipRepresentatives, requestRepresentatives, sourceClasses, stringRepresentatives, tokenRepresentatives } from '../src/analysis/request-space';
 import { runCli } from '../src/cli';
 
@@ -119,6 +120,9 @@ describe('diff: the pull request of issue 13', () => {
     expect(d.accessGained).toEqual([]);
     expect(d.accessLost.map((l: any) => l.request)).toEqual(['GET /api/orders/x', 'GET /charge/status with JWT from https://auth.example.com']);
     expect(d.accessWidened).toBe(false);
+    // Narrowed edges: dashed and red (frontend keeps other requests, so the edges stay).
+    expect(d.markdown).toContain('  n2 -.->|"narrowed: waypoint → ztunnel"| n0\n  n2 -.->|"narrowed: waypoint → ztunnel"| n1\n'
+      + '  linkStyle 0 stroke:#cf222e,stroke-width:2px\n  linkStyle 1 stroke:#cf222e,stroke-width:2px\n```');
   });
 
   test('identical inputs: unchanged, exit 0, and unchanged Services are not re-evaluated', () => {
@@ -389,6 +393,36 @@ describe('explain --format mermaid', () => {
     expect(edges.filter(e => e.startsWith(`  ${anyNode} -->|"ztunnel"|`)).length).toBe(49);
     expect(text.startsWith('```mermaid\nflowchart LR\n')).toBe(true);
     expect(text.endsWith('```\n')).toBe(true);
+  });
+});
+
+describe('mermaidGraph', () => {
+  test('gateways as hexagons in their namespace, identities as stadiums, labels escaped, deterministic order', () => {
+    const text = mermaidGraph([
+      { from: 'gateway edge/public', to: 'shop/web', label: 'ztunnel', status: 'same' },
+      { from: 'any identity', to: 'shop/web', label: 'waypoint "L7"', status: 'widened' },
+      { from: 'shop/curl', to: 'shop/web', label: 'ztunnel', status: 'narrowed' },
+    ], ['shop/idle']);
+    expect(text).toBe([
+      '```mermaid',
+      'flowchart LR',
+      '  n2(["any identity"])',
+      '  subgraph ns0["namespace edge"]',
+      '    n3{{"gateway public"}}',
+      '  end',
+      '  subgraph ns1["namespace shop"]',
+      '    n0["svc idle"]',
+      '    n1["svc web"]',
+      '    n4(["sa curl"])',
+      '  end',
+      '  n2 ==>|"widened: waypoint #quot;L7#quot;"| n1',
+      '  n3 -->|"ztunnel"| n1',
+      '  n4 -.->|"narrowed: ztunnel"| n1',
+      '  linkStyle 0 stroke:#2da44e,stroke-width:3px',
+      '  linkStyle 2 stroke:#cf222e,stroke-width:2px',
+      '```',
+      '',
+    ].join('\n'));
   });
 });
 
