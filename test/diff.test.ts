@@ -273,13 +273,22 @@ describe('differential: diff against check-access on random concrete requests', 
     return copy;
   };
 
-  const base = (): any[] => {
+  /** The mesh around the policies; variants move enforcement (no waypoint, ingress through the waypoint, no RequestAuthentication). */
+  const base = (variant = 0): any[] => {
+    const labels: { [k: string]: string } = { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' };
+    if (variant === 1) delete labels['istio.io/use-waypoint'];
+    if (variant === 2) labels['istio.io/ingress-use-waypoint'] = 'true';
     const objects: any[] = [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint' } } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels } },
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'waypoint', namespace: 'shop' }, spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] } },
       { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'shop' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } },
-      { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'shop' }, spec: { targetRefs: [{ group: '', kind: 'Service', name: 'a' }], jwtRules: [{ issuer: 'iss1', jwksUri: 'https://iss1/jwks' }] } },
     ];
+    if (variant !== 3) {
+      objects.push({
+        apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'shop' },
+        spec: { targetRefs: [{ group: '', kind: 'Service', name: 'a' }], jwtRules: [{ issuer: 'iss1', jwksUri: 'https://iss1/jwks' }] },
+      });
+    }
     for (const name of ['a', 'b', 'c']) {
       objects.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'shop' }, spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: name, containers: [] } } } });
     }
@@ -310,13 +319,15 @@ describe('differential: diff against check-access on random concrete requests', 
     let disagreements = 0;
     let requests = 0;
     let widenings = 0;
-    for (let pair = 0; pair < 40; pair++) {
+    for (let pair = 0; pair < 60; pair++) {
       const beforePolicies = randomPolicies(r);
       const afterPolicies = r() < 0.7 ? mutate(r, beforePolicies) : randomPolicies(r);
-      const before = MeshAnalyzer.fromObjects([...base(), ...beforePolicies]);
-      const after = MeshAnalyzer.fromObjects([...base(), ...afterPolicies]);
+      // Most pairs change only policies; some also move enforcement in one of the versions.
+      const variants = r() < 0.7 ? [0, 0] : [pick(r, [0, 1, 2, 3]), pick(r, [0, 1, 2, 3])];
+      const before = MeshAnalyzer.fromObjects([...base(variants[0]), ...beforePolicies]);
+      const after = MeshAnalyzer.fromObjects([...base(variants[1]), ...afterPolicies]);
       const d = MeshAnalyzer.diff(before, after);
-      for (let i = 0; i < 250; i++) {
+      for (let i = 0; i < 200; i++) {
         const q = randomRequest(r);
         requests++;
         const was = before.checkAccess(q).allowed;
@@ -339,7 +350,7 @@ describe('differential: diff against check-access on random concrete requests', 
       }
       if (d.accessGained.length + d.accessLost.length + d.accessMoved.length === 0) expect(d.markdown).toContain('**Access:** unchanged.');
     }
-    expect(requests).toBe(10_000);
+    expect(requests).toBe(12_000);
     // The generator exercises both outcomes.
     expect(disagreements).toBeGreaterThan(100);
     expect(widenings).toBeGreaterThan(10);
