@@ -285,7 +285,9 @@ describe('differential: diff against check-access on random concrete requests', 
     ];
     if (variant !== 3) {
       objects.push({
-        apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'shop' },
+        apiVersion: 'security.istio.io/v1',
+        kind: 'RequestAuthentication',
+        metadata: { name: 'jwt', namespace: 'shop' },
         spec: { targetRefs: [{ group: '', kind: 'Service', name: 'a' }], jwtRules: [{ issuer: 'iss1', jwksUri: 'https://iss1/jwks' }] },
       });
     }
