@@ -160,6 +160,9 @@ describe('diff: posture and routing', () => {
       after: 'ALLOW (ztunnel)',
       sources: ['shop/frontend', 'shop/orders', 'shop/payments', 'any other identity', 'unauthenticated client'],
     }));
+    // The picture: new edges straight to the pods, next to the unchanged edge through the waypoint.
+    expect(d.markdown).toContain('  n3 ==>|"widened: pod IPs: ztunnel"| n0\n  n3 -->|"waypoint → ztunnel"| n0\n');
+    expect(d.markdown).toContain('  n2(["any other identity"])\n  n6(["unauthenticated client"])\n  subgraph ns0["namespace shop"]\n');
     expect(d.accessWidened).toBe(true);
   });
 

@@ -327,14 +327,14 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
   const raws: Raw[] = [];
   // Per (source class, Service): the hop paths of allowed requests, for the picture. Keyed by class,
   // expanded to the class's members only for the Services whose access changed.
-  const reach = new Map<string, { nodes: string[]; to: string; before: Set<string>; after: Set<string> }>();
+  const reach = new Map<string, { nodes: string[]; to: string; via: string; before: Set<string>; after: Set<string> }>();
   const hopPath = (r: AccessResult) => r.hops.filter(h => h.point !== 'gateway').map(h => h.point).join(' → ');
-  const note = (classKey: string, nodes: string[], to: string, rb: AccessResult | undefined, ra: AccessResult | undefined) => {
+  const note = (classKey: string, nodes: string[], to: string, via: string, rb: AccessResult | undefined, ra: AccessResult | undefined) => {
     if (!rb?.allowed && !ra?.allowed) return;
-    const k = `${classKey}\n${to}`;
+    const k = `${classKey}\n${to}\n${via}`;
     let entry = reach.get(k);
     if (!entry) {
-      entry = { nodes, to, before: new Set(), after: new Set() };
+      entry = { nodes, to, via, before: new Set(), after: new Set() };
       reach.set(k, entry);
     }
     if (rb?.allowed) entry.before.add(hopPath(rb));
@@ -354,7 +354,7 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
       const rb = before.evaluate(query);
       const ra = after.evaluate(query);
       requests++;
-      if (nodes.length) note(classKey, nodes, svcKey, rb, ra);
+      if (nodes.length) note(classKey, nodes, svcKey, query.viaIngress ? `ingress ${query.viaIngress}` : query.toPod ? 'pod' : 'service', rb, ra);
       const changedDecision = (rb?.allowed ?? false) !== (ra?.allowed ?? false)
         || (rb && ra && rb.allowed && (rb.enforcedBy !== ra.enforcedBy || rb.policy !== ra.policy));
       if (!changedDecision) return;
@@ -363,10 +363,10 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     for (const port of space.ports) {
       for (const cls of space.sourceClasses) {
         const labels = sourceLabel(cls);
-        const nodes = cls.members.length ? cls.members : labels;
+        const nodes = labels;
         for (const rep of space.meshFor({ identity: cls.representative, port })) {
           record(labels, nodes, toQuery(rep, { from: cls.representative, to: svcKey, port }), space.meshSpace, rep);
-          record(labels, [], toQuery(rep, { from: cls.representative, to: svcKey, port, toPod: true }), space.meshSpace, rep);
+          record(labels, nodes, toQuery(rep, { from: cls.representative, to: svcKey, port, toPod: true }), space.meshSpace, rep);
         }
       }
       for (const gw of gateways) {
@@ -454,12 +454,12 @@ export function diffModels(beforeModel: MeshModel, afterModel: MeshModel, option
     if (!touched.has(v.to)) continue;
     const to = v.to;
     const paths = v.after.size ? v.after : v.before;
-    const label = [...paths].sort().join(' / ');
+    const label = `${v.via === 'pod' ? 'pod IPs: ' : ''}${[...paths].sort().join(' / ')}`;
     for (const from of v.nodes) {
-      const involves = (c: AccessChange) => c.destination === to && (c.sources.includes(from) || c.via === `ingress ${from.replace(/^gateway /, '')}`);
-      const widened = gained.some(involves);
-      const narrowed = lost.some(involves);
-      edges.push({ from, to, label, status: widened ? 'widened' : narrowed ? 'narrowed' : 'same' });
+      const involves = (c: AccessChange) => c.destination === to && c.via === v.via && (v.via.startsWith('ingress ') || c.sources.includes(from));
+      const status = gained.some(involves) ? 'widened' : lost.some(involves) ? 'narrowed' : 'same';
+      // Traffic to pod IPs is drawn only where it changed: otherwise every Service would have two edges.
+      if (v.via !== 'pod' || status !== 'same') edges.push({ from, to, label, status });
     }
   }
   return {
