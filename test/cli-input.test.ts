@@ -117,6 +117,12 @@ describe('inputs that are fine', () => {
     expect(c.out.join('')).toBe('No problems found in 1 objects.\n');
   });
 
+  test('templates kept as data (a block string in a ConfigMap) are not unrendered Helm', () => {
+    const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alert-templates, namespace: monitoring}\ndata:\n  slack.tmpl: |\n    {{ define "slack.title" }}\n    {{ .CommonLabels.alertname }}\n    {{ end }}\n';
+    const analyzer = MeshAnalyzer.fromYaml(yaml, 'templates.yaml');
+    expect(analyzer.objectCount).toBe(1);
+  });
+
   test('security.istio.io/v1beta1 is analyzed like v1', () => {
     const policy = (version: string) => `apiVersion: security.istio.io/${version}\nkind: AuthorizationPolicy\nmetadata: {name: get-only, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  rules:\n  - to: [{operation: {methods: [GET]}}]\n`;
     const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio.io/dataplane-mode: ambient}}\n---\n';

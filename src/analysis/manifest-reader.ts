@@ -54,6 +54,13 @@ function expandedSize(value: unknown, limit: number, memo: Map<object, number>):
   return size;
 }
 
+/** Does a parsed value hold `{{` in some string (a template kept as data)? */
+function holdsTemplate(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (value === null || typeof value !== 'object') return false;
+  return (Array.isArray(value) ? value : Object.values(value as object)).some(holdsTemplate);
+}
+
 /** Splits YAML text into documents at `---` lines, keeping each document's first line number. */
 function documents(text: string): { text: string; line: number }[] {
   const out: { text: string; line: number }[] = [];
@@ -78,11 +85,11 @@ function documents(text: string): { text: string; line: number }[] {
 /** Parses manifest text (YAML documents or JSON) into objects; `List`s and arrays yield their items. */
 export function parseManifests(text: string, source: string): ReadObject[] {
   if (text.includes('\u0000')) throw new ManifestError(`${source}: is a binary file, not YAML or JSON`);
+  // A template action where YAML expects a value or an entry. Templates kept as data (in a quoted or
+  // block string, e.g. an Alertmanager template in a ConfigMap) parse to strings that still hold `{{`.
   const helmLine = text.includes('{{') ? text.split('\n').findIndex(l => HELM_ACTION.test(l)) : -1;
-  if (helmLine >= 0) {
-    const line = helmLine + 1;
-    throw new ManifestError(`${source}:${line}: unrendered Helm template ({{ ... }}): render it first (helm template ... > out.yaml) and analyze the output`);
-  }
+  const helm = () => new ManifestError(
+    `${source}:${helmLine + 1}: unrendered Helm template ({{ ... }}): render it first (helm template ... > out.yaml) and analyze the output`);
   const values: { value: unknown; line: number }[] = [];
   const trimmed = text.trimStart();
   let parsedAsJson = false;
@@ -101,6 +108,7 @@ export function parseManifests(text: string, source: string): ReadObject[] {
         // YAML 1.2 core schema: no timestamps or yes/no booleans (what the API server reads).
         value = load(doc.text, { schema: CORE_SCHEMA, filename: source });
       } catch (e) {
+        if (helmLine >= 0) throw helm();
         const mark = (e as any).mark;
         // js-yaml reports "end of stream" one line past the last one.
         const lastLine = doc.text.replace(/\n$/, '').split('\n').length - 1;
@@ -119,6 +127,7 @@ export function parseManifests(text: string, source: string): ReadObject[] {
       values.push({ value, line: doc.line + (lead.match(/\n/g)?.length ?? 0) });
     }
   }
+  if (helmLine >= 0 && !values.some(v => holdsTemplate(v.value))) throw helm();
   const out: ReadObject[] = [];
   const add = (value: unknown, line: number, where: string) => {
     if (value === null || value === undefined) return;
