@@ -84,6 +84,16 @@ function documents(text: string): { text: string; line: number }[] {
 
 /** Parses manifest text (YAML documents or JSON) into objects; `List`s and arrays yield their items. */
 export function parseManifests(text: string, source: string): ReadObject[] {
+  try {
+    return parse(text, source);
+  } catch (e) {
+    // JSON nested thousands of levels deep (YAML stops at depth 100 by itself).
+    if (e instanceof RangeError) throw new ManifestError(`${source}: nested too deeply to be a Kubernetes manifest`);
+    throw e;
+  }
+}
+
+function parse(text: string, source: string): ReadObject[] {
   if (text.includes('\u0000')) throw new ManifestError(`${source}: is a binary file, not YAML or JSON`);
   // A template action where YAML expects a value or an entry. Templates kept as data (in a quoted or
   // block string, e.g. an Alertmanager template in a ConfigMap) parse to strings that still hold `{{`.
