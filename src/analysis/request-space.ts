@@ -6,7 +6,9 @@
  * an attribute that every pattern of every policy treats alike (the same "signature") can never get
  * different decisions, so one representative per signature covers the attribute. The classes of a
  * request are the product of the classes of its attributes; attributes no policy mentions have one
- * class. Pure: no model, no evaluation.
+ * class. `prunedRequestRepresentatives` builds that product attribute by attribute and keeps one
+ * partial request per state of the rules, so combinations no rule tells apart are evaluated once.
+ * Pure: no model, no evaluation (string matching is `matchValue`, the evaluator's own).
  */
 import { matchValue } from './access';
 
@@ -299,7 +301,7 @@ function assign(rep: RequestRepresentative, dim: string, value: any): RequestRep
 export function requestRepresentatives(atoms: RequestAtoms, options: RequestSpaceOptions): RequestRepresentative[] {
   let out: RequestRepresentative[] = [{ method: 'GET', path: '/', headers: {} }];
   for (const d of dimensions(atoms, options)) out = out.flatMap(rep => d.values.map(v => assign(rep, d.name, v)));
-  return out.map(r => ({ ...r, host: r.host, token: r.token, sourceIp: r.sourceIp, destinationIp: r.destinationIp }));
+  return out;
 }
 
 /** The client side of a request that stays fixed while the L7 attributes vary. */
