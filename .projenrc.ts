@@ -124,6 +124,11 @@ project.addTask('bench:analyzer', {
   steps: [{ spawn: 'compile' }, { exec: 'ts-node --project benchmarks/tsconfig.json benchmarks/analyzer.ts' }],
 });
 
+project.addTask('bench:diff', {
+  description: 'Access diff time for 500 Services and 2,000 AuthorizationPolicies, typical and exhaustive (writes docs/diff-benchmark.md)',
+  steps: [{ spawn: 'compile' }, { exec: 'ts-node --project benchmarks/tsconfig.json benchmarks/diff.ts' }],
+});
+
 // The examples are type-checked and linted like the tests, against the library sources.
 new javascript.TypescriptConfig(project, {
   fileName: 'examples/tsconfig.json',

@@ -19,7 +19,7 @@ export interface CliIo {
 
 const USAGE = `usage:
   cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
-  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json]
+  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json|mermaid]
   cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
       [--port N] [--method GET] [--path /x] [--host h] [--header name=value]... [--source-ip IP] [--destination-ip IP]
       [--jwt-issuer iss [--jwt-subject sub] [--claim name=value]... [--jwt-invalid]] [--jwt-principal iss/sub]
@@ -33,20 +33,26 @@ analyze       checks manifests offline for Istio ambient mistakes
   --format    table (default), json or sarif
   --fail-on   lowest severity that makes the exit code 1 (default: error; none never fails)
 explain       who enforces what for each Service: ztunnel and waypoint policies, mTLS, JWT, routes,
-              resilience, telemetry
-check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel);
-              without --from the client is outside the mesh (no identity); --to-pod dials a pod IP
-              (--port is then the pod port); a rule that needs an IP not given is reported undecided
-diff          object changes and access changes between two sets of manifests (for pull requests)
+              resilience, telemetry; --format mermaid draws who may reach whom
+check-access  ALLOW or DENY for one request, hop by hop (ingress gateway, waypoint, ztunnel, or the
+              sidecar of a sidecar-mode pod); without --from the client is outside the mesh (no
+              identity); --to-pod dials a pod IP (--port is then the pod port); a rule that needs an IP
+              not given is reported undecided
+diff          object, access, routing and mTLS changes between two sets of manifests (for pull requests):
+              every class of request the policies tell apart, from every identity, to every Service port
 migrate       rewrites a sidecar-mode mesh for ambient (the Istio migration guide's steps), writes it to
               --out, and reports what moved, what could not, and the access diff before/after
 diagnose      the objects that most likely cause a symptom for one request, most likely first,
               and the live istioctl/kubectl commands that confirm it hop by hop
 --output      write the report to a file instead of stdout
 
+Inputs: YAML (several documents) or JSON files, folders of them, or - for stdin; List objects are read
+as their items.
+
 Exit codes: analyze 0 clean, 1 findings at or above --fail-on; check-access 0 ALLOW, 1 DENY;
-diff 0 access not widened, 1 access widened; migrate 0 all migrated and access unchanged, 1 otherwise;
-diagnose 0 a cause found, 1 none; all commands 2 on a usage or input error.
+diff 0 unchanged or narrowed, 1 access widened; migrate 0 all migrated and access unchanged,
+1 otherwise; diagnose 0 a cause found, 1 none; all commands 2 on a usage or input error
+(bad file, malformed YAML, unrendered Helm template, wrong field types).
 `;
 
 function version(): string {
@@ -105,7 +111,9 @@ function load(inputs: string[], io: CliIo): MeshAnalyzer {
       else analyzer.addFile(input);
     }
   } catch (e) {
-    throw new InputError(`cannot read input: ${(e as Error).message}`);
+    // A bad input names the file and line (see manifest-reader); anything else is a bug of ours.
+    if ((e as Error)?.name === 'ManifestError') throw new InputError((e as Error).message);
+    throw e;
   }
   return analyzer;
 }
@@ -135,8 +143,12 @@ export function runCli(args: string[], io: CliIo): number {
     const p = parseArgs(rest, KNOWN[command]);
     const write = (text: string) => {
       const output = one(p, '--output', []);
-      if (output) fs.writeFileSync(output, text);
-      else io.stdout(text);
+      if (!output) return io.stdout(text);
+      try {
+        fs.writeFileSync(output, text);
+      } catch (e) {
+        throw new InputError(`${output}: cannot write the report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
     };
     switch (command) {
       case 'analyze': return analyze(p, io, write);
@@ -155,7 +167,9 @@ export function runCli(args: string[], io: CliIo): number {
       io.stderr(`${e.message}\n`);
       return 2;
     }
-    throw e;
+    // Never a stack trace, and never 1 (findings / DENY / widened): an unexpected failure is exit 2.
+    io.stderr(`internal error (please report it with the input that caused it): ${(e as Error)?.message ?? String(e)}\n`);
+    return 2;
   }
 }
 
@@ -172,11 +186,12 @@ function analyze(p: Parsed, io: CliIo, write: (t: string) => void): number {
 }
 
 function explainCommand(p: Parsed, io: CliIo, write: (t: string) => void): number {
-  const format = one(p, '--format', ['table', 'markdown', 'json'], 'table')!;
+  const format = one(p, '--format', ['table', 'markdown', 'json', 'mermaid'], 'table')!;
   const analyzer = load(p.inputs, io);
   const options = { namespace: one(p, '--namespace', []), service: one(p, '--service', []) };
   write(format === 'json' ? JSON.stringify(analyzer.explain(options), null, 2) + '\n'
-    : format === 'markdown' ? analyzer.explainMarkdown(options) : analyzer.explainText(options));
+    : format === 'mermaid' ? analyzer.explainMermaid(options)
+      : format === 'markdown' ? analyzer.explainMarkdown(options) : analyzer.explainText(options));
   return 0;
 }
 

@@ -41,8 +41,8 @@ describe('check-access: Istio docs scenarios', () => {
     // pilot/pkg/model/policyattachment_test.go "gateway API ingress and no targetRef or selector"):
     // the example's ingress is denied at the gateway.
     // Namespace-wide policies (allow-nothing, require-waypoint) apply at a Gateway API gateway too; the
-    // IngressGateway's own <name>-clients ALLOW admits the external client there, then productpage-ztunnel at L4.
-    ['ingress gateway to productpage: admitted at the gateway by its clients policy', bookinfo, { to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' }, true, 'gateway', 'default/bookinfo-gateway-clients'],
+    // IngressGateway's own <name>-clients ALLOW admits the external client there, then productpage-ztunnel at L4 decides.
+    ['ingress gateway to productpage: admitted at the gateway by its clients policy, then at ztunnel', bookinfo, { to: 'default/productpage', viaIngress: 'default/bookinfo-gateway' }, true, 'ztunnel', 'default/productpage-ztunnel'],
     ['reviews-v1 to productpage is denied (L4 docs: connection reset)', bookinfo, { from: 'default/bookinfo-reviews', to: 'default/productpage', method: 'GET' }, false, 'waypoint', 'default/productpage-waypoint'],
     // L7 policy at the waypoint: curl may only GET.
     ['curl GET productpage (L7 policy at the waypoint)', bookinfo, { from: 'default/curl', to: 'default/productpage', method: 'GET', path: '/productpage' }, true, 'waypoint', 'default/productpage-waypoint'],
@@ -211,10 +211,15 @@ describe('diff', () => {
     expect(d.changed).toEqual(['AuthorizationPolicy.security.istio.io default/productpage-waypoint']);
     expect(d.accessGained).toEqual([{
       source: 'default/curl',
+      sources: ['default/curl'],
       destination: 'default/productpage',
-      request: 'POST /',
-      before: 'DENY at waypoint (default/productpage-waypoint)',
-      after: 'ALLOW at waypoint (default/productpage-waypoint)',
+      port: 9080,
+      via: 'service',
+      request: 'POST on any path',
+      before: 'DENY (waypoint, default/productpage-waypoint)',
+      after: 'ALLOW (waypoint, default/productpage-waypoint)',
+      summary: 'default/curl → productpage:9080 POST on any path: DENY (waypoint, default/productpage-waypoint) → ALLOW (waypoint, default/productpage-waypoint)',
+      representative: { from: 'default/curl', to: 'default/productpage', port: 9080, method: 'POST', path: '/', headers: {} },
     }]);
     expect(d.accessLost).toEqual([]);
     expect(d.accessWidened).toBe(true);
@@ -222,15 +227,19 @@ describe('diff', () => {
   });
 
   test('moving enforcement (ingress through the waypoint) and losing access', () => {
-    // Without the namespace-wide policies, which would deny ingress at the gateway itself.
-    const namespaceWide = (o: any) => !(o.kind === 'AuthorizationPolicy' && ['allow-nothing', 'require-waypoint'].includes(o.metadata.name));
-    const before = objects().filter(namespaceWide);
-    const after = objects().filter(namespaceWide);
+    // The namespace-wide policies apply at the gateway too; its bookinfo-gateway-clients ALLOW admits the client there.
+    const before = objects();
+    const after = objects();
     const ns = after.find((o: any) => o.kind === 'Namespace');
     ns.metadata.labels['istio.io/ingress-use-waypoint'] = 'true';
     const d = MeshAnalyzer.diff(MeshAnalyzer.fromObjects(before), MeshAnalyzer.fromObjects(after));
     // Through the waypoint the ingress is no longer allowed there (only curl is): access lost.
-    expect(d.accessLost.some(c => c.source === 'external via default/bookinfo-gateway' && c.destination === 'default/productpage')).toBe(true);
+    expect(d.accessLost.map(c => c.summary)).toEqual([
+      'external client via default/bookinfo-gateway → productpage:9080 any request: ALLOW (ztunnel, default/productpage-ztunnel) → DENY (waypoint, default/productpage-waypoint)',
+    ]);
+    expect(d.postureChanges.filter(p => p.service === 'default/productpage')).toEqual([
+      { service: 'default/productpage', aspect: 'ingress-use-waypoint', before: 'false', after: 'true', widens: false },
+    ]);
     expect(d.accessWidened).toBe(false);
   });
 
@@ -260,7 +269,8 @@ describe('CLI: explain, check-access, diff', () => {
     expect(JSON.parse(denied.out.join(''))).toMatchObject({ allowed: false, enforcedBy: 'ztunnel' });
     const ingress = capture();
     expect(runCli(['check-access', file, '--to', 'default/productpage', '--via-ingress', 'default/bookinfo-gateway', '--header', 'x-a=b'], ingress.io)).toBe(0);
-    expect(ingress.out.join('')).toMatch(/^ALLOW {2}decided at gateway by default\/bookinfo-gateway-clients/);
+    expect(ingress.out.join('')).toMatch(/^ALLOW {2}decided at ztunnel by default\/productpage-ztunnel/);
+    expect(ingress.out.join('')).toContain('  pass  ingress gateway default/bookinfo-gateway  (sees client outside the mesh (no identity))  default/bookinfo-gateway-clients: ALLOW rule 0 matches');
   });
 
   test('explain in three formats', () => {
@@ -296,7 +306,7 @@ describe('CLI: explain, check-access, diff', () => {
     [['check-access', 'x', '--to', 'a/b', '--header', 'novalue'], '--header "novalue" must be name=value'],
     [['diff', 'a'], 'diff needs exactly two inputs'],
     [['explain', 'x', '--fail-on', 'error'], 'unknown option --fail-on'],
-    [['explain', 'x', '--format', 'sarif'], '--format must be table, markdown or json (got "sarif")'],
+    [['explain', 'x', '--format', 'sarif'], '--format must be table, markdown, json or mermaid (got "sarif")'],
   ])('usage errors exit 2: %j', (args, message) => {
     const c = capture();
     expect(runCli(args as string[], c.io)).toBe(2);

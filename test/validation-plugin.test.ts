@@ -90,7 +90,7 @@ describe('MeshValidationPlugin under cdk8s-cli', () => {
     fs.writeFileSync(file, 'apiVersion: v1\nkind: Service\nmetadata: [unclosed\n');
     const report = await runPlugin({ manifests: [file] });
     expect(report.success).toBe(false);
-    expect(report.toJson().violations[0].recommendation).toMatch(/^MeshValidationPlugin could not analyze the synthesized manifests: .*broken\.k8s\.yaml: /);
+    expect(report.toJson().violations[0].recommendation).toMatch(/^MeshValidationPlugin could not analyze the synthesized manifests: .*broken\.k8s\.yaml:(\d+:)? /);
   });
 
   test('warnings fail only with failOn: warning', async () => {

@@ -347,10 +347,12 @@ function podBindingOf(model: MeshModel, svc: ServiceInfo, workloads: WorkloadInf
 }
 
 function finish(hops: HopResult[]): AccessResult {
-  // Denied: the hop that denied. Allowed: the first hop whose policy admitted the request (the one
-  // that saw the client), else the last hop.
+  // Denied: the hop that denied. Allowed: the first hop inside the mesh whose policy admitted the
+  // request (the one that saw the client), else the ingress gateway's (it admits the edge's clients),
+  // else the last hop.
   const undecided = hops.find(h => h.dependsOn);
-  const deciding = undecided ?? hops.find(h => !h.allowed) ?? hops.find(h => h.policy) ?? hops[hops.length - 1];
+  const deciding = undecided ?? hops.find(h => !h.allowed)
+    ?? hops.find(h => h.policy && h.point !== 'gateway') ?? hops.find(h => h.policy) ?? hops[hops.length - 1];
   const allowed = hops.every(h => h.allowed);
   return {
     allowed,

@@ -1,14 +1,13 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { CORE_SCHEMA, loadAll } from '../_yaml';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
 import { diagnose, diagnoseText, SymptomName } from './diagnose';
-import { diffMarkdown, diffModels } from './diff';
+import { AccessChange, diffMarkdown, diffModels } from './diff';
 import { explain, explainMarkdown, explainText } from './explain';
+import { parseManifests, readManifestPath } from './manifest-reader';
 import { Located, MeshModel } from './model';
+import { reachabilityMermaid } from './reachability';
 import { migrateToAmbient } from '../migration/sidecar-to-ambient';
 
 /** How serious a finding is. */
@@ -179,26 +178,77 @@ export interface ServiceExplanation {
   readonly telemetry: string[];
 }
 
-/** One access consequence of a change. */
+/** One access consequence of a change; identical changes from several sources are one entry. */
 export interface AccessChangeEntry {
+  /** The sources, comma-separated (identities `namespace/serviceaccount`, or a class such as "any other identity"). */
   readonly source: string;
+  /** The sources, one per entry. */
+  readonly sources: string[];
+  /** The destination Service, `namespace/name`. */
   readonly destination: string;
+  /** The Service port. @default - the Service has no ports */
+  readonly port?: number;
+  /** `service` (through its waypoint, if any), `pod` (dialing pod IPs) or `ingress <namespace>/<gateway>`. */
+  readonly via: string;
+  /** The request in words: method, path, JWT, host, headers, IPs. */
   readonly request: string;
+  /** Decision before: `ALLOW (waypoint, ns/policy)` or `DENY (ztunnel, ns/policy)`. */
   readonly before: string;
+  /** Decision after. */
+  readonly after: string;
+  /** The change on one line: who, to which Service and port, what request, before and after. */
+  readonly summary: string;
+  /** The representative request that was evaluated: pass it to `checkAccess` to reproduce. */
+  readonly representative: AccessRequest;
+}
+
+/** A change of a Service's mTLS mode, waypoint, waypoint-bypass protection or ingress-use-waypoint. */
+export interface PostureChangeEntry {
+  /** `namespace/name` of the Service. */
+  readonly service: string;
+  /** `mtls`, `waypoint`, `bypass` or `ingress-use-waypoint`. */
+  readonly aspect: string;
+  /** Before. */
+  readonly before: string;
+  /** After. */
+  readonly after: string;
+  /** The change lets more traffic through or skips checks (fails the diff). */
+  readonly widens: boolean;
+}
+
+/** A change in where a route (HTTPRoute, GRPCRoute, VirtualService) sends traffic. */
+export interface RoutingChangeEntry {
+  /** `HTTPRoute namespace/name`. */
+  readonly route: string;
+  /** Backends, weights, mirrors and timeouts before (`absent` for a new route). */
+  readonly before: string;
+  /** After (`absent` for a removed route). */
   readonly after: string;
 }
 
 /** The result of `MeshAnalyzer.diff`. */
 export interface MeshDiff {
+  /** Objects added, as `Kind.group namespace/name`. */
   readonly added: string[];
+  /** Objects removed. */
   readonly removed: string[];
+  /** Objects changed (ignoring formatting, key order and status). */
   readonly changed: string[];
+  /** Requests denied before and allowed after. */
   readonly accessGained: AccessChangeEntry[];
+  /** Requests allowed before and denied after. */
   readonly accessLost: AccessChangeEntry[];
+  /** Requests allowed in both, by another enforcement point or policy. */
   readonly accessMoved: AccessChangeEntry[];
-  /** Some identity can reach something it could not before. */
+  /** mTLS, waypoint, bypass and ingress-use-waypoint changes per Service. */
+  readonly postureChanges: PostureChangeEntry[];
+  /** Routing changes (backends, weights, mirrors, timeouts). */
+  readonly routingChanges: RoutingChangeEntry[];
+  /** Requests evaluated, each in both versions (one per class of request, source and port). */
+  readonly requestsEvaluated: number;
+  /** Some request is allowed that was denied before, or the posture got weaker. */
   readonly accessWidened: boolean;
-  /** The diff as Markdown, for a pull-request comment. */
+  /** The diff as Markdown, for a pull-request comment (with a Mermaid picture of the changed access). */
   readonly markdown: string;
 }
 
@@ -364,14 +414,29 @@ export class MeshAnalyzer {
    */
   public static diff(before: MeshAnalyzer, after: MeshAnalyzer): MeshDiff {
     const d = diffModels(before.model(), after.model());
+    const entry = (c: AccessChange): AccessChangeEntry => ({
+      source: c.source,
+      sources: [...c.sources],
+      destination: c.destination,
+      port: c.port,
+      via: c.via,
+      request: c.request,
+      before: c.before,
+      after: c.after,
+      summary: c.summary,
+      representative: { ...c.query },
+    });
     return {
       added: d.added,
       removed: d.removed,
       changed: d.changed,
-      accessGained: d.gained,
-      accessLost: d.lost,
-      accessMoved: d.moved,
-      accessWidened: d.gained.length > 0,
+      accessGained: d.gained.map(entry),
+      accessLost: d.lost.map(entry),
+      accessMoved: d.moved.map(entry),
+      postureChanges: d.posture.map(p => ({ ...p })),
+      routingChanges: d.routing.map(r => ({ ...r })),
+      requestsEvaluated: d.statistics.requests,
+      accessWidened: d.gained.length > 0 || d.posture.some(p => p.widens),
       markdown: diffMarkdown(d),
     };
   }
@@ -423,6 +488,14 @@ export class MeshAnalyzer {
     return explainMarkdown(this.explain(options));
   }
 
+  /**
+   * Who may reach whom as a Mermaid flowchart (GitHub renders it): Services and workload identities
+   * grouped by namespace, an edge where some request is allowed, labelled with the enforcement points.
+   */
+  public explainMermaid(options: ExplainOptions = {}): string {
+    return reachabilityMermaid(this.model(), this.policyIndex(), options);
+  }
+
   /** `explain` as text for a terminal. */
   public explainText(options: ExplainOptions = {}): string {
     return explainText(this.explain(options));
@@ -449,33 +522,24 @@ export class MeshAnalyzer {
     return this;
   }
 
-  /** Adds YAML or JSON text. Returns this. */
+  /**
+   * Adds YAML (several documents) or JSON text; a `List` or an array yields its items. Throws an
+   * error naming `source` and the line for malformed YAML, binary data, unrendered Helm templates,
+   * alias bombs and objects without a name or with fields of the wrong type. Returns this.
+   */
   public addYaml(text: string, source?: string): MeshAnalyzer {
-    let docs: unknown[];
-    try {
-      // YAML 1.2 core schema: no timestamps or yes/no booleans (what the API server reads).
-      docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
-    } catch (e) {
-      throw new Error(`${source ?? 'input'}: ${(e as Error).message.split('\n')[0]}`);
-    }
-    for (const value of docs) {
-      if (Array.isArray(value)) this.addObjects(value, source);
-      else if (value) this.addObjects([value], source);
-    }
+    for (const r of parseManifests(text, source ?? 'input')) this.located.push({ obj: r.obj, source: r.source });
+    this.cachedModel = undefined;
+    this.cachedIndex = undefined;
     return this;
   }
 
-  /** Adds a file or a folder. Returns this. */
+  /** Adds a file, or a folder of `.yaml`/`.yml`/`.json` files (recursively, in name order). Returns this. */
   public addFile(file: string): MeshAnalyzer {
-    const stat = fs.statSync(file);
-    if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(file).sort()) {
-        const child = path.join(file, entry);
-        if (fs.statSync(child).isDirectory() || /\.(ya?ml|json)$/.test(entry)) this.addFile(child);
-      }
-      return this;
-    }
-    return this.addYaml(fs.readFileSync(file, 'utf8'), file);
+    for (const r of readManifestPath(file)) this.located.push({ obj: r.obj, source: r.source });
+    this.cachedModel = undefined;
+    this.cachedIndex = undefined;
+    return this;
   }
 
   /** Number of objects loaded. */

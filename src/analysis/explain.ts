@@ -25,7 +25,8 @@ function describeZtunnelPolicy(o: K8sObject): string {
   return effect.summary === 'enforced as written' || (effect.rules.length === 0 && effect.sent) ? base : `${base}: ${effect.summary}`;
 }
 
-function mtlsMode(model: MeshModel, index: PolicyIndex, svc: ServiceInfo): string {
+/** The effective mTLS mode of a Service's pods and the PeerAuthentication that sets it. */
+export function mtlsMode(model: MeshModel, index: PolicyIndex, svc: ServiceInfo): string {
   const pas = model.kind('PeerAuthentication').map(l => l.obj);
   const m = effectiveMtls(pas, index.rootNamespace, svc.namespace, index.podLabels(svc));
   if (!m.policy) return 'PERMISSIVE (ambient default)';
