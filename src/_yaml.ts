@@ -22,3 +22,5 @@ export const CORE_SCHEMA = jsYaml.CORE_SCHEMA;
 export const load: typeof JsYaml.load = jsYaml.load;
 /** Parses every document of a YAML stream. */
 export const loadAll: typeof JsYaml.loadAll = jsYaml.loadAll;
+/** Writes one YAML document. */
+export const dump: typeof JsYaml.dump = jsYaml.dump;

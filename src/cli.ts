@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { dump as dumpYaml } from 'js-yaml';
+import { dump as dumpYaml } from './_yaml';
 import { MeshAnalyzer, Symptom } from './analysis/analyzer';
 import { formatJson, formatSarif, formatTable } from './analysis/format';
 import { parseIp } from './semantics/cidr';

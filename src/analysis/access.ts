@@ -5,11 +5,11 @@
  * walks the path.
  */
 import { Located, MeshModel, ServiceInfo, WorkloadInfo, key } from './model';
-import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
 import { EnforcementPoint, evaluatePolicies, matchValue, PeerIdentity, PolicyDecision, principalOf, RequestAttributes, SyntheticDeny } from '../semantics/authorization';
 import { ingressGatewayServiceAccount, podsWaypoint, WaypointBinding, WaypointName, waypointServiceAccount } from '../semantics/binding';
 import { authenticate, Authentication, TokenClaims } from '../semantics/jwt';
 import { effectiveMtls } from '../semantics/mtls';
+import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
 
 export { matchValue };
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { CORE_SCHEMA, load } from '../_yaml';
 import { shapeErrors } from './manifest-shape';
 
 /** A bad input: the message names the file (and line). */

@@ -4,11 +4,11 @@
  * Built in one pass with hash indexes, so it is linear in the number of objects.
  */
 import { CORE_SCHEMA, load } from '../_yaml';
-import { namespaceInjectsSidecars, namespaceIsAmbient, podMembership, PodMembership } from '../semantics/membership';
-import { selectorsSelectSamePods } from '../semantics/selectors';
 import {
   BindingContext, podsWaypoint, resolveWaypoint, WaypointBinding, waypointAllowedRoutes, waypointTrafficType,
 } from '../semantics/binding';
+import { namespaceInjectsSidecars, namespaceIsAmbient, podMembership, PodMembership } from '../semantics/membership';
+import { selectorsSelectSamePods } from '../semantics/selectors';
 
 /** A Kubernetes object as written in a manifest. */
 export interface K8sObject {

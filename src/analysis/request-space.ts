@@ -286,7 +286,9 @@ function dimensions(atoms: RequestAtoms, options: RequestSpaceOptions): { name: 
 }
 
 /** How many classes each worded attribute has (1 where it does not vary). */
-export function classCounts(atoms: RequestAtoms, options: RequestSpaceOptions): { methods: number; paths: number; tokens: number; sourceIps: number } {
+export function classCounts(
+  atoms: RequestAtoms, options: RequestSpaceOptions,
+): { methods: number; paths: number; tokens: number; sourceIps: number } {
   const dims = dimensions(atoms, options);
   const count = (name: string) => dims.find(d => d.name === name)?.values.length ?? 1;
   return { methods: count('method'), paths: count('path'), tokens: count('token'), sourceIps: count('sourceIp') };

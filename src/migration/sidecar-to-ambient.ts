@@ -6,8 +6,8 @@
  * cannot move is listed with the guide's advice. Pure: objects in, objects and notes out.
  */
 import { l7AttributesOf } from '../_authz';
-import { namespaceInjectsSidecars } from '../semantics/membership';
 import { ServiceRef, virtualServiceToRoute } from './virtual-service-to-route';
+import { namespaceInjectsSidecars } from '../semantics/membership';
 
 /** What happened to one input object. */
 export type MigrationStatus = 'converted' | 'kept' | 'added' | 'dropped' | 'blocked';
