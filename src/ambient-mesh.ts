@@ -4,12 +4,16 @@ import { ApiObject, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
+import { MeshTrustSettings, resolveTrust, trustValues } from './_mesh-trust-install';
 import { MeshRegistry } from './_registry';
+import { principalTrustErrors } from './_trust-validation';
 import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
 import * as helm from './imports/helm.toolkit.fluxcd.io';
 import * as source from './imports/source.toolkit.fluxcd.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
+import { ISTIO_CSR_VERSION, JETSTACK_HELM_REPOSITORY, MeshCertificateAuthority, _TrustContext, _emitCertManagerCa, _istioCsrValues } from './mesh-trust';
+import { MeshCluster, NETWORK_LABEL } from './multi-cluster';
 
 /** The Istio version this library targets by default. */
 export const DEFAULT_ISTIO_VERSION = '1.30.3';
@@ -360,9 +364,27 @@ export interface AmbientMeshProps {
   readonly revisionTags?: string[];
   /**
    * Mesh trust domain.
-   * @default "cluster.local"
+   * @default - the cluster's mesh's, else "cluster.local"
    */
   readonly trustDomain?: string;
+  /**
+   * Trust-domain aliases (`meshConfig.trustDomainAliases`). Waypoints and gateways accept principals of
+   * an alias; ztunnel does not (it matches principals literally), so L4 rules must use the trust domain.
+   * @default - none
+   */
+  readonly trustDomainAliases?: string[];
+  /**
+   * Who signs mesh certificates: a plugged-in intermediate from cert-manager (`cacerts`) or istio-csr.
+   * @default - the cluster's mesh's, else istiod's built-in CA (self-signed root)
+   */
+  readonly certificateAuthority?: MeshCertificateAuthority;
+  /**
+   * This install is one cluster of a multi-cluster mesh (multi-primary, multi-network): sets mesh ID,
+   * cluster name, network, the multi-network switches, the network label of the mesh namespace and the
+   * global service scope, and takes the mesh's trust domain and CA.
+   * @default - a single-cluster mesh
+   */
+  readonly cluster?: MeshCluster;
   /** @default - chart defaults */
   readonly istiod?: IstiodOptions;
   /** @default - chart defaults */
@@ -442,10 +464,19 @@ export class AmbientMesh extends Construct {
   public readonly revision?: string;
   /** The delivery form. */
   public readonly delivery: MeshDelivery;
+  /** Trust-domain aliases. */
+  public readonly trustDomainAliases: string[];
+  /** The certificate authority, unless istiod's built-in CA. */
+  public readonly certificateAuthority?: MeshCertificateAuthority;
+  /** The cluster of a multi-cluster mesh this install is, if any. */
+  public readonly cluster?: MeshCluster;
 
   private readonly props: AmbientMeshProps;
+  private readonly trust: MeshTrustSettings;
   private readonly releases: Release[];
   private readonly extensionProviders: any[] = [];
+  /** The mesh namespace and CA objects that must exist before istiod starts, in apply order. */
+  private readonly prerequisites: ApiObject[] = [];
   private tracingEnabled = false;
 
   public constructor(scope: Construct, id: string, props: AmbientMeshProps = {}) {
@@ -453,7 +484,11 @@ export class AmbientMesh extends Construct {
     this.props = props;
     this.version = props.version ?? DEFAULT_ISTIO_VERSION;
     this.namespace = props.namespace ?? 'istio-system';
-    this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.trust = resolveTrust(this, props, DEFAULT_TRUST_DOMAIN);
+    this.trustDomain = this.trust.trustDomain;
+    this.trustDomainAliases = [...this.trust.trustDomainAliases];
+    this.certificateAuthority = this.trust.certificateAuthority;
+    this.cluster = this.trust.cluster;
     this.revision = props.revision;
     this.delivery = props.delivery ?? MeshDelivery.helmCli();
     checkNamespaceName(this, 'namespace', this.namespace);
@@ -511,8 +546,10 @@ export class AmbientMesh extends Construct {
     }
 
     MeshRegistry.of(this).registerMesh(this);
+    this.emitPrerequisites();
     this.emitDelivery();
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
+    this.node.addValidation({ validate: () => principalTrustErrors(this.node.root, { trustDomain: this.trustDomain, aliases: this.trustDomainAliases }) });
   }
 
   /**
@@ -561,6 +598,23 @@ export class AmbientMesh extends Construct {
       ? this.delivery._flux.repositoryUrl : ISTIO_HELM_REPOSITORY;
     const oci = repo.startsWith('oci://');
     const commands: string[] = oci ? [] : [`helm repo add istio ${repo}`, 'helm repo update istio'];
+    const before: string[] = [];
+    if (this.prerequisites.length) {
+      files['mesh-prerequisites.yaml'] = Yaml.stringify(...this.prerequisites.map(o => o.toJson()));
+      before.push('kubectl apply --server-side -f mesh-prerequisites.yaml');
+    }
+    const ca = this.certificateAuthority;
+    if (ca?._kind === 'cacerts') {
+      // istiod must find cacerts when it starts, or it generates a self-signed root.
+      before.push(`kubectl wait --for=condition=Ready certificate/cacerts --namespace ${this.namespace} --timeout=5m`);
+    }
+    if (ca?._kind === 'istio-csr') {
+      const csr = ca._istioCsr!;
+      files['values-istio-csr.yaml'] = Yaml.stringify(_istioCsrValues(ca, this.trustContext()));
+      before.push(`helm repo add jetstack ${JETSTACK_HELM_REPOSITORY}`, 'helm repo update jetstack',
+        `helm upgrade --install cert-manager-istio-csr jetstack/cert-manager-istio-csr --version ${csr.version ?? ISTIO_CSR_VERSION} --namespace ${csr.namespace ?? 'cert-manager'} --values values-istio-csr.yaml --wait`);
+    }
+    commands.unshift(...before);
     for (const release of this.releases) {
       if (release.chart === IstioChart.ISTIOD) {
         // istiod needs the Gateway API CRDs (standard channel) to run waypoints and gateways.
@@ -575,6 +629,7 @@ export class AmbientMesh extends Construct {
       '# Istio ambient install (helm CLI)',
       '',
       `Generated by cdk8s-istio-ambient for Istio ${this.version}. Run from this directory, in order:`,
+      (ca ? (ca._kind === 'cacerts' ? 'the mesh namespace and the cacerts Certificate (wait until Ready), then ' : 'the mesh namespace and istio-csr, then ') : '') +
       'base, then the Gateway API CRDs, then istiod, then cni, then ztunnel' + (this.props.ingressGateway ? ', then the gateway.' : '.'),
       'Upgrade in the same order; cni and ztunnel may lag istiod by one minor version, never lead it.',
       '',
@@ -676,6 +731,7 @@ export class AmbientMesh extends Construct {
         break;
     }
     if (Object.keys(global).length > 0) values.global = global;
+    values = deepMerge(values, trustValues(release.chart, this.trust));
     const overrides = (p.values as any)?.[release.chart] ?? {};
     return prune(deepMerge(values, overrides));
   }
@@ -696,6 +752,39 @@ export class AmbientMesh extends Construct {
         ? [...this.extensionProviders].sort((a, b) => a.name.localeCompare(b.name)).map(e => JSON.parse(JSON.stringify(e)))
         : undefined,
     };
+  }
+
+  private trustContext(annotations?: { [key: string]: string }): _TrustContext {
+    return {
+      meshNamespace: this.namespace,
+      ztunnelNamespace: this.releases.find(r => r.chart === IstioChart.ZTUNNEL)!.namespace,
+      trustDomain: this.trustDomain,
+      clusterName: this.cluster?.clusterName ?? 'Kubernetes', // istiod's default CLUSTER_ID
+      revision: this.revision,
+      annotations,
+    };
+  }
+
+  /** Labels of the mesh namespace: out of ambient, and its network (ambient istiod reads it only there). */
+  private meshNamespaceLabels(): { [key: string]: string } {
+    const labels: { [key: string]: string } = { 'istio.io/dataplane-mode': 'none' };
+    if (this.cluster) labels[NETWORK_LABEL] = this.cluster.network;
+    return labels;
+  }
+
+  /**
+   * The mesh namespace and the cert-manager objects of a plugged-in CA. Flux writes its release
+   * namespaces itself; Argo CD applies these in waves -3 (namespace) and -2 (CA), before base (0).
+   */
+  private emitPrerequisites(): void {
+    const ca = this.certificateAuthority;
+    const argoWave = (wave: string) => this.delivery._kind === 'argocd' ? { 'argocd.argoproj.io/sync-wave': wave } : undefined;
+    if (this.delivery._kind !== 'flux' && (this.cluster || ca)) {
+      this.prerequisites.push(new ApiObject(this, `Namespace-${this.namespace}`, {
+        apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace, labels: this.meshNamespaceLabels(), annotations: argoWave('-3') },
+      }));
+    }
+    if (ca?._kind === 'cacerts') this.prerequisites.push(..._emitCertManagerCa(this, ca, this.trustContext(argoWave('-2'))));
   }
 
   private emitDelivery(): void {
@@ -720,12 +809,35 @@ export class AmbientMesh extends Construct {
       spec: { interval: '1h', url, type: url.startsWith('oci://') ? source.HelmRepositorySpecType.OCI : undefined },
     });
     this.emitNamespaces();
+    const ca = this.certificateAuthority;
+    let csrRelease: helm.HelmReleaseSpecDependsOn | undefined;
+    if (ca?._kind === 'istio-csr') {
+      // The HelmRelease-to-HelmRelease dependsOn below holds the whole install until istio-csr is ready.
+      const csr = ca._istioCsr!;
+      new source.HelmRepository(this, 'HelmRepository-jetstack', {
+        metadata: { name: 'jetstack', namespace: sourceNamespace },
+        spec: { interval: '1h', url: JETSTACK_HELM_REPOSITORY },
+      });
+      csrRelease = { name: 'cert-manager-istio-csr', namespace: csr.namespace ?? 'cert-manager' };
+      new helm.HelmRelease(this, 'HelmRelease-istio-csr', {
+        metadata: { name: csrRelease.name, namespace: csrRelease.namespace },
+        spec: {
+          interval,
+          releaseName: csrRelease.name,
+          chart: { spec: { chart: 'cert-manager-istio-csr', version: csr.version ?? ISTIO_CSR_VERSION, sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: 'jetstack', namespace: sourceNamespace } } },
+          install: { remediation: { retries: 3 } },
+          upgrade: { remediation: { retries: 3 } },
+          values: _istioCsrValues(ca, this.trustContext()),
+        },
+      });
+    }
     let previous: Release | undefined;
     for (const release of this.releases) {
       const dependsOn: helm.HelmReleaseSpecDependsOn[] = [];
       // The gateway chart only needs istiod; the node agents chain after istiod in upgrade order.
       const after = release.chart === IstioChart.GATEWAY ? this.releases.find(r => r.chart === IstioChart.ISTIOD) : previous;
       if (after) dependsOn.push({ name: after.releaseName, namespace: after.namespace });
+      if (release.chart === IstioChart.BASE && csrRelease) dependsOn.push(csrRelease);
       if (release.chart === IstioChart.ISTIOD) {
         for (const dep of options.istiodDependsOn ?? []) dependsOn.push({ name: dep.name, namespace: dep.namespace ?? release.namespace });
       }
@@ -742,6 +854,11 @@ export class AmbientMesh extends Construct {
             },
           },
           dependsOn: dependsOn.length ? dependsOn : undefined,
+          // Flux fails (and retries) a release whose non-optional valuesFrom Secret is missing, so istiod
+          // starts only once cert-manager has written cacerts; otherwise it would self-sign a root.
+          valuesFrom: release.chart === IstioChart.ISTIOD && ca?._kind === 'cacerts'
+            ? [{ kind: helm.HelmReleaseSpecValuesFromKind.SECRET, name: 'cacerts', valuesKey: 'ca.crt', targetPath: 'podAnnotations.cdk8s-istio-ambient/cacerts-root' }]
+            : undefined,
           install: { remediation: { retries: 3 } },
           upgrade: { remediation: { retries: 3 } },
           values: Lazy.any({ produce: () => this.renderValues(release) }),
@@ -774,6 +891,24 @@ export class AmbientMesh extends Construct {
           source: { repoUrl: 'https://github.com/kubernetes-sigs/gateway-api.git', path: 'config/crd', targetRevision: GATEWAY_API_VERSION },
           destination: { server },
           syncPolicy: { automated: automated ? { prune: false, selfHeal: true } : undefined, syncOptions: ['ServerSideApply=true'] },
+        },
+      });
+    }
+    const ca = this.certificateAuthority;
+    if (ca?._kind === 'istio-csr') {
+      const csr = ca._istioCsr!;
+      new argo.Application(this, 'Application-istio-csr', {
+        metadata: { name: 'cert-manager-istio-csr', namespace: argoNamespace, annotations: { 'argocd.argoproj.io/sync-wave': '-1' }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+        spec: {
+          project,
+          source: {
+            repoUrl: JETSTACK_HELM_REPOSITORY,
+            chart: 'cert-manager-istio-csr',
+            targetRevision: csr.version ?? ISTIO_CSR_VERSION,
+            helm: { releaseName: 'cert-manager-istio-csr', valuesObject: _istioCsrValues(ca, this.trustContext()) },
+          },
+          destination: { server, namespace: csr.namespace ?? 'cert-manager' },
+          syncPolicy,
         },
       });
     }
@@ -816,7 +951,7 @@ export class AmbientMesh extends Construct {
     for (const name of names) {
       const ns = new ApiObject(this, `Namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       // Control-plane namespaces stay out of ambient: their pods must not depend on the mesh they run.
-      if (name === this.namespace) ns.metadata.addLabel('istio.io/dataplane-mode', 'none');
+      if (name === this.namespace) for (const [k, v] of Object.entries(this.meshNamespaceLabels())) ns.metadata.addLabel(k, v);
     }
   }
 }

@@ -18,3 +18,6 @@ export * from './resilience-policy';
 export * from './egress-host';
 export * from './analysis/analyzer';
 export * from './analysis/plugin';
+export * from './mesh-trust';
+export * from './multi-cluster';
+export * from './east-west-gateway';

@@ -67,7 +67,7 @@ export interface ZeroTrustPolicyProps {
   readonly defaultDeny?: boolean;
   /**
    * Mesh trust domain (`meshConfig.trustDomain`); principals are built from it.
-   * @default "cluster.local"
+   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
    */
   readonly trustDomain?: string;
   /**
@@ -300,7 +300,7 @@ export class ZeroTrustPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: ZeroTrustPolicyProps = {}) {
     super(scope, id);
     this.meshWide = props.meshWide ?? false;
-    this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.trustDomain = props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     MeshIdentity.fromServiceAccountName('default', 'default', this.trustDomain); // validates the trust domain
     if (this.meshWide) {
       if (props.namespace !== undefined) {

@@ -1,7 +1,43 @@
 // Validates Kubernetes objects (a JSON array on stdin) with the kubernetes-models validators, which are
 // generated from the upstream OpenAPI schemas and CRDs. Prints a JSON array of error strings.
 // It runs as a child process because those packages are ESM-only and jest runs the tests as CommonJS.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// API groups without a kubernetes-models package: admitted with crdcheck against the pinned CRDs
+// (shared/upstream), found by walking up from this repository.
+const CRDCHECK_GROUPS = new Set(['cert-manager.io']);
+
+function findShared() {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'shared');
+    if (existsSync(join(candidate, 'tools', 'crdcheck', 'crdcheck.mjs')) && existsSync(join(candidate, 'upstream'))) return candidate;
+    const parent = resolve(dir, '..');
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function crdcheckErrors(objects) {
+  if (objects.length === 0) return [];
+  const shared = findShared();
+  if (!shared) return objects.map(o => `${o.apiVersion} ${o.kind} ${o.metadata?.name}: crdcheck (shared/tools/crdcheck) not found`);
+  const dir = mkdtempSync(join(tmpdir(), 'crdcheck-'));
+  const file = join(dir, 'objects.json');
+  writeFileSync(file, JSON.stringify({ kind: 'List', items: objects }));
+  try {
+    execFileSync(process.execPath, [join(shared, 'tools', 'crdcheck', 'crdcheck.mjs'), '--crds', join(shared, 'upstream'), file], { encoding: 'utf8' });
+    return [];
+  } catch (e) {
+    return String(e.stdout).split('\n').filter(l => l.includes(': ') && !l.startsWith('crdcheck:'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const PACKAGES = {
   'security.istio.io': '@kubernetes-models/istio',
@@ -24,7 +60,9 @@ function modulePath(apiVersion, kind) {
 
 const objects = JSON.parse(readFileSync(0, 'utf8'));
 const errors = [];
-for (const obj of objects) {
+const viaCrdcheck = objects.filter(o => CRDCHECK_GROUPS.has(o.apiVersion.split('/')[0]));
+errors.push(...crdcheckErrors(viaCrdcheck));
+for (const obj of objects.filter(o => !viaCrdcheck.includes(o))) {
   const id = `${obj.apiVersion} ${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
   const path = modulePath(obj.apiVersion, obj.kind);
   if (!path) {
