@@ -157,10 +157,9 @@ export interface ClusterTrust {
 export function sharedTrustProblems(clusters: readonly ClusterTrust[]): string[] {
   if (clusters.length < 2) return [];
   const problems: string[] = [];
-  for (const c of clusters) {
-    if (c.root === undefined) {
-      problems.push(`cluster "${c.cluster}" uses istiod's built-in CA, which generates a self-signed root per cluster, so its workloads cannot verify peers in other clusters.`);
-    }
+  const selfSigned = clusters.filter(c => c.root === undefined).map(c => `"${c.cluster}"`);
+  if (selfSigned.length) {
+    problems.push(`${selfSigned.length > 1 ? `clusters ${selfSigned.join(', ')} use` : `cluster ${selfSigned[0]} uses`} istiod's built-in CA, which generates a self-signed root in each cluster, so workloads cannot verify peers in other clusters.`);
   }
   const roots = [...new Set(clusters.filter(c => c.root !== undefined).map(c => c.root!))];
   if (roots.length > 1) {
