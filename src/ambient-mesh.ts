@@ -5,6 +5,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { unknownValueKeys } from './_chart-values';
 import { MeshTrustSettings, resolveTrust, trustValues } from './_mesh-trust-install';
+import { ingressWaypointErrors } from './_multicluster-validation';
 import { MeshRegistry } from './_registry';
 import { principalTrustErrors } from './_trust-validation';
 import { checkNamespaceName, constructError, wholeSeconds } from './_validation';
@@ -550,6 +551,7 @@ export class AmbientMesh extends Construct {
     this.emitDelivery();
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
     this.node.addValidation({ validate: () => principalTrustErrors(this.node.root, { trustDomain: this.trustDomain, aliases: this.trustDomainAliases }) });
+    if (this.cluster) this.node.addValidation({ validate: () => ingressWaypointErrors(this.node.root, version, this.version) });
   }
 
   /**

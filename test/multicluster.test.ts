@@ -363,3 +363,25 @@ describe('refusals: construct path, bad value and fix', () => {
       /\[sample\/zt\/require-waypoint\] AuthorizationPolicy sample\/require-waypoint rules\[0\]\.from\.source\.principals: principal "cluster\.local\/ns\/sample\/sa\/waypoint" is enforced by ztunnel/);
   });
 });
+
+describe('ingress-use-waypoint across clusters (istio/istio#61092)', () => {
+  function app(version: string | undefined, ingressUseWaypoint: boolean): App {
+    const a = Testing.app();
+    const mesh = new MultiClusterMesh({ meshId: 'mesh1', certificateAuthority: MeshCertificateAuthority.certManager({ rootIssuer: { name: 'mesh-root' } }) });
+    new AmbientMesh(new Chart(a, 'istio'), 'mesh', { cluster: mesh.addCluster({ clusterName: 'cluster1', network: 'network1' }), version });
+    const chart = new Chart(a, 'sample', { namespace: 'sample' });
+    new AmbientNamespace(chart, 'ns', { name: 'sample', ingressUseWaypoint }).addWaypoint('waypoint');
+    MeshCluster.globalService(new kplus.Service(chart, 'svc', { metadata: { name: 'helloworld' }, ports: [{ port: 5000 }] }));
+    return a;
+  }
+
+  test('refused on 1.30.3 for a global Service whose namespace sends ingress through the waypoint', () => {
+    expect(() => app(undefined, true).synth()).toThrow(
+      '[istio/mesh] [sample/svc/Resource] Service sample/helloworld is global and sets istio.io/ingress-use-waypoint, but ingress gateways of istiod 1.30.3 skip the waypoint of a global service with workloads on another network (istio/istio#61092, fixed on release-1.30 after 1.30.3), so waypoint policies are not enforced for ingress traffic. Use a 1.30 patch whose release notes list istio#61092, or enforce the ingress rules at the ingress gateway and drop istio.io/ingress-use-waypoint.');
+  });
+
+  test('accepted without ingress-use-waypoint, and on a later 1.30 patch', () => {
+    expect(() => app(undefined, false).synth()).not.toThrow();
+    expect(() => app('1.30.5', true).synth()).not.toThrow();
+  });
+});

@@ -3,6 +3,7 @@
  * principal at Envoy proxies (waypoints, gateways) and at ztunnel. Facts carried over from upstream
  * tests and code; the vectors are restated here, not copied.
  */
+import { ingressSkipsWaypointAcrossNetworks } from '../../src/semantics/multicluster';
 import { expandPrincipalForEnvoy, ztunnelPrincipalMatches } from '../../src/semantics/trust';
 
 // istio/istio 1.30.3, pilot/pkg/security/trustdomain/bundle_test.go, TestReplaceTrustDomainAliases:
@@ -50,5 +51,21 @@ describe('ztunnel: principals are matched literally', () => {
   ];
   test.each(VECTORS)('%s vs peer %s -> %s', (pattern, peer, matches) => {
     expect(ztunnelPrincipalMatches(pattern, peer)).toBe(matches);
+  });
+});
+
+describe('multicluster: ingress-use-waypoint of a global service across networks', () => {
+  // istio/istio 1.30.3, pilot/pkg/serviceregistry/ambient/multicluster.go, SplitHorizonServices: the
+  // rebuilt ServiceInfo keeps Service, Scope, CreationTime and DNSConnectStrategy only, so the
+  // Waypoint binding (and its IngressUseWaypoint) is lost for a global service with workloads on
+  // another network (istio/istio#61092). Fixed on release-1.30 by ab33d4433ae (#61124), with
+  // TestMulticlusterAmbientIndex_SplitHorizonPreservesWaypoint, after the 1.30.3 tag.
+  test.each([
+    [{ major: 1, minor: 30, patch: 0 }, true],
+    [{ major: 1, minor: 30, patch: 3 }, true],
+    [{ major: 1, minor: 30, patch: 4 }, false],
+    [{ major: 1, minor: 31, patch: 0 }, false],
+  ])('%o -> %s', (version, affected) => {
+    expect(ingressSkipsWaypointAcrossNetworks(version)).toBe(affected);
   });
 });
