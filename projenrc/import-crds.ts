@@ -9,6 +9,7 @@
  *   cannot break the import.
  *
  * Usage: `npx projen import [-- <crd-root>]`, where <crd-root> has the layout of ../shared/upstream.
+ * `IMPORT_ONLY=<module>` (e.g. `cert-manager.io`) regenerates one module only.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';

@@ -550,7 +550,8 @@ export class AmbientMesh extends Construct {
     this.emitPrerequisites();
     this.emitDelivery();
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
-    this.node.addValidation({ validate: () => principalTrustErrors(this.node.root, { trustDomain: this.trustDomain, aliases: this.trustDomainAliases }) });
+    const bundle = { trustDomain: this.trustDomain, aliases: this.trustDomainAliases };
+    this.node.addValidation({ validate: () => principalTrustErrors(this.node.root, bundle) });
     if (this.cluster) this.node.addValidation({ validate: () => ingressWaypointErrors(this.node.root, version, this.version) });
   }
 

@@ -88,7 +88,8 @@ export class MultiClusterMesh {
       throw constructError(where, `cluster "${options.clusterName}" is on network "${options.network}" like cluster "${sameNetwork.clusterName}": ambient multicluster in Istio 1.30 supports only multi-network (each cluster on its own network, reached through its east-west gateway); single-network is untested upstream. Give each cluster its own network.`);
     }
     const cluster = MeshCluster._create(this, options);
-    const trust = [...this.members, cluster].map(c => ({ cluster: c.clusterName, trustDomain: this.trustDomain, root: this.certificateAuthority?.root }));
+    const root = this.certificateAuthority?.root;
+    const trust = [...this.members, cluster].map(c => ({ cluster: c.clusterName, trustDomain: this.trustDomain, root }));
     const problems = sharedTrustProblems(trust);
     if (problems.length) {
       throw constructError(where, `cannot add cluster "${options.clusterName}": ${problems.join(' ')} Set certificateAuthority to MeshCertificateAuthority.certManager({ rootIssuer }) or istioCsr({ issuer }) with one root shared by every cluster.`);
@@ -140,6 +141,11 @@ export class MeshCluster {
     waypoint.apiObject.metadata.addLabel(GLOBAL_SERVICE_LABEL, 'true');
   }
 
+  /** @internal */
+  public static _create(mesh: MultiClusterMesh, options: MeshClusterOptions): MeshCluster {
+    return new MeshCluster(mesh, options);
+  }
+
   /** The mesh. */
   public readonly mesh: MultiClusterMesh;
   /** Cluster name. */
@@ -148,11 +154,6 @@ export class MeshCluster {
   public readonly network: string;
   /** kubectl context. */
   public readonly kubeContext: string;
-
-  /** @internal */
-  public static _create(mesh: MultiClusterMesh, options: MeshClusterOptions): MeshCluster {
-    return new MeshCluster(mesh, options);
-  }
 
   private constructor(mesh: MultiClusterMesh, options: MeshClusterOptions) {
     this.mesh = mesh;

@@ -1,12 +1,12 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
-import { unknownValueKeys } from '../src/_chart-values';
 import {
   AmbientMesh, AmbientMeshProps, AmbientNamespace, CertManagerIssuerKind, EastWestGateway, IstioChart, MeshCertificateAuthority,
   MeshCluster, MeshDelivery, MeshIdentity, MultiClusterMesh, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy,
 } from '../src';
 import { findObject, synthValid } from './support';
+import { unknownValueKeys } from '../src/_chart-values';
 
 const certManagerCa = () => MeshCertificateAuthority.certManager({ rootIssuer: { name: 'mesh-root' }, rootCaSecretName: 'mesh-root-ca' });
 const istioCsrCa = () => MeshCertificateAuthority.istioCsr({ issuer: { name: 'istio-ca', kind: CertManagerIssuerKind.ISSUER } });
@@ -186,7 +186,9 @@ describe('east-west gateway (facts doc §2.2 = gen-eastwest-gateway.sh --network
       spec: {
         gatewayClassName: 'istio-east-west',
         listeners: [{
-          name: 'mesh', port: 15008, protocol: 'HBONE',
+          name: 'mesh',
+          port: 15008,
+          protocol: 'HBONE',
           tls: { mode: 'Terminate', options: { 'gateway.istio.io/tls-terminate-mode': 'ISTIO_MUTUAL' } },
         }],
       },
