@@ -106,12 +106,14 @@ export class MultiClusterMesh {
   /**
    * The commands that give each primary read access to every other cluster's API server:
    * `istioctl create-remote-secret` in one cluster, applied in the other. The Secrets hold credentials,
-   * so the library never writes them; run these once per pair.
+   * so the library never writes them; run these once per pair. Ordered by cluster name, whatever the
+   * order the clusters were added in.
    */
   public remoteSecretCommands(): string[] {
     const out: string[] = [];
-    for (const from of this.members) {
-      for (const to of this.members) {
+    const byName = [...this.members].sort((a, b) => a.clusterName.localeCompare(b.clusterName));
+    for (const from of byName) {
+      for (const to of byName) {
         if (from === to) continue;
         out.push(`istioctl create-remote-secret --context=${from.kubeContext} --name=${from.clusterName} | kubectl apply --context=${to.kubeContext} -f -`);
       }

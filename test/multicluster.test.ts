@@ -387,3 +387,21 @@ describe('ingress-use-waypoint across clusters (istio/istio#61092)', () => {
     expect(() => app('1.30.5', true).synth()).not.toThrow();
   });
 });
+
+describe('declaration order', () => {
+  test('remote-secret commands and cluster output do not depend on the order clusters and constructs are declared', () => {
+    const build = (reverse: boolean) => {
+      const mesh = new MultiClusterMesh({ meshId: 'mesh1', certificateAuthority: MeshCertificateAuthority.certManager({ rootIssuer: { name: 'mesh-root' } }) });
+      const specs = [{ clusterName: 'cluster1', network: 'network1' }, { clusterName: 'cluster2', network: 'network2' }];
+      const clusters = (reverse ? [...specs].reverse() : specs).map(s => mesh.addCluster(s));
+      const c1 = clusters.find(c => c.clusterName === 'cluster1')!;
+      const chart = new Chart(Testing.app(), 'istio', { disableResourceNameHashes: true });
+      const network = new Chart(chart.node.scope as App, 'net', { disableResourceNameHashes: true });
+      if (reverse) new EastWestGateway(network, 'eastwest', { cluster: c1 });
+      new AmbientMesh(chart, 'mesh', { cluster: c1, delivery: MeshDelivery.flux() });
+      if (!reverse) new EastWestGateway(network, 'eastwest', { cluster: c1 });
+      return { commands: mesh.remoteSecretCommands(), yaml: JSON.stringify([Testing.synth(chart), Testing.synth(network)]) };
+    };
+    expect(build(true)).toEqual(build(false));
+  });
+});
