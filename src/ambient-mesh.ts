@@ -640,6 +640,15 @@ export class AmbientMesh extends Construct {
       ...commands,
       '```',
       '',
+      ...this.cluster ? [
+        `Once every cluster of mesh ${this.cluster.mesh.meshId} is installed, give each istiod read access to the other clusters`,
+        '(the remote secrets hold credentials, so they are never generated into files):',
+        '',
+        '```sh',
+        ...this.cluster.mesh.remoteSecretCommands(),
+        '```',
+        '',
+      ] : [],
     ].join('\n');
     return new HelmInstallPlan(files, commands);
   }

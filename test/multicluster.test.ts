@@ -111,6 +111,15 @@ describe('multi-cluster install values (facts doc §2.1, Istio 1.30 multi-primar
     const docs = parseAllDocuments(plan.files['mesh-prerequisites.yaml']).map(d => d.toJS());
     expect(docs.map((d: any) => `${d.kind}/${d.metadata.name}`)).toEqual(['Namespace/istio-system', 'ClusterIssuer/mesh-root', 'Certificate/cacerts']);
     expect(plan.files['README.md']).toContain('the mesh namespace and the cacerts Certificate (wait until Ready), then base, then the Gateway API CRDs, then istiod, then cni, then ztunnel.');
+    expect(plan.files['README.md']).toContain([
+      'Once every cluster of mesh mesh1 is installed, give each istiod read access to the other clusters',
+      '(the remote secrets hold credentials, so they are never generated into files):',
+      '',
+      '```sh',
+      'istioctl create-remote-secret --context=cluster1 --name=cluster1 | kubectl apply --context=cluster2 -f -',
+      'istioctl create-remote-secret --context=cluster2 --name=cluster2 | kubectl apply --context=cluster1 -f -',
+      '```',
+    ].join('\n'));
   });
 
   test('remote secrets: the istioctl commands for every ordered pair, never the Secrets', () => {
