@@ -869,7 +869,8 @@ export class AmbientMesh extends Construct {
           // Flux fails (and retries) a release whose non-optional valuesFrom Secret is missing, so istiod
           // starts only once cert-manager has written cacerts; otherwise it would self-sign a root.
           valuesFrom: release.chart === IstioChart.ISTIOD && ca?._kind === 'cacerts'
-            ? [{ kind: helm.HelmReleaseSpecValuesFromKind.SECRET, name: 'cacerts', valuesKey: 'ca.crt', targetPath: 'podAnnotations.cdk8s-istio-ambient/cacerts-root' }]
+            // literal: the PEM's newlines and '=' must not be read as Helm --set syntax.
+            ? [{ kind: helm.HelmReleaseSpecValuesFromKind.SECRET, name: 'cacerts', valuesKey: 'ca.crt', targetPath: 'podAnnotations.cdk8s-istio-ambient/cacerts-root', literal: true }]
             : undefined,
           install: { remediation: { retries: 3 } },
           upgrade: { remediation: { retries: 3 } },

@@ -60,7 +60,7 @@ describe('multi-cluster install values (facts doc §2.1, Istio 1.30 multi-primar
       'topology.istio.io/network': 'network1',
     });
     expect(findObject(objects, 'HelmRelease', 'istiod').spec.valuesFrom).toEqual([
-      { kind: 'Secret', name: 'cacerts', valuesKey: 'ca.crt', targetPath: 'podAnnotations.cdk8s-istio-ambient/cacerts-root' },
+      { kind: 'Secret', name: 'cacerts', valuesKey: 'ca.crt', targetPath: 'podAnnotations.cdk8s-istio-ambient/cacerts-root', literal: true },
     ]);
     expect(unknownValueKeys('istiod', { podAnnotations: { 'cdk8s-istio-ambient/cacerts-root': 'pem' } })).toEqual([]);
     expect(findObject(objects, 'HelmRelease', 'istio-base').spec.valuesFrom).toBeUndefined();
