@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { TrustContext, emitCertManagerCa, istioCsrValues } from './_cert-manager';
 import { unknownValueKeys } from './_chart-values';
 import { MeshTrustSettings, resolveTrust, trustValues } from './_mesh-trust-install';
 import { ingressWaypointErrors } from './_multicluster-validation';
@@ -13,7 +14,7 @@ import * as argo from './imports/argoproj.io';
 import * as helm from './imports/helm.toolkit.fluxcd.io';
 import * as source from './imports/source.toolkit.fluxcd.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
-import { ISTIO_CSR_VERSION, JETSTACK_HELM_REPOSITORY, MeshCertificateAuthority, _TrustContext, _emitCertManagerCa, _istioCsrValues } from './mesh-trust';
+import { ISTIO_CSR_VERSION, JETSTACK_HELM_REPOSITORY, MeshCertificateAuthority } from './mesh-trust';
 import { MeshCluster, NETWORK_LABEL } from './multi-cluster';
 
 /** The Istio version this library targets by default. */
@@ -613,7 +614,7 @@ export class AmbientMesh extends Construct {
     }
     if (ca?._kind === 'istio-csr') {
       const csr = ca._istioCsr!;
-      files['values-istio-csr.yaml'] = Yaml.stringify(_istioCsrValues(ca, this.trustContext()));
+      files['values-istio-csr.yaml'] = Yaml.stringify(istioCsrValues(ca, this.trustContext()));
       before.push(`helm repo add jetstack ${JETSTACK_HELM_REPOSITORY}`, 'helm repo update jetstack',
         `helm upgrade --install cert-manager-istio-csr jetstack/cert-manager-istio-csr --version ${csr.version ?? ISTIO_CSR_VERSION} --namespace ${csr.namespace ?? 'cert-manager'} --values values-istio-csr.yaml --wait`);
     }
@@ -766,7 +767,7 @@ export class AmbientMesh extends Construct {
     };
   }
 
-  private trustContext(annotations?: { [key: string]: string }): _TrustContext {
+  private trustContext(annotations?: { [key: string]: string }): TrustContext {
     return {
       meshNamespace: this.namespace,
       ztunnelNamespace: this.releases.find(r => r.chart === IstioChart.ZTUNNEL)!.namespace,
@@ -796,7 +797,7 @@ export class AmbientMesh extends Construct {
         apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace, labels: this.meshNamespaceLabels(), annotations: argoWave('-3') },
       }));
     }
-    if (ca?._kind === 'cacerts') this.prerequisites.push(..._emitCertManagerCa(this, ca, this.trustContext(argoWave('-2'))));
+    if (ca?._kind === 'cacerts') this.prerequisites.push(...emitCertManagerCa(this, ca, this.trustContext(argoWave('-2'))));
   }
 
   private emitDelivery(): void {
@@ -839,7 +840,7 @@ export class AmbientMesh extends Construct {
           chart: { spec: { chart: 'cert-manager-istio-csr', version: csr.version ?? ISTIO_CSR_VERSION, sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: 'jetstack', namespace: sourceNamespace } } },
           install: { remediation: { retries: 3 } },
           upgrade: { remediation: { retries: 3 } },
-          values: _istioCsrValues(ca, this.trustContext()),
+          values: istioCsrValues(ca, this.trustContext()),
         },
       });
     }
@@ -918,7 +919,7 @@ export class AmbientMesh extends Construct {
             repoUrl: JETSTACK_HELM_REPOSITORY,
             chart: 'cert-manager-istio-csr',
             targetRevision: csr.version ?? ISTIO_CSR_VERSION,
-            helm: { releaseName: 'cert-manager-istio-csr', valuesObject: _istioCsrValues(ca, this.trustContext()) },
+            helm: { releaseName: 'cert-manager-istio-csr', valuesObject: istioCsrValues(ca, this.trustContext()) },
           },
           destination: { server, namespace: csr.namespace ?? 'cert-manager' },
           syncPolicy,
