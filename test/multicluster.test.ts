@@ -1,3 +1,6 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
@@ -7,6 +10,15 @@ import {
 } from '../src';
 import { findObject, synthValid } from './support';
 import { unknownValueKeys } from '../src/_chart-values';
+
+/** The shared folder with the pinned CRDs and crdcheck (CEL rules need crdcheck), found walking up. */
+function findShared(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'shared');
+    if (fs.existsSync(path.join(candidate, 'tools', 'crdcheck', 'crdcheck.mjs'))) return candidate;
+  }
+  throw new Error('shared/tools/crdcheck not found above the repository');
+}
 
 const certManagerCa = () => MeshCertificateAuthority.certManager({ rootIssuer: { name: 'mesh-root' }, rootCaSecretName: 'mesh-root-ca' });
 const istioCsrCa = () => MeshCertificateAuthority.istioCsr({ issuer: { name: 'istio-ca', kind: CertManagerIssuerKind.ISSUER } });
@@ -362,12 +374,12 @@ describe('refusals: construct path, bad value and fix', () => {
 
   test('an alias principal enforced by ztunnel (matched literally: silently denies)', () => {
     expect(() => sampleApp(true, identity('old.example.com'), true).synth()).toThrow(
-      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "old.example.com/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or match source.serviceAccounts: ["other/curl"], which names no trust domain.');
+      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "old.example.com/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or use PolicySource.serviceAccountAnyTrustDomain("other", "curl") (source.serviceAccounts, which names no trust domain).');
   });
 
   test('a policy declared before the mesh wrote cluster.local, which ztunnel would match literally', () => {
     expect(() => sampleApp(false, PolicySource.serviceAccountName('other', 'curl'), true).synth()).toThrow(
-      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "cluster.local/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or match source.serviceAccounts: ["other/curl"], which names no trust domain.');
+      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "cluster.local/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or use PolicySource.serviceAccountAnyTrustDomain("other", "curl") (source.serviceAccounts, which names no trust domain).');
     // With a waypoint, the rule itself runs at the waypoint (where cluster.local points at the mesh's
     // domain), but the ztunnel admission of the waypoint (require-waypoint) has the same problem.
     expect(() => sampleApp(false, PolicySource.serviceAccountName('other', 'curl'), false).synth()).toThrow(
@@ -412,5 +424,40 @@ describe('declaration order', () => {
       return { commands: mesh.remoteSecretCommands(), yaml: JSON.stringify([Testing.synth(chart), Testing.synth(network)]) };
     };
     expect(build(true)).toEqual(build(false));
+  });
+});
+
+describe('PolicySource.serviceAccountAnyTrustDomain: source.serviceAccounts, matched without the trust domain', () => {
+  test('ztunnel and waypoint rules; DENY projections exclude the waypoint with notServiceAccounts (never notPrincipals)', () => {
+    const app = Testing.app();
+    new AmbientMesh(new Chart(app, 'istio'), 'mesh', { trustDomain: 'mesh.example.com', trustDomainAliases: ['old.example.com'] });
+    const chart = new Chart(app, 'sample', { namespace: 'sample' });
+    new AmbientNamespace(chart, 'ns', { name: 'sample' });
+    const mesh = new Chart(app, 'mesh-policy');
+    const waypointChart = new Chart(app, 'wp', { namespace: 'edge' });
+    new AmbientNamespace(waypointChart, 'ns', { name: 'edge' }).addWaypoint('waypoint');
+    new ZeroTrustPolicy(waypointChart, 'zt', { namespace: 'edge' })
+      .allowFrom(PolicySource.serviceAccountAnyTrustDomain('other', 'curl'), { methods: ['GET'] });
+    const policy = new ZeroTrustPolicy(chart, 'zt', { namespace: 'sample' });
+    policy.allowFrom(PolicySource.serviceAccountAnyTrustDomain('other', 'curl'), { to: PolicyTarget.pods('httpbin', { app: 'httpbin' }), ports: [8080] });
+    new ZeroTrustPolicy(mesh, 'mesh-wide', { meshWide: true, defaultDeny: false })
+      .denyFrom(PolicySource.serviceAccountAnyTrustDomain('legacy', 'batch'), { ports: [5432] });
+    const objects = synthValid(chart);
+    expect(findObject(objects, 'AuthorizationPolicy', 'httpbin-workload-ztunnel').spec.rules).toEqual([
+      { from: [{ source: { serviceAccounts: ['other/curl'] } }], to: [{ operation: { ports: ['8080'] } }] },
+    ]);
+    expect(findObject(synthValid(waypointChart), 'AuthorizationPolicy', 'namespace-waypoint').spec.rules).toEqual([
+      { from: [{ source: { serviceAccounts: ['other/curl'] } }], to: [{ operation: { methods: ['GET'] } }] },
+    ]);
+    const deny = findObject(synthValid(mesh), 'AuthorizationPolicy', 'mesh-ztunnel-deny');
+    expect(deny.spec.rules).toEqual([{
+      from: [{ source: { notServiceAccounts: ['edge/waypoint'], serviceAccounts: ['legacy/batch'] } }],
+      to: [{ operation: { ports: ['5432'] } }],
+    }]);
+    app.synth();
+    // Istio's CEL rule (serviceAccounts never with principals or namespaces) holds: crdcheck admits all.
+    const shared = findShared();
+    const out = execFileSync(process.execPath, [path.join(shared, 'tools', 'crdcheck', 'crdcheck.mjs'), '--crds', path.join(shared, 'upstream'), app.outdir], { encoding: 'utf8' });
+    expect(out).toMatch(/, 0 errors, /);
   });
 });

@@ -171,3 +171,28 @@ export function sharedTrustProblems(clusters: readonly ClusterTrust[]): string[]
   }
   return problems;
 }
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `<ns>/<sa>`, or `<sa>` in the rule's namespace. */
+function splitServiceAccount(spec: string, ruleNamespace: string): [string, string] {
+  const slash = spec.indexOf('/');
+  return slash < 0 ? [ruleNamespace, spec] : [spec.slice(0, slash), spec.slice(slash + 1)];
+}
+
+/**
+ * Whether a `source.serviceAccounts` entry matches a peer's SPIFFE ID at an Envoy proxy: any trust
+ * domain, the namespace and service account as path segments, extra key/value segments allowed.
+ */
+export function envoyServiceAccountMatches(spec: string, ruleNamespace: string, spiffeId: string): boolean {
+  const [ns, sa] = splitServiceAccount(spec, ruleNamespace);
+  return new RegExp(`^spiffe://.+/ns/${escapeRegex(ns)}/(.+/|)sa/${escapeRegex(sa)}(/.+)?$`).test(spiffeId);
+}
+
+/** Whether a `source.serviceAccounts` entry matches a peer at ztunnel: namespace and name, trust domain ignored. */
+export function ztunnelServiceAccountMatches(spec: string, ruleNamespace: string, peer: ParsedPrincipal): boolean {
+  const [ns, sa] = splitServiceAccount(spec, ruleNamespace);
+  return peer.namespace === ns && peer.serviceAccount === sa;
+}

@@ -4,7 +4,7 @@
  * tests and code; the vectors are restated here, not copied.
  */
 import { ingressSkipsWaypointAcrossNetworks } from '../../src/semantics/multicluster';
-import { expandPrincipalForEnvoy, ztunnelPrincipalMatches } from '../../src/semantics/trust';
+import { envoyServiceAccountMatches, expandPrincipalForEnvoy, ztunnelPrincipalMatches, ztunnelServiceAccountMatches } from '../../src/semantics/trust';
 
 // istio/istio 1.30.3, pilot/pkg/security/trustdomain/bundle_test.go, TestReplaceTrustDomainAliases:
 // the principals istiod writes into Envoy RBAC for a policy principal, given trust domain + aliases.
@@ -67,5 +67,37 @@ describe('multicluster: ingress-use-waypoint of a global service across networks
     [{ major: 1, minor: 31, patch: 0 }, false],
   ])('%o -> %s', (version, affected) => {
     expect(ingressSkipsWaypointAcrossNetworks(version)).toBe(affected);
+  });
+});
+
+describe('source.serviceAccounts names no trust domain', () => {
+  // istio/istio 1.30.3, pilot/pkg/security/authz/model/generator_test.go, TestServiceAccount (cases
+  // restated: full-string regex match of the peer SPIFFE ID) and TestServiceAccountRegex.
+  const ENVOY: Array<[string, string, string, boolean]> = [
+    ['standard', 'my-ns/my-sa', 'spiffe://cluster.local/ns/my-ns/sa/my-sa', true],
+    ['suffix attributes', 'my-ns/my-sa', 'spiffe://cluster.local/ns/my-ns/sa/my-sa/k/v', true],
+    ['middle attributes', 'my-ns/my-sa', 'spiffe://cluster.local/ns/my-ns/k/v/sa/my-sa', true],
+    ['sa suffix string', 'my-ns/my-sa', 'spiffe://cluster.local/ns/my-ns/sa/my-sa-suffix', false],
+    ['ns suffix string', 'my-ns/my-sa', 'spiffe://cluster.local/ns/my-ns-suffix/sa/my-sa', false],
+    ['not spiffe', 'my-ns/my-sa', 'cluster.local/ns/my-ns/sa/my-sa', false],
+    ['invalid spiffe', 'my-ns/my-sa', 'spiffe://ns/my-ns/sa/my-sa', false],
+    ['regex metachars - dot should not match arbitrary char in sa', 'my.ns/my.sa', 'spiffe://cluster.local/ns/my.ns/sa/myXsa', false],
+    // The regex starts `spiffe://.+/`: any trust domain.
+    ['any trust domain', 'my-ns/my-sa', 'spiffe://old.example.com/ns/my-ns/sa/my-sa', true],
+  ];
+  test.each(ENVOY)('Envoy (generator.go serviceAccountRegex): %s', (_name, spec, identity, matches) => {
+    expect(envoyServiceAccountMatches(spec, '', identity)).toBe(matches);
+  });
+
+  // istio/ztunnel 1.30.3, src/rbac.rs ServiceAccountMatch::matches compares namespace and service
+  // account and ignores trust_domain; istio/istio 1.30.3 ambient/authorization.go
+  // stringToServiceAccountMatch takes "<ns>/<sa>", or "<sa>" in the policy's namespace.
+  test.each([
+    ['namespace/account', { trustDomain: 'td', namespace: 'namespace', serviceAccount: 'account' }, true],
+    ['namespace/account', { trustDomain: 'other-td', namespace: 'namespace', serviceAccount: 'account' }, true],
+    ['account', { trustDomain: 'td', namespace: 'policy-ns', serviceAccount: 'account' }, true],
+    ['namespace/account', { trustDomain: 'td', namespace: 'namespace', serviceAccount: 'other' }, false],
+  ] as const)('ztunnel: %s vs %o -> %s', (spec, peer, matches) => {
+    expect(ztunnelServiceAccountMatches(spec, 'policy-ns', peer)).toBe(matches);
   });
 });
