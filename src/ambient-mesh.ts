@@ -5,6 +5,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { TrustContext, emitCertManagerCa, istioCsrValues } from './_cert-manager';
 import { unknownValueKeys } from './_chart-values';
+import { memoizeForSynth } from './_memo';
 import { MeshTrustSettings, resolveTrust, trustValues } from './_mesh-trust-install';
 import { ingressWaypointErrors } from './_multicluster-validation';
 import { MeshRegistry } from './_registry';
@@ -551,9 +552,12 @@ export class AmbientMesh extends Construct {
     this.emitPrerequisites();
     this.emitDelivery();
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
+    // App-wide checks, memoized: cdk8s validates the whole app once per chart it writes.
     const bundle = { trustDomain: this.trustDomain, aliases: this.trustDomainAliases };
-    this.node.addValidation({ validate: () => principalTrustErrors(this.node.root, bundle) });
-    if (this.cluster) this.node.addValidation({ validate: () => ingressWaypointErrors(this.node.root, version, this.version) });
+    this.node.addValidation({ validate: () => memoizeForSynth(this, 'trust-principals', () => principalTrustErrors(this.node.root, bundle)) });
+    if (this.cluster) {
+      this.node.addValidation({ validate: () => memoizeForSynth(this, 'multicluster-ingress', () => ingressWaypointErrors(this.node.root, version, this.version)) });
+    }
   }
 
   /**
