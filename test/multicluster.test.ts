@@ -461,3 +461,18 @@ describe('PolicySource.serviceAccountAnyTrustDomain: source.serviceAccounts, mat
     expect(out).toMatch(/, 0 errors, /);
   });
 });
+
+describe('refusals: names', () => {
+  test('issuer, cluster, network and gateway names', () => {
+    expect(() => MeshCertificateAuthority.certManager({ rootIssuer: { name: 'Mesh_Root' } })).toThrow(
+      '[MeshCertificateAuthority.certManager()] rootIssuer.name "Mesh_Root" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
+    expect(() => MeshCertificateAuthority.istioCsr({ issuer: { name: 'istio-ca' }, namespace: 'Cert-Manager' })).toThrow(
+      '[MeshCertificateAuthority.istioCsr()] namespace "Cert-Manager" is not a valid namespace name: use at most 63 lowercase letters, digits and \'-\', starting and ending with a letter or digit.');
+    const mesh = new MultiClusterMesh({ meshId: 'mesh1', certificateAuthority: certManagerCa() });
+    expect(() => mesh.addCluster({ clusterName: 'cluster1', network: 'Network 1' })).toThrow(
+      '[MultiClusterMesh mesh1] network "Network 1" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
+    const cluster1 = mesh.addCluster({ clusterName: 'cluster1', network: 'network1' });
+    expect(() => new EastWestGateway(new Chart(Testing.app(), 'net'), 'eastwest', { cluster: cluster1, name: 'east.west' })).toThrow(
+      '[net/eastwest] name "east.west" is not a valid name: use at most 63 lowercase letters, digits and \'-\', starting with a letter and ending with a letter or digit.');
+  });
+});
