@@ -1,6 +1,7 @@
 /**
  * Synthesizes every example in this folder into dist/<example>/ (the quick start's main job).
- * Each example exports `build(app)`; a failing example stops the run with its error.
+ * Each example exports `build(app)`; a failing example stops the run with its error. `build` may return
+ * more Apps (one per cluster), synthesized after `app`.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -19,8 +20,10 @@ for (const file of examples) {
   const example = require(path.join(__dirname, file));
   if (typeof example.build !== 'function') throw new Error(`examples/${file} must export build(app)`);
   const app = new App({ outdir: path.join(outRoot, name) });
-  example.build(app);
+  // A multi-cluster example returns one App per cluster, each with its own folder under dist/<example>/.
+  const clusterApps: App[] = example.build(app) ?? [];
   app.synth();
+  for (const clusterApp of clusterApps) clusterApp.synth();
   const files = fs.readdirSync(app.outdir);
   console.log(`examples/${file} -> dist/${name}/ (${files.join(', ')})`);
 }

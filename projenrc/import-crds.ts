@@ -9,6 +9,7 @@
  *   cannot break the import.
  *
  * Usage: `npx projen import [-- <crd-root>]`, where <crd-root> has the layout of ../shared/upstream.
+ * `IMPORT_ONLY=<module>` (e.g. `cert-manager.io`) regenerates one module only.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -96,6 +97,17 @@ const SPECS: ImportSpec[] = [
     kinds: ['Application'],
   },
   {
+    module: 'cert-manager.io',
+    files: [
+      'cert-manager-v1.21.1/cert-manager.io_certificates.yaml',
+      'cert-manager-v1.21.1/cert-manager.io_clusterissuers.yaml',
+      'cert-manager-v1.21.1/cert-manager.io_issuers.yaml',
+    ],
+    group: 'cert-manager.io',
+    version: 'v1',
+    kinds: ['Certificate', 'ClusterIssuer', 'Issuer'],
+  },
+  {
     module: 'monitoring.coreos.com',
     files: [
       'prometheus-operator-v0.93.0/monitoring.coreos.com_podmonitors.yaml',
@@ -169,7 +181,8 @@ function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'crd-import-'));
   fs.mkdirSync(outdir, { recursive: true });
   const cdk8s = path.join(__dirname, '..', 'node_modules', '.bin', 'cdk8s');
-  for (const spec of SPECS) {
+  const only = process.env.IMPORT_ONLY;
+  for (const spec of SPECS.filter(s => !only || s.module === only)) {
     const crds = loadCrds(root, spec);
     const file = path.join(tmp, `${spec.module}.yaml`);
     fs.writeFileSync(file, crds.map(c => stringify(c)).join('---\n'));

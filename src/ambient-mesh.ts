@@ -3,15 +3,22 @@ import * as path from 'path';
 import { ApiObject, Chart, Duration, Lazy, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { TrustContext, emitCertManagerCa, istioCsrValues } from './_cert-manager';
 import { unknownValueKeys } from './_chart-values';
 import { primaryCnis } from './_cni-chain';
+import { memoizeForSynth } from './_memo';
+import { MeshTrustSettings, resolveTrust, trustValues } from './_mesh-trust-install';
+import { ingressWaypointErrors } from './_multicluster-validation';
 import { MeshRegistry } from './_registry';
+import { principalTrustErrors } from './_trust-validation';
 import { checkNamespaceName, checkObjectName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
 import * as helm from './imports/helm.toolkit.fluxcd.io';
 import * as kustomize from './imports/kustomize.toolkit.fluxcd.io';
 import * as source from './imports/source.toolkit.fluxcd.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from './mesh-identity';
+import { ISTIO_CSR_VERSION, JETSTACK_HELM_REPOSITORY, MeshCertificateAuthority } from './mesh-trust';
+import { MeshCluster, NETWORK_LABEL } from './multi-cluster';
 import { ISTIO_CNI_PROVIDERS } from './semantics/cni-chaining';
 import { istioOperatorFor } from './semantics/istio-operator';
 
@@ -406,9 +413,27 @@ export interface AmbientMeshProps {
   readonly revisionTags?: string[];
   /**
    * Mesh trust domain.
-   * @default "cluster.local"
+   * @default - the cluster's mesh's, else "cluster.local"
    */
   readonly trustDomain?: string;
+  /**
+   * Trust-domain aliases (`meshConfig.trustDomainAliases`). Waypoints and gateways accept principals of
+   * an alias; ztunnel does not (it matches principals literally), so L4 rules must use the trust domain.
+   * @default - none
+   */
+  readonly trustDomainAliases?: string[];
+  /**
+   * Who signs mesh certificates: a plugged-in intermediate from cert-manager (`cacerts`) or istio-csr.
+   * @default - the cluster's mesh's, else istiod's built-in CA (self-signed root)
+   */
+  readonly certificateAuthority?: MeshCertificateAuthority;
+  /**
+   * This install is one cluster of a multi-cluster mesh (multi-primary, multi-network): sets mesh ID,
+   * cluster name, network, the multi-network switches, the network label of the mesh namespace and the
+   * global service scope, and takes the mesh's trust domain and CA.
+   * @default - a single-cluster mesh
+   */
+  readonly cluster?: MeshCluster;
   /** @default - chart defaults */
   readonly istiod?: IstiodOptions;
   /** @default - chart defaults */
@@ -488,10 +513,19 @@ export class AmbientMesh extends Construct {
   public readonly revision?: string;
   /** The delivery form. */
   public readonly delivery: MeshDelivery;
+  /** Trust-domain aliases. */
+  public readonly trustDomainAliases: string[];
+  /** The certificate authority, unless istiod's built-in CA. */
+  public readonly certificateAuthority?: MeshCertificateAuthority;
+  /** The cluster of a multi-cluster mesh this install is, if any. */
+  public readonly cluster?: MeshCluster;
 
   private readonly props: AmbientMeshProps;
+  private readonly trust: MeshTrustSettings;
   private readonly releases: Release[];
   private readonly extensionProviders: any[] = [];
+  /** The mesh namespace and CA objects that must exist before istiod starts, in apply order. */
+  private readonly prerequisites: ApiObject[] = [];
   private tracingEnabled = false;
 
   public constructor(scope: Construct, id: string, props: AmbientMeshProps = {}) {
@@ -499,7 +533,11 @@ export class AmbientMesh extends Construct {
     this.props = props;
     this.version = props.version ?? DEFAULT_ISTIO_VERSION;
     this.namespace = props.namespace ?? 'istio-system';
-    this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.trust = resolveTrust(this, props, DEFAULT_TRUST_DOMAIN);
+    this.trustDomain = this.trust.trustDomain;
+    this.trustDomainAliases = [...this.trust.trustDomainAliases];
+    this.certificateAuthority = this.trust.certificateAuthority;
+    this.cluster = this.trust.cluster;
     this.revision = props.revision;
     this.delivery = props.delivery ?? MeshDelivery.helmCli();
     checkNamespaceName(this, 'namespace', this.namespace);
@@ -559,11 +597,18 @@ export class AmbientMesh extends Construct {
     checkCniProvider(this, props);
 
     MeshRegistry.of(this).registerMesh(this);
+    this.emitPrerequisites();
     this.emitDelivery();
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
     this.node.addValidation({
       validate: () => primaryCnis(this).map(c => this._checkChainedAfter(c.path)).filter((e): e is string => e !== undefined),
     });
+    // App-wide checks, memoized: cdk8s validates the whole app once per chart it writes.
+    const bundle = { trustDomain: this.trustDomain, aliases: this.trustDomainAliases };
+    this.node.addValidation({ validate: () => memoizeForSynth(this, 'trust-principals', () => principalTrustErrors(this.node.root, bundle)) });
+    if (this.cluster) {
+      this.node.addValidation({ validate: () => memoizeForSynth(this, 'multicluster-ingress', () => ingressWaypointErrors(this.node.root, version, this.version)) });
+    }
   }
 
   /**
@@ -619,6 +664,23 @@ export class AmbientMesh extends Construct {
       ? this.delivery._flux.repositoryUrl : ISTIO_HELM_REPOSITORY;
     const oci = repo.startsWith('oci://');
     const commands: string[] = oci ? [] : [`helm repo add istio ${repo}`, 'helm repo update istio'];
+    const before: string[] = [];
+    if (this.prerequisites.length) {
+      files['mesh-prerequisites.yaml'] = Yaml.stringify(...this.prerequisites.map(o => o.toJson()));
+      before.push('kubectl apply --server-side -f mesh-prerequisites.yaml');
+    }
+    const ca = this.certificateAuthority;
+    if (ca?._kind === 'cacerts') {
+      // istiod must find cacerts when it starts, or it generates a self-signed root.
+      before.push(`kubectl wait --for=condition=Ready certificate/cacerts --namespace ${this.namespace} --timeout=5m`);
+    }
+    if (ca?._kind === 'istio-csr') {
+      const csr = ca._istioCsr!;
+      files['values-istio-csr.yaml'] = Yaml.stringify(istioCsrValues(ca, this.trustContext()));
+      before.push(`helm repo add jetstack ${JETSTACK_HELM_REPOSITORY}`, 'helm repo update jetstack',
+        `helm upgrade --install cert-manager-istio-csr jetstack/cert-manager-istio-csr --version ${csr.version ?? ISTIO_CSR_VERSION} --namespace ${csr.namespace ?? 'cert-manager'} --values values-istio-csr.yaml --wait`);
+    }
+    commands.unshift(...before);
     for (const release of this.releases) {
       if (release.chart === IstioChart.ISTIOD) {
         // istiod needs the Gateway API CRDs (standard channel) to run waypoints and gateways.
@@ -633,6 +695,7 @@ export class AmbientMesh extends Construct {
       '# Istio ambient install (helm CLI)',
       '',
       `Generated by cdk8s-istio-ambient for Istio ${this.version}. Run from this directory, in order:`,
+      (ca ? (ca._kind === 'cacerts' ? 'the mesh namespace and the cacerts Certificate (wait until Ready), then ' : 'the mesh namespace and istio-csr, then ') : '') +
       'base, then the Gateway API CRDs, then istiod, then cni, then ztunnel' + (this.props.ingressGateway ? ', then the gateway.' : '.'),
       'Upgrade in the same order; cni and ztunnel may lag istiod by one minor version, never lead it.',
       '',
@@ -640,6 +703,15 @@ export class AmbientMesh extends Construct {
       ...commands,
       '```',
       '',
+      ...this.cluster ? [
+        `Once every cluster of mesh ${this.cluster.mesh.meshId} is installed, give each istiod read access to the other clusters`,
+        '(the remote secrets hold credentials, so they are never generated into files):',
+        '',
+        '```sh',
+        ...this.cluster.mesh.remoteSecretCommands(),
+        '```',
+        '',
+      ] : [],
     ].join('\n');
     return new HelmInstallPlan(files, commands);
   }
@@ -792,6 +864,7 @@ export class AmbientMesh extends Construct {
         break;
     }
     if (Object.keys(global).length > 0) values.global = global;
+    values = deepMerge(values, trustValues(release.chart, this.trust));
     const overrides = (p.values as any)?.[release.chart] ?? {};
     return prune(deepMerge(values, overrides));
   }
@@ -812,6 +885,39 @@ export class AmbientMesh extends Construct {
         ? [...this.extensionProviders].sort((a, b) => a.name.localeCompare(b.name)).map(e => JSON.parse(JSON.stringify(e)))
         : undefined,
     };
+  }
+
+  private trustContext(annotations?: { [key: string]: string }): TrustContext {
+    return {
+      meshNamespace: this.namespace,
+      ztunnelNamespace: this.releases.find(r => r.chart === IstioChart.ZTUNNEL)!.namespace,
+      trustDomain: this.trustDomain,
+      clusterName: this.cluster?.clusterName ?? 'Kubernetes', // istiod's default CLUSTER_ID
+      revision: this.revision,
+      annotations,
+    };
+  }
+
+  /** Labels of the mesh namespace: out of ambient, and its network (ambient istiod reads it only there). */
+  private meshNamespaceLabels(): { [key: string]: string } {
+    const labels: { [key: string]: string } = { 'istio.io/dataplane-mode': 'none' };
+    if (this.cluster) labels[NETWORK_LABEL] = this.cluster.network;
+    return labels;
+  }
+
+  /**
+   * The mesh namespace and the cert-manager objects of a plugged-in CA. Flux writes its release
+   * namespaces itself; Argo CD applies these in waves -3 (namespace) and -2 (CA), before base (0).
+   */
+  private emitPrerequisites(): void {
+    const ca = this.certificateAuthority;
+    const argoWave = (wave: string) => this.delivery._kind === 'argocd' ? { 'argocd.argoproj.io/sync-wave': wave } : undefined;
+    if (this.delivery._kind !== 'flux' && (this.cluster || ca)) {
+      this.prerequisites.push(new ApiObject(this, `Namespace-${this.namespace}`, {
+        apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace, labels: this.meshNamespaceLabels(), annotations: argoWave('-3') },
+      }));
+    }
+    if (ca?._kind === 'cacerts') this.prerequisites.push(...emitCertManagerCa(this, ca, this.trustContext(argoWave('-2'))));
   }
 
   private emitDelivery(): void {
@@ -836,12 +942,35 @@ export class AmbientMesh extends Construct {
       spec: { interval: '1h', url, type: url.startsWith('oci://') ? source.HelmRepositorySpecType.OCI : undefined },
     });
     this.emitNamespaces();
+    const ca = this.certificateAuthority;
+    let csrRelease: helm.HelmReleaseSpecDependsOn | undefined;
+    if (ca?._kind === 'istio-csr') {
+      // The HelmRelease-to-HelmRelease dependsOn below holds the whole install until istio-csr is ready.
+      const csr = ca._istioCsr!;
+      new source.HelmRepository(this, 'HelmRepository-jetstack', {
+        metadata: { name: 'jetstack', namespace: sourceNamespace },
+        spec: { interval: '1h', url: JETSTACK_HELM_REPOSITORY },
+      });
+      csrRelease = { name: 'cert-manager-istio-csr', namespace: csr.namespace ?? 'cert-manager' };
+      new helm.HelmRelease(this, 'HelmRelease-istio-csr', {
+        metadata: { name: csrRelease.name, namespace: csrRelease.namespace },
+        spec: {
+          interval,
+          releaseName: csrRelease.name,
+          chart: { spec: { chart: 'cert-manager-istio-csr', version: csr.version ?? ISTIO_CSR_VERSION, sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: 'jetstack', namespace: sourceNamespace } } },
+          install: { remediation: { retries: 3 } },
+          upgrade: { remediation: { retries: 3 } },
+          values: istioCsrValues(ca, this.trustContext()),
+        },
+      });
+    }
     let previous: Release | undefined;
     for (const release of this.releases) {
       const dependsOn: helm.HelmReleaseSpecDependsOn[] = [];
       // The gateway chart only needs istiod; the node agents chain after istiod in upgrade order.
       const after = release.chart === IstioChart.GATEWAY ? this.releases.find(r => r.chart === IstioChart.ISTIOD) : previous;
       if (after) dependsOn.push({ name: after.releaseName, namespace: after.namespace });
+      if (release.chart === IstioChart.BASE && csrRelease) dependsOn.push(csrRelease);
       if (release.chart === IstioChart.ISTIOD) {
         for (const dep of options.istiodDependsOn ?? []) dependsOn.push({ name: dep.name, namespace: dep.namespace ?? release.namespace });
       }
@@ -865,6 +994,12 @@ export class AmbientMesh extends Construct {
               return all.length ? all : undefined;
             },
           }),
+          // Flux fails (and retries) a release whose non-optional valuesFrom Secret is missing, so istiod
+          // starts only once cert-manager has written cacerts; otherwise it would self-sign a root.
+          valuesFrom: release.chart === IstioChart.ISTIOD && ca?._kind === 'cacerts'
+            // literal: the PEM's newlines and '=' must not be read as Helm --set syntax.
+            ? [{ kind: helm.HelmReleaseSpecValuesFromKind.SECRET, name: 'cacerts', valuesKey: 'ca.crt', targetPath: 'podAnnotations.cdk8s-istio-ambient/cacerts-root', literal: true }]
+            : undefined,
           install: { remediation: { retries: 3 } },
           upgrade: { remediation: { retries: 3 } },
           values: Lazy.any({ produce: () => this.renderValues(release) }),
@@ -949,6 +1084,24 @@ export class AmbientMesh extends Construct {
         },
       });
     }
+    const ca = this.certificateAuthority;
+    if (ca?._kind === 'istio-csr') {
+      const csr = ca._istioCsr!;
+      new argo.Application(this, 'Application-istio-csr', {
+        metadata: { name: 'cert-manager-istio-csr', namespace: argoNamespace, annotations: { 'argocd.argoproj.io/sync-wave': '-1' }, finalizers: ['resources-finalizer.argocd.argoproj.io'] },
+        spec: {
+          project,
+          source: {
+            repoUrl: JETSTACK_HELM_REPOSITORY,
+            chart: 'cert-manager-istio-csr',
+            targetRevision: csr.version ?? ISTIO_CSR_VERSION,
+            helm: { releaseName: 'cert-manager-istio-csr', valuesObject: istioCsrValues(ca, this.trustContext()) },
+          },
+          destination: { server, namespace: csr.namespace ?? 'cert-manager' },
+          syncPolicy,
+        },
+      });
+    }
     this.releases.forEach((release, wave) => {
       // istiod rewrites the webhooks' CA bundle (and, without validationFailurePolicy Fail, the failure policy).
       const webhookPaths = ['.webhooks[]?.clientConfig.caBundle'];
@@ -988,7 +1141,7 @@ export class AmbientMesh extends Construct {
     for (const name of names) {
       const ns = new ApiObject(this, `Namespace-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       // Control-plane namespaces stay out of ambient: their pods must not depend on the mesh they run.
-      if (name === this.namespace) ns.metadata.addLabel('istio.io/dataplane-mode', 'none');
+      if (name === this.namespace) for (const [k, v] of Object.entries(this.meshNamespaceLabels())) ns.metadata.addLabel(k, v);
     }
   }
 }

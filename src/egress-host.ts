@@ -149,6 +149,7 @@ export class EgressHost extends Construct {
           source: {
             principals: source._principals.length ? source._principals.map(p => `${p.trustDomain ?? props.waypoint.identity.trustDomain}/ns/${p.namespace}/sa/${p.serviceAccount}`).sort() : undefined,
             namespaces: source._namespaces.length ? [...source._namespaces] : undefined,
+            serviceAccounts: source._serviceAccounts.length ? [...source._serviceAccounts] : undefined,
             ipBlocks: source._ipBlocks.length ? [...source._ipBlocks] : undefined,
           },
         }] : undefined,

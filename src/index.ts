@@ -27,3 +27,6 @@ export * from './kiali';
 export * from './zipkin-tracing';
 export * from './skywalking-tracing';
 export * from './telemetry-metrics';
+export * from './mesh-trust';
+export * from './multi-cluster';
+export * from './east-west-gateway';

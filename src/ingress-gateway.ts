@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { renderDeploymentTuning } from './_infrastructure';
 import { SECRET_KIND, kubeObjectOf } from './_kube-inputs';
+import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import * as sec from './imports/security.istio.io';
@@ -114,7 +115,7 @@ export interface IngressGatewayProps extends GatewayDeploymentOptions {
   readonly allowedNamespaces?: GatewayNamespaces;
   /**
    * Mesh trust domain, for the gateway's identity.
-   * @default "cluster.local"
+   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
    */
   readonly trustDomain?: string;
   /**
@@ -165,7 +166,7 @@ export class IngressGateway extends Construct {
       throw constructError(this, `gateway name "${this.name}" is too long: istiod names its Service "${this.name}-istio", which must fit in 63 characters.`);
     }
     this.namespace = namespaceOf(this, props.namespace, `IngressGateway "${this.name}"`);
-    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, `${this.name}-istio`, props.trustDomain);
+    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, `${this.name}-istio`, props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
     this.allowedNamespaces = props.allowedNamespaces;
     const tuning = renderDeploymentTuning(this, props);
     const options = tuning ? new kplus.k8s.KubeConfigMap(this, 'Options', {

@@ -106,6 +106,19 @@ export class PolicySource {
     });
   }
 
+  /**
+   * Workloads running as the service account `name` in `namespace`, in any trust domain:
+   * `source.serviceAccounts: ["<namespace>/<name>"]`. ztunnel and waypoints match it without comparing
+   * trust domains, so it keeps working across a trust-domain migration, where a ztunnel principal
+   * (matched literally) would not. A source of this kind cannot be combined with principals or
+   * namespaces in one rule (Istio refuses it), which the library never does.
+   */
+  public static serviceAccountAnyTrustDomain(namespace: string, name: string): PolicySource {
+    checkNamespaceName('PolicySource.serviceAccountAnyTrustDomain()', 'namespace', namespace);
+    checkObjectName('PolicySource.serviceAccountAnyTrustDomain()', 'service account', name);
+    return new PolicySource(`service account ${namespace}/${name} (any trust domain)`, { serviceAccounts: [`${namespace}/${name}`] });
+  }
+
   /** Any workload in the given namespaces (by their mTLS identity). */
   public static namespaces(...names: string[]): PolicySource {
     if (names.length === 0) throw new Error('PolicySource.namespaces() needs at least one namespace name.');
@@ -153,22 +166,29 @@ export class PolicySource {
   /** @internal */ public readonly _namespaces: string[];
   /** @internal */ public readonly _ipBlocks: string[];
   /** @internal */ public readonly _requestPrincipals: string[];
+  /** @internal */ public readonly _serviceAccounts: string[];
   /** @internal */ public readonly _ingress: boolean;
 
   private constructor(description: string, parts: {
-    principals?: _PrincipalRef[]; namespaces?: string[]; ipBlocks?: string[]; requestPrincipals?: string[]; ingress?: boolean;
+    principals?: _PrincipalRef[];
+    namespaces?: string[];
+    ipBlocks?: string[];
+    requestPrincipals?: string[];
+    serviceAccounts?: string[];
+    ingress?: boolean;
   }) {
     this.description = description;
     this._principals = parts.principals ?? [];
     this._namespaces = parts.namespaces ?? [];
     this._ipBlocks = parts.ipBlocks ?? [];
     this._requestPrincipals = parts.requestPrincipals ?? [];
+    this._serviceAccounts = parts.serviceAccounts ?? [];
     this._ingress = parts.ingress ?? false;
   }
 
-  /** True when the source is identified by its mTLS identity (principals or namespaces). */
+  /** True when the source is identified by its mTLS identity (principals, service accounts or namespaces). */
   public get isIdentityBased(): boolean {
-    return this._principals.length > 0 || this._namespaces.length > 0;
+    return this._principals.length > 0 || this._namespaces.length > 0 || this._serviceAccounts.length > 0;
   }
 }
 

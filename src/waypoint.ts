@@ -209,7 +209,7 @@ export interface WaypointOptions extends GatewayDeploymentOptions {
   readonly allowedNamespaces?: GatewayNamespaces;
   /**
    * Mesh trust domain (`meshConfig.trustDomain`), for the waypoint's identity.
-   * @default "cluster.local"
+   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
    */
   readonly trustDomain?: string;
 }
@@ -354,7 +354,7 @@ export class Waypoint extends WaypointBase {
     this.trafficType = props.trafficType ?? WaypointTrafficType.SERVICE;
     this.explicitTrafficType = props.trafficType !== undefined;
     this.allowedNamespaces = props.allowedNamespaces;
-    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, this.name, props.trustDomain);
+    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, this.name, props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
 
     const labels: { [key: string]: string } = {};
     if (this.explicitTrafficType) labels[IstioLabels.WAYPOINT_FOR] = this.trafficType;

@@ -76,7 +76,7 @@ export interface ZeroTrustPolicyProps {
   readonly defaultDeny?: boolean;
   /**
    * Mesh trust domain (`meshConfig.trustDomain`); principals are built from it.
-   * @default "cluster.local"
+   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
    */
   readonly trustDomain?: string;
   /**
@@ -310,7 +310,7 @@ export class ZeroTrustPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: ZeroTrustPolicyProps = {}) {
     super(scope, id);
     this.meshWide = props.meshWide ?? false;
-    this.trustDomain = props.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.trustDomain = props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     MeshIdentity.fromServiceAccountName('default', 'default', this.trustDomain); // validates the trust domain
     if (this.meshWide) {
       if (props.namespace !== undefined) {
@@ -593,6 +593,7 @@ export class ZeroTrustPolicy extends Construct {
     const src: sec.AuthorizationPolicySpecRulesFromSource = {
       principals: source._principals.length ? source._principals.map(p => `${p.trustDomain ?? this.trustDomain}/ns/${p.namespace}/sa/${p.serviceAccount}`) : undefined,
       namespaces: source._namespaces.length ? [...source._namespaces] : undefined,
+      serviceAccounts: source._serviceAccounts.length ? [...source._serviceAccounts] : undefined,
       ipBlocks: source._ipBlocks.length ? [...source._ipBlocks] : undefined,
       requestPrincipals: source._requestPrincipals.length ? [...source._requestPrincipals] : undefined,
     };
@@ -910,11 +911,19 @@ export class PolicyDestination {
   }
 }
 
-/** The rule, restricted to peers that are none of `principals` (fields of one source are ANDed). */
+/**
+ * The rule, restricted to peers that are none of `principals` (fields of one source are ANDed). A
+ * source that matches `serviceAccounts` cannot also carry `notPrincipals` (Istio's CEL rule), so there
+ * the exclusion is written as `notServiceAccounts`.
+ */
 function excludePrincipals(rule: Rule, principals: string[]): Rule {
   if (principals.length === 0) return rule;
+  const accounts = principals.map(p => { const parts = p.split('/'); return `${parts[2]}/${parts[4]}`; });
+  const exclude = (source: any) => source?.serviceAccounts?.length
+    ? { ...source, notServiceAccounts: [...(source.notServiceAccounts ?? []), ...accounts] }
+    : { ...source, notPrincipals: [...(source?.notPrincipals ?? []), ...principals] };
   const from = rule.from?.length
-    ? rule.from.map(f => ({ source: { ...f.source, notPrincipals: [...(f.source?.notPrincipals ?? []), ...principals] } }))
+    ? rule.from.map(f => ({ source: exclude(f.source) }))
     : [{ source: { notPrincipals: [...principals] } }];
   return { ...rule, from };
 }
@@ -922,7 +931,7 @@ function excludePrincipals(rule: Rule, principals: string[]): Rule {
 /** Could a DENY rule match a request arriving from an ingress gateway (whose identity is unknown here)? */
 function couldMatchIngress(rule: Rule): boolean {
   if (!rule.from?.length) return true;
-  return rule.from.some(f => !(f.source?.principals?.length || f.source?.namespaces?.length));
+  return rule.from.some(f => !(f.source?.principals?.length || f.source?.namespaces?.length || f.source?.serviceAccounts?.length));
 }
 
 function attachmentKey(attachment: Attachment): string {

@@ -14,8 +14,9 @@ function synthToDisk(file: string): Map<string, Buffer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const example = require(path.join(EXAMPLES, file));
   const app = new App({ outdir });
-  example.build(app);
+  const clusterApps: App[] = example.build(app) ?? [];
   app.synth();
+  for (const clusterApp of clusterApps) clusterApp.synth();
   const files = new Map<string, Buffer>();
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir).sort()) {

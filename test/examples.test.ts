@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { App, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { findObject, synthValid } from './support';
 import { MeshAnalyzer } from '../src';
@@ -13,9 +13,13 @@ function synthExample(file: string): { [chart: string]: any[] } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const example = require(path.join(EXAMPLES_DIR, file));
   const app = Testing.app();
-  example.build(app);
+  // A multi-cluster example returns one App per cluster; its charts are keyed `<cluster folder>/<chart>`.
+  const clusterApps: App[] = example.build(app) ?? [];
   const out: { [chart: string]: any[] } = {};
   for (const chart of app.charts) out[chart.node.id] = synthValid(chart);
+  for (const clusterApp of clusterApps) {
+    for (const chart of clusterApp.charts) out[`${path.basename(clusterApp.outdir)}/${chart.node.id}`] = synthValid(chart);
+  }
   return out;
 }
 

@@ -22,7 +22,7 @@ const PACKAGES = {
 
 // Groups without a kubernetes-models package: admitted by crdcheck against the pinned upstream CRDs
 // (shared/upstream next to the repository, or CRDCHECK_ROOT).
-const CRDCHECK_GROUPS = new Set(['traefik.io']);
+const CRDCHECK_GROUPS = new Set(['traefik.io', 'cert-manager.io']);
 
 function sharedRoot() {
   if (process.env.CRDCHECK_ROOT) return process.env.CRDCHECK_ROOT;

@@ -1,0 +1,77 @@
+/**
+ * The cert-manager side of a MeshCertificateAuthority: the cacerts Certificate chain and the istio-csr
+ * chart values.
+ */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { constructError } from './_validation';
+import * as cm from './imports/cert-manager.io';
+import { CertManagerIssuerKind, MeshCertificateAuthority } from './mesh-trust';
+
+/** What the trust objects need from the mesh install. */
+export interface TrustContext {
+  readonly meshNamespace: string;
+  readonly ztunnelNamespace: string;
+  readonly trustDomain: string;
+  readonly clusterName: string;
+  readonly revision?: string;
+  /** Extra annotations for every object (Argo CD sync waves). */
+  readonly annotations?: { [key: string]: string };
+}
+
+/** The cert-manager objects of a plugged-in CA, as children of `scope`. Returns them in apply order. */
+export function emitCertManagerCa(scope: Construct, ca: MeshCertificateAuthority, ctx: TrustContext): ApiObject[] {
+  const o = ca._certManager!;
+  const kind = o.rootIssuer.kind ?? CertManagerIssuerKind.CLUSTER_ISSUER;
+  const objects: ApiObject[] = [];
+  const annotations = ctx.annotations;
+  if (o.rootCaSecretName !== undefined) {
+    const spec = { ca: { secretName: o.rootCaSecretName } };
+    objects.push(kind === CertManagerIssuerKind.CLUSTER_ISSUER
+      ? new cm.ClusterIssuer(scope, 'RootIssuer', { metadata: { name: o.rootIssuer.name, annotations }, spec })
+      : new cm.Issuer(scope, 'RootIssuer', { metadata: { name: o.rootIssuer.name, namespace: ctx.meshNamespace, annotations }, spec }));
+  }
+  const hours = o.intermediateDuration ? o.intermediateDuration.toHours({ integral: false }) : 8760;
+  if (!Number.isInteger(hours) || hours < 24) {
+    throw constructError(scope, `intermediateDuration is ${hours}h; give whole hours, at least 24 (cert-manager renews at 2/3 of the lifetime).`);
+  }
+  // Istio's plug-in-CA intermediate (tools/certs/common.mk): a CA, O=Istio, L=<cluster>, SAN istiod.<ns>.svc.
+  objects.push(new cm.Certificate(scope, 'Cacerts', {
+    metadata: { name: 'cacerts', namespace: ctx.meshNamespace, annotations },
+    spec: {
+      secretName: 'cacerts',
+      isCa: true,
+      commonName: 'Intermediate CA',
+      subject: { organizations: ['Istio'], localities: [ctx.clusterName] },
+      dnsNames: [`istiod.${ctx.meshNamespace}.svc`],
+      duration: `${hours}h`,
+      privateKey: { algorithm: cm.CertificateSpecPrivateKeyAlgorithm.RSA, size: 4096 },
+      usages: [cm.CertificateSpecUsages.DIGITAL_SIGNATURE, cm.CertificateSpecUsages.KEY_ENCIPHERMENT, cm.CertificateSpecUsages.CERT_SIGN],
+      issuerRef: { name: o.rootIssuer.name, kind, group: 'cert-manager.io' },
+    },
+  }));
+  return objects;
+}
+
+/** Helm values of the istio-csr chart for this mesh (cert-manager-istio-csr v0.17.0). */
+export function istioCsrValues(ca: MeshCertificateAuthority, ctx: TrustContext): { [key: string]: any } {
+  const o = ca._istioCsr!;
+  const rootSecret = o.rootCaSecretName ?? 'istio-root-ca';
+  return {
+    app: {
+      certmanager: {
+        namespace: ctx.meshNamespace,
+        issuer: { name: o.issuer.name, kind: o.issuer.kind ?? CertManagerIssuerKind.CLUSTER_ISSUER, group: 'cert-manager.io' },
+      },
+      istio: { revisions: [ctx.revision ?? 'default'] },
+      server: {
+        clusterID: ctx.clusterName,
+        // ambient: ztunnel requests certificates for the identities of the pods on its node.
+        caTrustedNodeAccounts: `${ctx.ztunnelNamespace}/ztunnel`,
+      },
+      tls: { trustDomain: ctx.trustDomain, rootCAFile: '/var/run/secrets/istio-csr/ca.pem' },
+    },
+    volumeMounts: [{ name: 'root-ca', mountPath: '/var/run/secrets/istio-csr' }],
+    volumes: [{ name: 'root-ca', secret: { secretName: rootSecret } }],
+  };
+}
