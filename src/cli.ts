@@ -315,8 +315,8 @@ function migrateCommand(p: Parsed, io: CliIo): number {
   if (!out) throw new UsageError('migrate needs --out <dir> for the ambient manifests');
   const analyzer = load(p.inputs, io);
   const m = analyzer.migrateToAmbient();
-  const widened = m.access.accessWidened;
-  const changed = widened || m.access.accessLost.length > 0;
+  const widened = m.accessChanges.some(c => m.access.accessGained.includes(c));
+  const changed = m.accessChanges.length > 0;
   const report = [
     '# Sidecar to ambient migration',
     '',
@@ -332,7 +332,15 @@ function migrateCommand(p: Parsed, io: CliIo): number {
     '',
     '## Access before and after',
     '',
+    changed
+      ? ['Access changes (per-version Services compared with the Service they split):', '', ...m.accessChanges.map(c => `- ${c.summary}`)].join('\n')
+      : 'Every request class the policies tell apart gets the same decision before (sidecars) and after (ambient); per-version Services answer like the Service they split.',
+    '',
+    '<details><summary>Full diff</summary>',
+    '',
     m.access.markdown,
+    '</details>',
+    '',
   ].join('\n');
   try {
     fs.mkdirSync(out, { recursive: true });
@@ -342,7 +350,7 @@ function migrateCommand(p: Parsed, io: CliIo): number {
     throw new InputError(`cannot write ${out}: ${(e as Error).message}`);
   }
   if (format === 'json') {
-    io.stdout(JSON.stringify({ complete: m.complete, accessWidened: widened, accessChanged: changed, items: m.items, steps: m.steps, access: { gained: m.access.accessGained, lost: m.access.accessLost } }, null, 2) + '\n');
+    io.stdout(JSON.stringify({ complete: m.complete, accessWidened: widened, accessChanged: changed, items: m.items, steps: m.steps, accessChanges: m.accessChanges }, null, 2) + '\n');
   } else {
     io.stdout(report);
   }

@@ -1,4 +1,10 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { dump, loadAll } from 'js-yaml';
+import { MeshAnalyzer } from '../src';
 import { schemaErrors } from './support';
+import { runCli } from '../src/cli';
 import { migrateToAmbient } from '../src/migration/sidecar-to-ambient';
 import { virtualServiceToRoute } from '../src/migration/virtual-service-to-route';
 import { bookinfoSidecar } from './fixtures/migrate/bookinfo-sidecar';
@@ -172,5 +178,51 @@ describe('VirtualService to HTTPRoute keeps matching exact', () => {
       'http.fault has no HTTPRoute equivalent in the standard channel',
       'http.rewrite has no HTTPRoute equivalent in the standard channel',
     ]);
+  });
+});
+
+describe('migrate proves itself with the access diff', () => {
+  const run = (objects: any[], extra: string[] = []) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migrate-'));
+    fs.writeFileSync(path.join(dir, 'in.yaml'), objects.map(o => dump(o)).join('---\n'));
+    let out = '';
+    let err = '';
+    const code = runCli(['migrate', path.join(dir, 'in.yaml'), '--out', path.join(dir, 'out'), ...extra], { stdout: t => { out += t; }, stderr: t => { err += t; }, stdin: () => '' });
+    return { code, out, err, dir: path.join(dir, 'out') };
+  };
+
+  test('Bookinfo: every request class gets the same decision before (sidecars) and after (ambient); exit 0', () => {
+    const m = MeshAnalyzer.fromObjects(bookinfoSidecar).migrateToAmbient();
+    expect(m.complete).toBe(true);
+    expect(m.accessChanges).toEqual([]);
+    // The raw diff does see the new per-version Services and the enforcement moving to the waypoint.
+    expect(m.access.accessGained.map(c => c.destination)).toContain('bookinfo/reviews-v2');
+    expect(m.access.accessMoved.length).toBeGreaterThan(0);
+    const r = run(bookinfoSidecar);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('access unchanged.');
+    expect(r.out).toContain('Every request class the policies tell apart gets the same decision before (sidecars) and after (ambient); per-version Services answer like the Service they split.');
+    expect(fs.readFileSync(path.join(r.dir, 'MIGRATION.md'), 'utf8')).toBe(r.out);
+    const written = loadAll(fs.readFileSync(path.join(r.dir, 'ambient.yaml'), 'utf8')) as any[];
+    expect(written).toEqual(m.objects);
+  });
+
+  test('what cannot move is listed with the guide\'s advice: exit 1', () => {
+    const objects = [...bookinfoSidecar, { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: { name: 'lua', namespace: 'bookinfo' }, spec: {} }];
+    const m = MeshAnalyzer.fromObjects(objects).migrateToAmbient();
+    expect(m.complete).toBe(false);
+    expect(m.items.filter(i => i.status === 'blocked').map(i => `${i.kind} ${i.name}`)).toEqual(['EnvoyFilter lua']);
+    const r = run(objects);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('- BLOCKED EnvoyFilter bookinfo/lua: EnvoyFilter is not supported on waypoints (Istio migration guide)');
+  });
+
+  test('input errors exit 2', () => {
+    const r = runCli(['migrate', '/nonexistent.yaml', '--out', os.tmpdir()], { stdout: () => undefined, stderr: () => undefined, stdin: () => '' });
+    expect(r).toBe(2);
+    let err = '';
+    expect(runCli(['migrate', 'x.yaml'], { stdout: () => undefined, stderr: t => { err += t; }, stdin: () => '' })).toBe(2);
+    expect(err.split('\n')[0]).toBe('migrate needs --out <dir> for the ambient manifests');
   });
 });

@@ -356,8 +356,16 @@ export interface MeshMigration {
   readonly items: MigrationItem[];
   /** The rollout, in the order of the Istio migration guide. */
   readonly steps: string[];
-  /** Access before (sidecars) and after (ambient). */
+  /** Access before (sidecars) and after (ambient), as `MeshAnalyzer.diff` reports it. */
   readonly access: MeshDiff;
+  /**
+   * The access changes that remain once each per-version Service (added for a DestinationRule subset)
+   * is compared with the Service it splits, leaving out what the migration guide intends: the
+   * waypoints' own identities, and pod-IP traffic that the added bypass guards refuse (clients address
+   * the Service, whose rules the waypoint enforces). What a client can reach that it could not, or no
+   * longer can.
+   */
+  readonly accessChanges: AccessChangeEntry[];
   /** Nothing was blocked. */
   readonly complete: boolean;
 }
@@ -468,12 +476,32 @@ export class MeshAnalyzer {
    */
   public migrateToAmbient(options: MigrateOptions = {}): MeshMigration {
     const out = migrateToAmbient(this.located.map(l => l.obj), options);
-    const access = MeshAnalyzer.diff(this, MeshAnalyzer.fromObjects(out.objects));
+    const after = MeshAnalyzer.fromObjects(out.objects);
+    const access = MeshAnalyzer.diff(this, after);
+    // A per-version Service is new, so the diff sees access gained to it; it is no change when the
+    // same request to the Service it splits was allowed before.
+    const parents = new Map(out.versionServices.map(v => [v.service, v.parent]));
+    const sameAsParent = (c: AccessChangeEntry, allowedAfter: boolean) => {
+      const parent = parents.get(c.destination);
+      return parent !== undefined && this.checkAccess({ ...c.representative, to: parent }).allowed === allowedAfter;
+    };
+    // By the guide's design: the waypoints' own identities, and pod-IP traffic that the added guards
+    // now refuse (clients address the Service, whose rules the waypoint enforces).
+    const added = (kind: string) => new Set(out.notes.filter(n => n.status === 'added' && n.kind === kind).map(n => `${n.namespace}/${n.name}`));
+    const waypoints = added('Gateway');
+    const guards = added('AuthorizationPolicy');
+    const byDesign = (c: AccessChangeEntry, gained: boolean) => c.sources.every(s => waypoints.has(s))
+      || (!gained && c.via === 'pod' && guards.has(after.checkAccess(c.representative).policy ?? ''));
+    const accessChanges = [
+      ...access.accessGained.filter(c => !sameAsParent(c, true) && !byDesign(c, true)),
+      ...access.accessLost.filter(c => !sameAsParent(c, false) && !byDesign(c, false)),
+    ];
     return {
       objects: out.objects,
       items: out.notes.map(n => ({ ...n })),
       steps: out.steps,
       access,
+      accessChanges,
       complete: !out.notes.some(n => n.status === 'blocked'),
     };
   }

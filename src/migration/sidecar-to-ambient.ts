@@ -23,6 +23,8 @@ export interface MigrationNote {
 export interface MigrationOutput {
   readonly objects: any[];
   readonly notes: MigrationNote[];
+  /** Per-version Services (`namespace/name`) added for subsets, with the Service they split. */
+  readonly versionServices: { readonly service: string; readonly parent: string }[];
   /** Rollout steps, in the guide's order. */
   readonly steps: string[];
 }
@@ -107,7 +109,9 @@ class Migration {
       this.object(o);
     }
     for (const n of [...this.waypointNamespaces].sort()) this.addWaypoint(n);
-    return { objects: this.out, notes: this.notes, steps: this.steps() };
+    const versionServices = this.out.filter(o => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/part-of'] && this.notes.some(n => n.status === 'added' && n.kind === 'Service' && n.name === o.metadata.name))
+      .map(o => ({ service: `${ns(o)}/${o.metadata.name}`, parent: `${ns(o)}/${o.metadata.labels['app.kubernetes.io/part-of']}` }));
+    return { objects: this.out, notes: this.notes, steps: this.steps(), versionServices };
   }
 
   private note(o: any, status: MigrationStatus, reason: string): void {
