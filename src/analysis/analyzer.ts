@@ -2,7 +2,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
-import { diagnose, diagnoseText, SymptomName } from './diagnose';
+import { diagnose, diagnoseText } from './diagnose';
 import { AccessChange, diffMarkdown, diffModels } from './diff';
 import { explain, explainMarkdown, explainText } from './explain';
 import { parseManifests, readManifestPath } from './manifest-reader';
@@ -466,7 +466,7 @@ export class MeshAnalyzer {
    * the live commands that confirm each hop.
    */
   public diagnose(request: DiagnoseRequest): Diagnosis {
-    const d = diagnose(this.model(), this.policyIndex(), { ...request, symptom: request.symptom as string as SymptomName });
+    const d = diagnose(this.model(), this.policyIndex(), request);
     return { ...d, text: diagnoseText(d) };
   }
 

@@ -5,46 +5,17 @@
  * checks as check-access and analyze; routing matches come from semantics/routing.
  */
 import { evaluateAccess, PolicyIndex } from './access';
+import type { DiagnoseRequest, Diagnosis, DiagnosedObject, DiagnosisCause } from './analyzer';
 import { CHECKS, RawFinding, runChecks } from './checks';
 import { K8sObject, key, Located, MeshModel, ServiceInfo, WorkloadInfo } from './model';
 import { podMembership } from '../semantics/membership';
 import { httpRouteRuleFor, hostnameMatches, RoutedRequest, virtualServiceRouteFor } from '../semantics/routing';
 
-export type SymptomName = '404' | '503' | 'denied' | 'tls' | 'not-captured' | 'not-synced';
-
-export interface DiagnoseQuery {
-  readonly symptom: SymptomName;
-  /** `<namespace>/<service>`. */
-  readonly to: string;
-  readonly port?: number;
-  /** `<namespace>/<serviceaccount>`; absent: a client outside the mesh. */
-  readonly from?: string;
-  readonly method?: string;
-  readonly path?: string;
-  readonly host?: string;
-  readonly viaIngress?: string;
-  readonly rootNamespace?: string;
-}
-
-export interface CauseObject {
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-}
-
-export interface Cause {
-  readonly object: CauseObject;
-  readonly hop: string;
-  readonly why: string;
-  readonly fix: string;
-}
-
-export interface DiagnoseResult {
-  readonly symptom: string;
-  readonly request: string;
-  readonly causes: Cause[];
-  readonly commands: string[];
-}
+/** The public structs, declared (for jsii) next to MeshAnalyzer. */
+export type DiagnoseQuery = DiagnoseRequest & { readonly rootNamespace?: string };
+export type Cause = DiagnosisCause;
+export type CauseObject = DiagnosedObject;
+export type DiagnoseResult = Omit<Diagnosis, 'text'>;
 
 /** Analyzer checks whose findings can explain each symptom. */
 const RELATED_CHECKS: { [symptom: string]: string[] } = {
@@ -83,7 +54,7 @@ function podAnnotationsOf(w: WorkloadInfo): { [k: string]: string } {
   return meta?.annotations ?? {};
 }
 
-class Diagnosis {
+class DiagnosisRun {
   private readonly causes: Scored[] = [];
   private readonly commands: string[] = [];
   private readonly svc: ServiceInfo;
@@ -103,7 +74,7 @@ class Diagnosis {
   }
 
   public run(): DiagnoseResult {
-    switch (this.q.symptom) {
+    switch (this.q.symptom as string) {
       case '404': this.notFound(); break;
       case '503': this.unavailable(); break;
       case 'denied': this.denied(); break;
@@ -130,7 +101,7 @@ class Diagnosis {
         return true;
       })
       .map(({ object, hop, why, fix }) => ({ object, hop, why, fix }));
-    return { symptom: this.q.symptom, request: this.describeRequest(), causes, commands: [...new Set(this.commands)] };
+    return { symptom: this.q.symptom as string, request: this.describeRequest(), causes, commands: [...new Set(this.commands)] };
   }
 
   private describeRequest(): string {
@@ -400,7 +371,7 @@ class Diagnosis {
 
   /** Analyzer findings that can explain the symptom, on objects on this request's path. */
   private relatedFindings(): void {
-    const codes = RELATED_CHECKS[this.q.symptom] ?? [];
+    const codes = RELATED_CHECKS[this.q.symptom as string] ?? [];
     const onPath = this.pathNamespaces();
     const findings: RawFinding[] = runChecks(this.model).filter(f => codes.includes(f.code));
     for (const f of findings) {
@@ -441,7 +412,7 @@ class Diagnosis {
   private hopCommands(): void {
     const { svc, root } = this;
     const c = this.commands;
-    const sym = this.q.symptom;
+    const sym = this.q.symptom as string;
     if (this.q.viaIngress) {
       const [gwNs, gwName] = this.q.viaIngress.split('/');
       c.push(`istioctl proxy-config routes deploy/${gwName}-istio -n ${gwNs}`);
@@ -469,7 +440,7 @@ class Diagnosis {
 
 /** Diagnoses a symptom for one request; causes are ordered most likely first. */
 export function diagnose(model: MeshModel, index: PolicyIndex, query: DiagnoseQuery): DiagnoseResult {
-  return new Diagnosis(model, index, query).run();
+  return new DiagnosisRun(model, index, query).run();
 }
 
 /** Text for a terminal: numbered causes, then the commands. */
