@@ -5,8 +5,14 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { constructError } from './_validation';
-import * as cm from './imports/cert-manager.io';
 import { CertManagerIssuerKind, MeshCertificateAuthority } from './mesh-trust';
+
+/**
+ * cert-manager objects are written as plain ApiObjects: the three kinds are few fields here, while their
+ * generated classes (Issuer's ACME solvers carry whole pod templates) would add 750 KB to the package.
+ * Tests admit every one against the pinned cert-manager v1.21.1 CRDs with crdcheck.
+ */
+const CERT_MANAGER = { apiVersion: 'cert-manager.io/v1' };
 
 /** What the trust objects need from the mesh install. */
 export interface TrustContext {
@@ -27,26 +33,27 @@ export function emitCertManagerCa(scope: Construct, ca: MeshCertificateAuthority
   const annotations = ctx.annotations;
   if (o.rootCaSecretName !== undefined) {
     const spec = { ca: { secretName: o.rootCaSecretName } };
-    objects.push(kind === CertManagerIssuerKind.CLUSTER_ISSUER
-      ? new cm.ClusterIssuer(scope, 'RootIssuer', { metadata: { name: o.rootIssuer.name, annotations }, spec })
-      : new cm.Issuer(scope, 'RootIssuer', { metadata: { name: o.rootIssuer.name, namespace: ctx.meshNamespace, annotations }, spec }));
+    const namespace = kind === CertManagerIssuerKind.CLUSTER_ISSUER ? undefined : ctx.meshNamespace;
+    objects.push(new ApiObject(scope, 'RootIssuer', { ...CERT_MANAGER, kind, metadata: { name: o.rootIssuer.name, namespace, annotations }, spec }));
   }
   const hours = o.intermediateDuration ? o.intermediateDuration.toHours({ integral: false }) : 8760;
   if (!Number.isInteger(hours) || hours < 24) {
     throw constructError(scope, `intermediateDuration is ${hours}h; give whole hours, at least 24 (cert-manager renews at 2/3 of the lifetime).`);
   }
   // Istio's plug-in-CA intermediate (tools/certs/common.mk): a CA, O=Istio, L=<cluster>, SAN istiod.<ns>.svc.
-  objects.push(new cm.Certificate(scope, 'Cacerts', {
+  objects.push(new ApiObject(scope, 'Cacerts', {
+    ...CERT_MANAGER,
+    kind: 'Certificate',
     metadata: { name: 'cacerts', namespace: ctx.meshNamespace, annotations },
     spec: {
       secretName: 'cacerts',
-      isCa: true,
+      isCA: true,
       commonName: 'Intermediate CA',
       subject: { organizations: ['Istio'], localities: [ctx.clusterName] },
       dnsNames: [`istiod.${ctx.meshNamespace}.svc`],
       duration: `${hours}h`,
-      privateKey: { algorithm: cm.CertificateSpecPrivateKeyAlgorithm.RSA, size: 4096 },
-      usages: [cm.CertificateSpecUsages.DIGITAL_SIGNATURE, cm.CertificateSpecUsages.KEY_ENCIPHERMENT, cm.CertificateSpecUsages.CERT_SIGN],
+      privateKey: { algorithm: 'RSA', size: 4096 },
+      usages: ['digital signature', 'key encipherment', 'cert sign'],
       issuerRef: { name: o.rootIssuer.name, kind, group: 'cert-manager.io' },
     },
   }));
