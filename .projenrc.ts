@@ -34,6 +34,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-plus-latest@npm:cdk8s-plus-34@2.0.54',
     'cdk8s-cli@^2.207.60',
     'yaml@^2.9.0',
+    // Minifies the generated L1 classes in lib/imports at compile (internal code, 40% of the package).
+    'terser@^5.51.0',
     '@types/js-yaml@^4.0.9',
     // Schema validators built from the upstream CRDs; ESM-only, loaded by test/support/validate-models.mjs.
     '@kubernetes-models/istio@^3.0.1',
@@ -99,6 +101,7 @@ project.npmignore?.exclude('/examples/', '/dist/', '/.ci/', '/test/', '/projenrc
 // the other languages' docs read that); API.md (400 KB) stays in the repository.
 project.npmignore?.exclude('/API.md');
 
+
 // Regenerate the typed L1 classes from pinned upstream CRDs:
 //   npx projen import                 (reads ../shared/upstream)
 //   npx projen import -- <crd-dir>    (any folder with the same layout)
@@ -148,6 +151,9 @@ new javascript.TypescriptConfig(project, {
 
 // Part of compile, so that every path to a package (build, package:js in a fresh clone) has it.
 project.compileTask.exec('node projenrc/vendor-js-yaml.mjs');
+project.compileTask.exec('node projenrc/minify-imports.mjs');
+// Internal declarations (the generated L1 classes' 500 KB among them) do not ship; see the script.
+project.tasks.tryFind('package:js')!.prependExec('node projenrc/prune-declarations.mjs');
 // jsii refuses `stripInternal` in the tsconfig it compiles with (its strict tsconfig rules), so the
 // .d.ts files are re-emitted without @internal members after jsii has written the assembly (.jsii,
 // from which API.md and the other languages are built). TypeScript users then see only the public API.

@@ -5,6 +5,16 @@ import type { AmbientNamespace } from './ambient-namespace';
 import type { IWaypoint, Waypoint } from './waypoint';
 import type { ZeroTrustPolicy } from './zero-trust-policy';
 
+/** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */
+export interface WorkloadEnrollment {
+  readonly waypoint: IWaypoint;
+  readonly namespace: string;
+  /** The workload's pod selector (what a ztunnel policy selects). */
+  readonly selector: { [key: string]: string };
+  /** The labels of its pod template (what a Service selector is matched against). */
+  readonly podLabels: { [key: string]: string };
+}
+
 /**
  * What the constructs of one app declare about the mesh, indexed for O(1) lookups
  * (walking the construct tree per lookup would make large apps quadratic).
@@ -33,6 +43,7 @@ export class MeshRegistry {
   private readonly pendingNamespaceEnrollments = new Map<string, Waypoint>();
   private readonly waypointsByNamespace = new Map<string, IWaypoint[]>();
   private readonly policies = new Map<string, ZeroTrustPolicy>();
+  private readonly workloadEnrollmentsByNamespace = new Map<string, WorkloadEnrollment[]>();
   private _meshPolicy?: ZeroTrustPolicy;
   private _mesh?: AmbientMesh;
 
@@ -104,6 +115,22 @@ export class MeshRegistry {
       throw new Error(`[${policy.node.path}] namespace "${policy.namespace}" already has a ZeroTrustPolicy at ${existing.node.path}; declare one per namespace and add all its rules there.`);
     }
     this.policies.set(policy.namespace, policy);
+  }
+
+  /**
+   * A workload's pods were sent through a waypoint (enrollWorkload). The namespace's ZeroTrustPolicy,
+   * declared before or after, admits that waypoint to those pods at ztunnel.
+   */
+  public registerWorkloadEnrollment(enrollment: WorkloadEnrollment): void {
+    const list = this.workloadEnrollmentsByNamespace.get(enrollment.namespace) ?? [];
+    list.push(enrollment);
+    this.workloadEnrollmentsByNamespace.set(enrollment.namespace, list);
+    this.policies.get(enrollment.namespace)?._admitWorkloadWaypoint(enrollment);
+  }
+
+  /** Workloads of a namespace enrolled in a waypoint. */
+  public workloadEnrollments(namespace: string): WorkloadEnrollment[] {
+    return [...(this.workloadEnrollmentsByNamespace.get(namespace) ?? [])];
   }
 
   public policyFor(namespace: string): ZeroTrustPolicy | undefined {

@@ -200,12 +200,31 @@ function resolveService(
     selectorProblem: effectiveSelector ? undefined : service
       ? `Service "${namespace}/${name}" has no pod selector`
       : `Service "${namespace}/${name}" is not declared in this app and no selector was given (PolicyTarget.serviceName(name, { selector }))`,
-    waypoint: headless ? carriesPodTraffic(nsBinding.waypoint) : serviceWaypoint,
+    waypoint: headless ? headlessWaypoint(scope, namespace, effectiveSelector, nsBinding.waypoint) : serviceWaypoint,
     ingressUsesWaypoint: ingressLabel !== undefined ? ingressLabel.toLowerCase() === 'true' : nsBinding.ingress,
     podPorts,
     portsUnknown: !service,
     headless,
   };
+}
+
+/**
+ * A headless Service's traffic is addressed to its pods, so it passes their waypoint: a workload
+ * waypoint they are enrolled in (their own istio.io/use-waypoint), else the namespace's if it serves
+ * workload traffic (semantics/binding, as the analyzer resolves it).
+ */
+function headlessWaypoint(
+  scope: IConstruct, namespace: string, selector: { [key: string]: string } | undefined, namespaceWaypoint: _WaypointBinding | undefined,
+): _WaypointBinding | undefined {
+  if (selector) {
+    const enrolled = MeshRegistry.of(scope).workloadEnrollments(namespace)
+      .find(e => Object.entries(selector).every(([k, v]) => e.podLabels[k] === v));
+    if (enrolled) {
+      const w = enrolled.waypoint;
+      return { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
+    }
+  }
+  return carriesPodTraffic(namespaceWaypoint);
 }
 
 function resolveWorkload(

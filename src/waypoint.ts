@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { consumerNamespacesOf, enrollConsumer, findServiceObject, servesServices, servesWorkloads } from './_enrollment';
 import { renderDeploymentTuning } from './_infrastructure';
-import { LabelTarget, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podTemplateLabels } from './_kube-inputs';
+import { LabelTarget, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, podTemplateLabels, workloadSelector } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
@@ -291,7 +291,9 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
     if (!servesWorkloads(this)) {
       throw constructError(this, `cannot enroll workload ${workload.node.path}: waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds pods to waypoints for \`workload\` or \`all\` traffic (status UnsupportedTrafficType), so pod traffic would skip it. Set trafficType: WaypointTrafficType.WORKLOAD or ALL.`);
     }
-    enrollConsumer(this, podTemplateLabels(workload, obj), objectNamespace(obj, workload), workload.node.path);
+    const namespace = objectNamespace(obj, workload);
+    enrollConsumer(this, podTemplateLabels(workload, obj), namespace, workload.node.path);
+    MeshRegistry.of(this).registerWorkloadEnrollment({ waypoint: this, namespace, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj) });
   }
 
   private enrollServiceObject(

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Rule, canonicalRules, l7AttributesOf, matchesEverything } from './_authz';
 import { consumerNamespacesOf } from './_enrollment';
 import { invalidateSynthMemo, memoizeForSynth } from './_memo';
-import { MeshRegistry } from './_registry';
+import { MeshRegistry, WorkloadEnrollment } from './_registry';
 import { checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import { Condition } from './condition';
 import * as sec from './imports/security.istio.io';
@@ -365,6 +365,7 @@ export class ZeroTrustPolicy extends Construct {
           this.denyAllAtWaypoint(waypoint.name);
         }
         if (namespaceTarget?.waypoint) this.requireWaypoint(namespaceTarget);
+        for (const enrollment of registry.workloadEnrollments(this.namespace)) this._admitWorkloadWaypoint(enrollment);
       }
     }
 
@@ -725,6 +726,20 @@ export class ZeroTrustPolicy extends Construct {
   private admitWaypoint(name: string, attachment: Attachment, waypoint: _WaypointBinding, dryRun: boolean): void {
     const rule: Rule = { from: [{ source: { principals: [this.waypointPrincipal(waypoint)] } }] };
     this.addRule(name, sec.AuthorizationPolicySpecAction.ALLOW, attachment, rule, dryRun);
+  }
+
+  /**
+   * Under default deny, ztunnel admits a workload waypoint to the pods enrolled in it: traffic addressed
+   * to those pods arrives from the waypoint, and allow-nothing would refuse it. Called by the registry
+   * for enrollments declared before or after this policy.
+   * @internal
+   */
+  public _admitWorkloadWaypoint(enrollment: WorkloadEnrollment): void {
+    if (!this.defaultDeny || this.meshWide) return;
+    const w = enrollment.waypoint;
+    if (this.namespaceWaypoint?.namespace === w.namespace && this.namespaceWaypoint.name === w.name) return; // require-waypoint admits it
+    const binding: _WaypointBinding = { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
+    this.admitWaypoint(this.objectName(`require-${w.name}`), { kind: 'selector', matchLabels: { ...enrollment.selector } }, binding, this.dryRun);
   }
 
   /** ztunnel admits the namespace's waypoint: with default deny nothing else would reach the pods. */

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
 import {
   AmbientMesh, AmbientNamespace, Condition, MtlsMode, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy, ZeroTrustPolicyProps,
-  MeshIdentity, WaypointTrafficType,
+  MeshAnalyzer, MeshIdentity, WaypointTrafficType,
 } from '../src';
 
 const JWKS_URI = 'https://example.com/.well-known/jwks.json';
@@ -908,5 +908,44 @@ describe('PolicyTarget', () => {
     wp.enrollWorkload(pod);
     const policy = new ZeroTrustPolicy(chart, 'policy');
     expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) })).toThrow('is behind waypoint "shop/pods-wp"');
+  });
+});
+
+describe('workload waypoints under default deny', () => {
+  // Traffic addressed to pods enrolled in a workload waypoint arrives at their ztunnel from the
+  // waypoint (test/conformance/access: pod-addressed traffic passes the pod's workload waypoint).
+  const build = (policyFirst: boolean) => {
+    const chart = testChart({ namespace: 'shop' });
+    const mesh = new AmbientNamespace(chart, 'mesh', { name: 'shop' });
+    mesh.addWaypoint('waypoint');
+    const db = new kplus.StatefulSet(chart, 'db', {
+      metadata: { name: 'db' },
+      service: new kplus.Service(chart, 'db-headless', { metadata: { name: 'db' }, clusterIP: 'None', ports: [{ name: 'tcp-postgres', port: 5432 }] }),
+      containers: [{ image: 'postgres', portNumber: 5432 }],
+    });
+    const dbWaypoint = new Waypoint(chart, 'db-waypoint', { name: 'db-waypoint', trafficType: WaypointTrafficType.WORKLOAD });
+    const enroll = () => dbWaypoint.enrollWorkload(db);
+    if (!policyFirst) enroll();
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    if (policyFirst) enroll();
+    return { chart, policy, db };
+  };
+
+  test('ztunnel admits the workload waypoint to its pods, whether the enrollment comes before or after the policy', () => {
+    const before = synthValid(build(false).chart);
+    const after = synthValid(build(true).chart);
+    expect(findObject(before, 'AuthorizationPolicy', 'require-db-waypoint').spec).toEqual({
+      action: 'ALLOW',
+      selector: { matchLabels: findObject(before, 'StatefulSet', 'db').spec.selector.matchLabels },
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/db-waypoint'] } }] }],
+    });
+    expect(after).toEqual(before);
+    expect(MeshAnalyzer.fromObjects(before).analyze().filter(f => f.code === 'AMB123')).toEqual([]);
+  });
+
+  test('a rule for a headless Service whose pods use a workload waypoint is refused', () => {
+    const { policy, db } = build(false);
+    expect(() => policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] })).toThrow(
+      '[test/policy] allowFrom(service account shop/api) to Service "db": headless Service "shop/db" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "shop/db-waypoint", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
   });
 });
