@@ -293,7 +293,9 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
     }
     const namespace = objectNamespace(obj, workload);
     enrollConsumer(this, podTemplateLabels(workload, obj), namespace, workload.node.path);
-    MeshRegistry.of(this).registerWorkloadEnrollment({ waypoint: this, namespace, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj) });
+    MeshRegistry.of(this).registerWorkloadEnrollment({
+      waypoint: this, namespace, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj),
+    });
   }
 
   private enrollServiceObject(
