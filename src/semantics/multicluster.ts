@@ -49,7 +49,8 @@ export function networkGatewayNetwork(labels: { [k: string]: string } | undefine
  * (`pilot/pkg/features/ambient.go`), and env values are strings parsed as booleans.
  */
 export function multiNetworkEnabled(value: unknown): boolean {
-  return value === true || (typeof value === 'string' && ['true', '1', 't'].includes(value.toLowerCase()));
+  // pkg/env reads booleans with Go's strconv.ParseBool: true for "1", "t", "T", "TRUE", "true", "True".
+  return value === true || (typeof value === 'string' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value));
 }
 
 /**
