@@ -252,7 +252,7 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\d+))?$/.exec(to);
   if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
   const from = one(p, '--from', []);
-  if (from !== undefined && !/^([a-z0-9][a-z0-9._-]*\/)?[a-z0-9-]+\/[a-z0-9.-]+$/i.test(from)) throw new UsageError(`--from "${from}" must be [<cluster>/]<namespace>/<serviceaccount>`);
+  if (from !== undefined && !/^([a-z0-9][a-z0-9._-]*\/)?[a-z0-9-]+\/[a-z0-9.-]+$/i.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount> (<cluster>/<namespace>/<serviceaccount> for a multi-cluster input)`);
   const pairs = (flag: string): { [name: string]: string } => {
     const out: { [name: string]: string } = {};
     for (const h of p.options[flag] ?? []) {

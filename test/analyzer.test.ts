@@ -112,7 +112,7 @@ describe('MeshAnalyzer: broken corpus', () => {
       AMB145: [],
       AMB146: [],
       AMB147: [],
-      AMB148: [],
+      AMB148: ['IST0170'],
       AMB149: [],
       AMB150: [],
     });

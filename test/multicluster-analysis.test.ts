@@ -121,6 +121,10 @@ describe('multi-cluster analysis: fixtures', () => {
     expect(mutate(objects => objects.map(o => (o.kind === 'ClusterIssuer' ? { ...o, spec: { ca: { secretName: 'root-2' } } } : o)))).toEqual([
       'AMB147 Certificate cacerts: cluster cluster2\'s root issuer ClusterIssuer/mesh-root reads Secret root-2, cluster cluster1\'s reads mesh-root-ca: unless both hold the same key pair, the clusters chain to different roots and cross-cluster mTLS fails.',
     ]);
+    // The Service declared differently (istioctl's IST0170 comparison).
+    expect(mutate(objects => objects.map(o => (o.kind === 'Service' ? { ...o, spec: { ...o.spec, type: 'NodePort', ports: [{ name: 'http', port: 8080, protocol: 'UDP' }] } } : o)))).toEqual([
+      'AMB148 Service api: cluster cluster2: Service shop/api differs from its copy in cluster cluster1 (service type is inconsistent; service ports are inconsistent), which can lead to undefined behaviour (IST0170).',
+    ]);
     // An east-west gateway labelled for another network; and an own serviceScopeConfigs list without the global entry.
     expect(mutate(objects => objects.map(o => (o.kind === 'Gateway' ? { ...o, metadata: { ...o.metadata, labels: { 'topology.istio.io/network': 'network1' } } } : o))))
       .toEqual(['AMB145 Gateway istio-eastwestgateway: cluster cluster2: Gateway istio-system/istio-eastwestgateway is of class istio-east-west but is labelled network "network1", not "network2", so istiod in cluster1 finds no network gateway for network "network2" and cannot send traffic to this cluster\'s workloads.']);

@@ -485,14 +485,6 @@ export class MeshAnalyzer {
     return MeshAnalyzer.clusterFoldersOf(folder);
   }
 
-  private static clusterFoldersOf(folder: string): ClusterManifests[] | undefined {
-    return clusterFolders(folder)?.map(c => {
-      const analyzer = new MeshAnalyzer();
-      for (const r of c.objects) analyzer.located.push({ obj: r.obj, source: r.source });
-      return { name: c.name, analyzer };
-    });
-  }
-
   /** The checks the analyzer runs. */
   public static checks(): MeshCheck[] {
     return Object.values(CHECKS).map(c => ({
@@ -533,6 +525,14 @@ export class MeshAnalyzer {
     };
   }
 
+  private static clusterFoldersOf(folder: string): ClusterManifests[] | undefined {
+    return clusterFolders(folder)?.map(c => {
+      const analyzer = new MeshAnalyzer();
+      for (const r of c.objects) analyzer.located.push({ obj: r.obj, source: r.source });
+      return { name: c.name, analyzer };
+    });
+  }
+
   private readonly located: Located[] = [];
   private clusterInputs?: ClusterManifests[];
   private cachedModel?: MeshModel;
@@ -543,7 +543,8 @@ export class MeshAnalyzer {
   /** Evaluates a request hop by hop: ingress gateway, waypoint, destination ztunnel. */
   public checkAccess(request: AccessRequest): AccessDecision {
     if (this.clusterInputs) {
-      const across = evaluateAcrossClusters(this.clusterInputs.map(c => ({ name: c.name, model: c.analyzer.model(), index: c.analyzer.policyIndex() })), request);
+      const clusters = this.clusterInputs.map(c => ({ name: c.name, model: c.analyzer.model(), index: c.analyzer.policyIndex() }));
+      const across = evaluateAcrossClusters(clusters, request);
       return { ...across, hops: across.hops.map(h => ({ ...h })) };
     }
     if (request.from !== undefined && request.from.split('/').length === 3) {
@@ -712,7 +713,8 @@ export class MeshAnalyzer {
   }
 
   private explainClusters(clusters: ClusterManifests[], options: ExplainOptions): ServiceExplanation[] {
-    const rows = (c: ClusterManifests) => c.analyzer.explain({ namespace: options.namespace, service: options.service }).map(e => ({ cluster: c.name, ...e }));
+    const filter = { namespace: options.namespace, service: options.service };
+    const rows = (c: ClusterManifests) => c.analyzer.explain(filter).map(e => ({ cluster: c.name, ...e }));
     if (options.from === undefined) return clusters.flatMap(rows);
     const parts = options.from.split('/');
     const client = clusters.find(c => c.name === parts[0]);

@@ -8,8 +8,8 @@
  * `services.go`).
  */
 import { AccessQuery, AccessResult, evaluateAccess, HopResult, PolicyIndex } from './access';
-import { clusterInstall, ClusterInstall, ClusterModel, eastWestGateway, isGlobal } from './multicluster-checks';
 import { MeshModel } from './model';
+import { clusterInstall, ClusterInstall, ClusterModel, eastWestGateway, isGlobal } from './multicluster-checks';
 
 /** One cluster for access evaluation. */
 export interface AccessCluster {
@@ -122,7 +122,7 @@ export function evaluateAcrossClusters(clusters: AccessCluster[], query: Cluster
 }
 
 function evaluateIn(d: AccessCluster, client: AccessCluster, from: string | undefined, trustDomain: string, installs: Map<string, ClusterInstall>,
-  query: ClusterQuery, noLocalCopy: boolean): { allowed: boolean; enforcedBy: string; policy?: string; reason: string; hops: ClusterHop[]; dependsOn?: string[] } {
+  query: ClusterQuery, noLocalCopy: boolean): ClusterAccessResult {
   const inner: AccessResult = evaluateAccess(d.model, d.index, { ...query, from, trustDomain });
   const local = d === client;
   const dnsNote = noLocalCopy && local === false
@@ -148,17 +148,35 @@ function evaluateIn(d: AccessCluster, client: AccessCluster, from: string | unde
   const identity = hops[at].identity;
   let entry: ClusterHop;
   if (network !== undefined && network === fromNetwork) {
-    entry = { point: 'network', where: `network ${network}`, cluster: d.name, identity, allowed: true,
-      reason: `clusters ${client.name} and ${d.name} share network "${network}": the request goes to the pods directly, not through an east-west gateway (single-network ambient multicluster is not supported in Istio 1.30).${dnsNote}` };
+    entry = {
+      point: 'network',
+      where: `network ${network}`,
+      cluster: d.name,
+      identity,
+      allowed: true,
+      reason: `clusters ${client.name} and ${d.name} share network "${network}": the request goes to the pods directly, not through an east-west gateway (single-network ambient multicluster is not supported in Istio 1.30).${dnsNote}`,
+    };
   } else if (!gateway) {
-    entry = { point: 'east-west gateway', where: `east-west gateway of ${d.name}`, cluster: d.name, identity, allowed: false,
-      reason: `cluster ${d.name} has no east-west gateway for its network${network ? ` "${network}"` : ''} (class istio-east-west, label ${'topology.istio.io/network'}, HBONE listener with tls.mode Terminate): istiod in ${client.name} has no network gateway to send the request to.${dnsNote}` };
+    entry = {
+      point: 'east-west gateway',
+      where: `east-west gateway of ${d.name}`,
+      cluster: d.name,
+      identity,
+      allowed: false,
+      reason: `cluster ${d.name} has no east-west gateway for its network${network ? ` "${network}"` : ''} (class istio-east-west, label ${'topology.istio.io/network'}, HBONE listener with tls.mode Terminate): istiod in ${client.name} has no network gateway to send the request to.${dnsNote}`,
+    };
     const before = hops.slice(0, at);
     return { allowed: false, enforcedBy: entry.point, reason: `${entry.where}: ${entry.reason}`, hops: [...before, entry] };
   } else {
     const gw = `${gateway.obj.metadata.namespace ?? 'default'}/${gateway.obj.metadata.name}`;
-    entry = { point: 'east-west gateway', where: `east-west gateway ${gw} in ${d.name}`, cluster: d.name, identity, allowed: true,
-      reason: `the request leaves network "${fromNetwork ?? '(none)'}" for "${network}" in double HBONE: this gateway terminates the outer tunnel (ISTIO_MUTUAL) and passes the inner one, with the identity ${identity}, to the pods; policies at the east-west gateway itself are not evaluated here (not verified).${dnsNote}` };
+    entry = {
+      point: 'east-west gateway',
+      where: `east-west gateway ${gw} in ${d.name}`,
+      cluster: d.name,
+      identity,
+      allowed: true,
+      reason: `the request leaves network "${fromNetwork ?? '(none)'}" for "${network}" in double HBONE: this gateway terminates the outer tunnel (ISTIO_MUTUAL) and passes the inner one, with the identity ${identity}, to the pods; policies at the east-west gateway itself are not evaluated here (not verified).${dnsNote}`,
+    };
   }
   return { ...inner, hops: [...hops.slice(0, at), entry, ...hops.slice(at)] };
 }

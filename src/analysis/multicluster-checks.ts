@@ -18,13 +18,16 @@ export const MESH_ID: CheckInfo = { code: 'AMB144', severity: 'error', title: 'C
 export const EAST_WEST_GATEWAY: CheckInfo = { code: 'AMB145', severity: 'error', title: 'Cluster with remote peers has no ambient east-west gateway for its network' };
 export const MULTI_NETWORK_OFF: CheckInfo = { code: 'AMB146', severity: 'error', title: 'istiod of a multi-cluster mesh without AMBIENT_ENABLE_MULTI_NETWORK' };
 export const SHARED_TRUST: CheckInfo = { code: 'AMB147', severity: 'error', title: 'Clusters without a shared root of trust or trust domain (built-in CA, different roots or trust domains)' };
-export const GLOBAL_SERVICES: CheckInfo = { code: 'AMB148', severity: 'warning', title: 'Global service or its waypoint not consistent across clusters' };
+export const GLOBAL_SERVICES: CheckInfo = {
+  code: 'AMB148', severity: 'warning', title: 'Service scope, ports or type, or a global Service\'s waypoint, not consistent across clusters', upstream: ['IST0170'],
+};
 export const REMOTE_SECRETS: CheckInfo = { code: 'AMB149', severity: 'warning', title: 'Remote secrets in the manifests do not cover every peer cluster' };
 export const GLOBAL_INGRESS_WAYPOINT: CheckInfo = { code: 'AMB150', severity: 'error', title: 'Ingress skips the waypoint of a global Service on istiod 1.30.0-1.30.3 (istio#61092)' };
 
 /** The checks of this file, for the registry in checks.ts. */
 export const MULTICLUSTER_CHECKS: CheckInfo[] = [
-  CLUSTER_NETWORK, SHARED_NETWORK, MESH_ID, EAST_WEST_GATEWAY, MULTI_NETWORK_OFF, SHARED_TRUST, GLOBAL_SERVICES, REMOTE_SECRETS, GLOBAL_INGRESS_WAYPOINT,
+  CLUSTER_NETWORK, SHARED_NETWORK, MESH_ID, EAST_WEST_GATEWAY, MULTI_NETWORK_OFF, SHARED_TRUST, GLOBAL_SERVICES, REMOTE_SECRETS,
+  GLOBAL_INGRESS_WAYPOINT,
 ];
 
 /** One cluster of the analysis: its name and the model of its manifests. */
@@ -118,7 +121,8 @@ export function clusterInstall(name: string, model: MeshModel): ClusterInstall {
 
 /** Whether a Service is global in its cluster (its own cluster's serviceScopeConfigs decide). */
 export function isGlobal(c: ClusterModel, install: ClusterInstall, svc: ServiceInfo): boolean {
-  return serviceScopeIsGlobal(install.serviceScopeConfigs, c.model.namespaces.get(svc.namespace)?.labels ?? {}, svc.located.obj.metadata.labels ?? {});
+  const namespaceLabels = c.model.namespaces.get(svc.namespace)?.labels ?? {};
+  return serviceScopeIsGlobal(install.serviceScopeConfigs, namespaceLabels, svc.located.obj.metadata.labels ?? {});
 }
 
 /** The network gateway of a cluster's network among its Gateways, if any. */
@@ -136,7 +140,7 @@ export function runMultiClusterChecks(clusters: ClusterModel[]): ClusterFinding[
   const findings: ClusterFinding[] = [];
   if (clusters.length < 2) return findings;
   const installs = new Map(clusters.map(c => [c.name, clusterInstall(c.name, c.model)]));
-  const report = (cluster: string, info: CheckInfo, located: Located, message: string, fix: string) => findings.push({ cluster, code: info.code, located, message, fix });
+  const report: Reporter = (cluster, info, located, message, fix) => findings.push({ cluster, code: info.code, located, message, fix });
   const visible = clusters.filter(c => installs.get(c.name)!.istiod);
 
   for (const c of visible) {
@@ -154,19 +158,20 @@ export function runMultiClusterChecks(clusters: ClusterModel[]): ClusterFinding[
         `Label namespace ${inst.namespace} with ${NETWORK_LABEL}: <network> (the same value as istiod's and ztunnel's global.network).`);
     }
     const net = nsNetwork ?? istiodNetwork;
-    if (istiodNetwork === undefined || (nsNetwork && istiodNetwork !== nsNetwork)) {
-      report(c.name, CLUSTER_NETWORK, istiod.located, `${where} istiod global.network is ${istiodNetwork === undefined ? 'not set' : `"${istiodNetwork}"`}${nsNetwork ? `, but namespace ${inst.namespace} is labelled network "${nsNetwork}"` : ''}.`,
-        `Set istiod global.network to the cluster's network${nsNetwork ? ` ("${nsNetwork}")` : ''}.`);
+    if (istiodNetwork !== undefined && nsNetwork && istiodNetwork !== nsNetwork) {
+      report(c.name, CLUSTER_NETWORK, istiod.located, `${where} istiod global.network is "${istiodNetwork}", but namespace ${inst.namespace} is labelled network "${nsNetwork}".`,
+        `Set istiod global.network to the cluster's network ("${nsNetwork}").`);
     }
     if (inst.ztunnel && net !== undefined && ztunnelNetwork !== net) {
       report(c.name, CLUSTER_NETWORK, inst.ztunnel.located, `${where} ztunnel's network is ${ztunnelNetwork === undefined ? 'not set' : `"${ztunnelNetwork}"`} while the cluster's is "${net}": the ztunnel chart reads only its own values (global.network), not istiod's.`,
         `Set ztunnel global.network: ${net}.`);
     }
     const istiodCluster = istiod.values.global?.multiCluster?.clusterName;
-    const ztunnelCluster = inst.ztunnel ? inst.ztunnel.values.multiCluster?.clusterName ?? inst.ztunnel.values.global?.multiCluster?.clusterName : undefined;
+    const ztunnelValues = inst.ztunnel?.values;
+    const ztunnelCluster = ztunnelValues ? ztunnelValues.multiCluster?.clusterName ?? ztunnelValues.global?.multiCluster?.clusterName : undefined;
     if (inst.ztunnel && istiodCluster !== ztunnelCluster) {
       report(c.name, CLUSTER_NETWORK, inst.ztunnel.located, `${where} ztunnel multiCluster.clusterName is ${ztunnelCluster === undefined ? 'not set (default "Kubernetes")' : `"${ztunnelCluster}"`} but istiod's is ${istiodCluster === undefined ? 'not set' : `"${istiodCluster}"`}: istiod's CA rejects certificate requests from a ztunnel that claims another cluster.`,
-        `Set ztunnel multiCluster.clusterName equal to istiod global.multiCluster.clusterName.`);
+        'Set ztunnel multiCluster.clusterName equal to istiod global.multiCluster.clusterName.');
     }
     // Multi-network switch (ambient.go: AMBIENT_ENABLE_MULTI_NETWORK defaults to false).
     if (!multiNetworkEnabled(istiodEnv(istiod.values, 'AMBIENT_ENABLE_MULTI_NETWORK'))) {
@@ -246,6 +251,19 @@ export function runMultiClusterChecks(clusters: ClusterModel[]): ClusterFinding[
   return findings;
 }
 
+/** What istioctl's multicluster ServiceAnalyzer compares: headless or not, type, ports (by name, with API-server defaults). */
+function serviceDifferences(a: ServiceInfo, b: ServiceInfo): string[] {
+  const spec = (s: ServiceInfo) => s.located.obj.spec ?? {};
+  const ports = (s: ServiceInfo) => JSON.stringify([...s.ports].map((p: any) => ({
+    name: p?.name ?? '', port: p?.port, protocol: p?.protocol ?? 'TCP', targetPort: p?.targetPort ?? p?.port, appProtocol: p?.appProtocol,
+  })).sort((x, y) => x.name.localeCompare(y.name)));
+  const reasons: string[] = [];
+  if (a.headless !== b.headless) reasons.push('service has mixed mode like headless and clusterIP');
+  if ((spec(a).type ?? 'ClusterIP') !== (spec(b).type ?? 'ClusterIP')) reasons.push('service type is inconsistent');
+  if (ports(a) !== ports(b)) reasons.push('service ports are inconsistent');
+  return reasons;
+}
+
 function rootSecret(model: MeshModel, inst: ClusterInstall): string | undefined {
   if (!inst.trust.root) return undefined;
   const [kind, name] = inst.trust.root.split('/');
@@ -270,6 +288,15 @@ function checkGlobalServices(clusters: ClusterModel[], installs: Map<string, Clu
   for (const [k, list] of [...copies.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (waypointServices.has(k)) continue; // a waypoint's own Service is generated by istiod, not declared
     const globalIn = list.filter(x => x.global).map(x => x.c.name);
+    // istioctl analyze's multicluster ServiceAnalyzer (IST0170): headless or not, type and ports agree.
+    const [first, ...others] = list;
+    for (const x of others) {
+      const reasons = serviceDifferences(first.svc, x.svc);
+      if (reasons.length) {
+        report(x.c.name, GLOBAL_SERVICES, x.svc.located, `cluster ${x.c.name}: Service ${k} differs from its copy in cluster ${first.c.name} (${reasons.join('; ')}), which can lead to undefined behaviour (IST0170).`,
+          `Declare Service ${k} identically in every cluster (type, clusterIP None or not, ports with their names, protocols and target ports).`);
+      }
+    }
     for (const x of list) {
       const inst = installs.get(x.c.name)!;
       const labelled = x.svc.located.obj.metadata.labels?.[GLOBAL_LABEL] === 'true';

@@ -83,7 +83,8 @@ function selectorMatches(selector: any, labels: { [k: string]: string }): boolea
  * `meshConfig.serviceScopeConfigs` entry of scope GLOBAL whose namespaceSelector matches the
  * namespace's labels and servicesSelector the Service's labels. Nothing else makes a Service global.
  */
-export function serviceScopeIsGlobal(serviceScopeConfigs: any[], namespaceLabels: { [k: string]: string }, serviceLabels: { [k: string]: string }): boolean {
+export function serviceScopeIsGlobal(serviceScopeConfigs: any[], namespaceLabels: { [k: string]: string },
+  serviceLabels: { [k: string]: string }): boolean {
   return serviceScopeConfigs.some(c => c?.scope === 'GLOBAL'
     && selectorMatches(c.namespaceSelector, namespaceLabels) && selectorMatches(c.servicesSelector, serviceLabels));
 }

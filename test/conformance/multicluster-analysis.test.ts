@@ -115,7 +115,9 @@ const VECTORS: Vector[] = [
     name: 'AMB147 clean: istio-csr in one cluster, cacerts in the other, one root issuer',
     cite: 'istio 1.30.3 pilot/pkg/bootstrap/istio_ca.go detectSigningCABundleAndCRL (tls.crt layout); cert-manager istio-csr v0.17.0 deploy/charts/istio-csr/values.yaml app.certmanager.issuer',
     analyzer: () => clusters(o => o, o => [...o.filter(x => x.kind !== 'Certificate'), {
-      apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'cert-manager-istio-csr', namespace: 'cert-manager' },
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'cert-manager-istio-csr', namespace: 'cert-manager' },
       spec: { interval: '10m', chart: { spec: { chart: 'cert-manager-istio-csr', version: 'v0.17.0', sourceRef: { kind: 'HelmRepository', name: 'jetstack' } } }, values: { app: { certmanager: { issuer: { name: 'mesh-root', kind: 'ClusterIssuer' } } } } },
     }]),
     expect: [],
@@ -141,6 +143,21 @@ const VECTORS: Vector[] = [
       return clusters(unlabel, unlabel);
     },
     expect: [],
+  },
+  {
+    name: 'AMB148 flagged: Services declared differently across clusters (extra port, port name, headless, type, protocol); the identical one is clean',
+    cite: 'istio 1.30.3 pkg/config/analysis/analyzers/multicluster_analyzers_test.go TestMultiClusterAnalyzers "InconsistentMultiClusterService" (testdata/multicluster/inconsistent-service-1.yaml, -2.yaml)',
+    analyzer: () => {
+      const svc = (name: string, spec: any) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'my-namespace' }, spec: { selector: { app: 'my-service' }, ...spec } });
+      const port = { name: 'tcp-foo', protocol: 'TCP', port: 8080, targetPort: 8080 };
+      const one = [svc('my-service', { ports: [port] }), svc('extra-port', { ports: [port] }), svc('inconsistent-port-name', { ports: [port] }),
+        svc('mixed-mode', { ports: [port] }), svc('mixed-type', { ports: [port] }), svc('mixed-port-protocol', { ports: [port] })];
+      const two = [svc('my-service', { ports: [port] }), svc('extra-port', { ports: [port, { ...port, name: 'tcp-bar', port: 9090, targetPort: 9090 }] }),
+        svc('inconsistent-port-name', { ports: [{ ...port, name: 'tcp-bar' }] }), svc('mixed-mode', { clusterIP: 'None', ports: [port] }),
+        svc('mixed-type', { type: 'NodePort', ports: [port] }), svc('mixed-port-protocol', { ports: [{ ...port, protocol: 'UDP' }] })];
+      return clusters(o => [...o, ...one], o => [...o, ...two]);
+    },
+    expect: ['AMB148 cluster2', 'AMB148 cluster2', 'AMB148 cluster2', 'AMB148 cluster2', 'AMB148 cluster2'],
   },
   {
     name: 'AMB149 flagged: the remote secret names another cluster',
