@@ -199,7 +199,7 @@ describe('multi-cluster analysis: check-access', () => {
       'cluster2 ztunnel mesh.example.com/ns/shop/sa/curl true',
     ]);
     expect(d.hops[0].where).toBe('east-west gateway istio-system/istio-eastwestgateway in cluster1');
-    expect(d.hops[0].reason).toBe('the request leaves network "network2" for "network1" in double HBONE: this gateway terminates the outer tunnel (ISTIO_MUTUAL) and passes the inner one, with the identity mesh.example.com/ns/shop/sa/curl, to the pods; policies at the east-west gateway itself are not evaluated here (not verified).');
+    expect(d.hops[0].reason).toBe('the request leaves network "network2" for "network1" in double HBONE: this gateway terminates the outer tunnel (ISTIO_MUTUAL) and passes the inner one, whose mTLS is made with the certificate of mesh.example.com/ns/shop/sa/curl, to the pods; policies at the east-west gateway itself are not evaluated here (not verified).');
     // The same identity from cluster1 (no east-west hop), and the admitted one from either cluster.
     expect(analyzer.checkAccess({ from: 'cluster1/shop/web', to: 'shop/api' }).allowed).toBe(true);
     expect(analyzer.checkAccess({ from: 'cluster2/shop/web', to: 'shop/api' }).allowed).toBe(true);

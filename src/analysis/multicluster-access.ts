@@ -175,7 +175,7 @@ function evaluateIn(d: AccessCluster, client: AccessCluster, from: string | unde
       cluster: d.name,
       identity,
       allowed: true,
-      reason: `the request leaves network "${fromNetwork ?? '(none)'}" for "${network}" in double HBONE: this gateway terminates the outer tunnel (ISTIO_MUTUAL) and passes the inner one, with the identity ${identity}, to the pods; policies at the east-west gateway itself are not evaluated here (not verified).${dnsNote}`,
+      reason: `the request leaves network "${fromNetwork ?? '(none)'}" for "${network}" in double HBONE: this gateway terminates the outer tunnel (ISTIO_MUTUAL) and passes the inner one, whose mTLS is made with the certificate of ${identity}, to the pods; policies at the east-west gateway itself are not evaluated here (not verified).${dnsNote}`,
     };
   }
   return { ...inner, hops: [...hops.slice(0, at), entry, ...hops.slice(at)] };

@@ -272,6 +272,14 @@ describe('check-access across clusters: which clusters serve a request', () => {
     expect(d.hops.map(h => `${h.cluster} ${h.point}`)).toEqual(['cluster1 gateway', 'cluster1 ztunnel']);
   });
 
+  test('ztunnel 1.30.3 src/proxy/outbound.rs build_request_double_hbone / proxy_to_double_hbone: the inner tunnel carries the client\'s own certificate', () => {
+    // A workload on a remote network is reached through its network gateway with protocol DOUBLEHBONE;
+    // the inner TLS connection is made with the local workload's certificate to the destination's SANs,
+    // so the destination ztunnel sees the client's identity, not the east-west gateway's.
+    const d = clusters().checkAccess({ from: 'cluster1/shop/curl', to: 'shop/api', toCluster: 'cluster2' });
+    expect(d.hops.map(h => `${h.point} ${h.identity}`)).toEqual(['east-west gateway mesh.example.com/ns/shop/sa/curl', 'ztunnel mesh.example.com/ns/shop/sa/curl']);
+  });
+
   test('networks.go (1.30.3): without a network gateway for the destination network, remote endpoints are unreachable', () => {
     const a = clusters(o => o, o => o.filter(x => x.kind !== 'Gateway'));
     const d = a.checkAccess({ from: 'cluster1/shop/curl', to: 'shop/api' });
