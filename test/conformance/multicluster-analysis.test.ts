@@ -9,6 +9,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { MeshAnalyzer } from '../../src';
 import { multiNetworkEnabled, networkGatewayNetwork, remoteSecretClusters, serviceScopeIsGlobal } from '../../src/semantics/multicluster';
+import { sharedTrustProblems } from '../../src/semantics/trust';
 
 const BASE = path.join(__dirname, '..', 'fixtures', 'analyzer', 'multicluster', 'quiet', 'amb145-east-west-gateways');
 const read = (cluster: string): any[] => parseAllDocuments(fs.readFileSync(path.join(BASE, cluster, 'mesh.yaml'), 'utf8')).map(d => d.toJS());
@@ -243,6 +244,15 @@ describe('pure rules (src/semantics/multicluster.ts)', () => {
 
   test('secretcontroller.go addSecret (1.30.3): data keys are cluster IDs; the config cluster\'s own is ignored', () => {
     expect(remoteSecretClusters({ data: { cluster2: 'x', cluster1: 'y' }, stringData: { cluster3: 'z' } }, 'cluster1')).toEqual(['cluster2', 'cluster3']);
+  });
+
+  test('pilot/pkg/bootstrap/istio_ca.go (1.30.3): a plugged-in cacerts is not the self-signed root, even when its root is not visible', () => {
+    // createIstioCA uses the cacerts bundle when present and generates istio-ca-secret only without it.
+    const visible = { cluster: 'a', trustDomain: 'td', root: 'ClusterIssuer/mesh-root' };
+    expect(sharedTrustProblems([visible, { cluster: 'b', trustDomain: 'td', rootUnknown: true }])).toEqual([]);
+    expect(sharedTrustProblems([visible, { cluster: 'b', trustDomain: 'td' }])).toEqual([
+      'cluster "b" uses istiod\'s built-in CA, which generates a self-signed root in each cluster, so workloads cannot verify peers in other clusters.',
+    ]);
   });
 
   test('pkg/env BoolVar (1.30.3): strconv.ParseBool', () => {
