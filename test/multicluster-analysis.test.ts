@@ -208,6 +208,25 @@ describe('multi-cluster analysis: check-access', () => {
     expect([only2.allowed, only2.hops.map(h => `${h.cluster} ${h.point}`)]).toEqual([true, ['cluster2 ztunnel']]);
   });
 
+  test('waypoint instances that decide differently: undecided, fail closed', () => {
+    const folder = path.join(FIXTURES, 'quiet', 'amb148-global-service-and-waypoint');
+    const atWaypoint = (principal: string) => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'api-waypoint', namespace: 'shop' },
+      spec: { targetRefs: [{ kind: 'Service', group: '', name: 'api' }], rules: [{ from: [{ source: { principals: [principal] } }] }] },
+    });
+    const analyzer = MeshAnalyzer.fromClusters([
+      { name: 'cluster1', analyzer: MeshAnalyzer.fromFiles([path.join(folder, 'cluster1')]).addObjects([atWaypoint('mesh.example.com/ns/shop/sa/curl')]) },
+      { name: 'cluster2', analyzer: MeshAnalyzer.fromFiles([path.join(folder, 'cluster2')]).addObjects([atWaypoint('mesh.example.com/ns/shop/sa/web')]) },
+    ]);
+    const d = analyzer.checkAccess({ from: 'cluster1/shop/curl', to: 'shop/api', toCluster: 'cluster2' });
+    expect([d.allowed, d.enforcedBy, d.dependsOn]).toEqual([false, 'waypoint', ['waypoint instance']]);
+    expect(d.reason).toBe('cluster cluster2: waypoint shop/waypoint in cluster2: undecided: the waypoint instances decide differently: cluster1\'s allows it (shop/api-waypoint), cluster2\'s denies it (shop/api-waypoint); which instance handles a request served by cluster2 is not verified here, so make their policies identical');
+    // Served by the client's own cluster: its own waypoint decides.
+    expect(analyzer.checkAccess({ from: 'cluster1/shop/curl', to: 'shop/api', toCluster: 'cluster1' }).allowed).toBe(true);
+  });
+
   test('a local Service is served by the client\'s cluster only; asking for another cluster is a DENY that says why', () => {
     const analyzer = mesh([localService], [localService]);
     const d = analyzer.checkAccess({ from: 'cluster2/shop/curl', to: 'shop/local' });

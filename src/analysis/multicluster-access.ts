@@ -137,6 +137,18 @@ function evaluateIn(d: AccessCluster, client: AccessCluster, from: string | unde
       : h.reason,
   }));
   if (local) return { ...inner, hops };
+  // The same request through the client cluster's own instance of the waypoint: if it decides
+  // otherwise, the answer depends on which instance handles the request (fail closed, undecided).
+  const wAt = hops.findIndex(h => h.point === 'waypoint');
+  if (wAt >= 0 && client.model.service(...query.to.split('/') as [string, string])) {
+    const other = evaluateAccess(client.model, client.index, { ...query, from, trustDomain }).hops.find(h => h.point === 'waypoint');
+    if (other && other.allowed !== hops[wAt].allowed) {
+      const said = (h: { allowed: boolean; policy?: string }, c: string) => `${c}'s ${h.allowed ? 'allows' : 'denies'} it${h.policy ? ` (${h.policy})` : ''}`;
+      const reason = `undecided: the waypoint instances decide differently: ${said(other, client.name)}, ${said(hops[wAt], d.name)}; which instance handles a request served by ${d.name} is not verified here, so make their policies identical`;
+      const hop: ClusterHop = { ...hops[wAt], allowed: false, reason, dependsOn: ['waypoint instance'] };
+      return { allowed: false, enforcedBy: 'waypoint', policy: hop.policy, reason: `${hop.where}: ${reason}`, hops: [...hops.slice(0, wAt), hop], dependsOn: ['waypoint instance'] };
+    }
+  }
   // The hop that crosses networks comes before the destination's ztunnel (after a waypoint, which
   // AMBIENT_ENABLE_MULTI_NETWORK_WAYPOINT, default true, lets route to remote networks).
   const at = hops.findIndex(h => h.point === 'ztunnel' || h.point === 'sidecar');
