@@ -19,8 +19,8 @@ export interface CliIo {
 
 const USAGE = `usage:
   cdk8s-istio-ambient analyze <file|folder|->... [--format table|json|sarif] [--fail-on error|warning|info|none] [--output <file>]
-  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--format table|markdown|json|mermaid]
-  cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from <ns>/<serviceaccount>]
+  cdk8s-istio-ambient explain <file|folder|->... [--namespace NS] [--service SVC] [--from [<cluster>/]<ns>/<sa>] [--format table|markdown|json|mermaid]
+  cdk8s-istio-ambient check-access <file|folder|->... --to <ns>/<service>[:port] [--from [<cluster>/]<ns>/<serviceaccount>] [--to-cluster C]
       [--port N] [--method GET] [--path /x] [--host h] [--header name=value]... [--source-ip IP] [--destination-ip IP]
       [--jwt-issuer iss [--jwt-subject sub] [--claim name=value]... [--jwt-invalid]] [--jwt-principal iss/sub]
       [--via-ingress <ns>/<gateway>] [--to-pod] [--trust-domain td] [--format text|json]
@@ -45,6 +45,13 @@ migrate       rewrites a sidecar-mode mesh for ambient (the Istio migration guid
 diagnose      the objects that most likely cause a symptom for one request, most likely first,
               and the live istioctl/kubectl commands that confirm it hop by hop
 --output      write the report to a file instead of stdout
+
+Multi-cluster: a folder with one subfolder per cluster, each holding one istiod install (HelmRelease,
+Application or IstioOperator) and at least one setting global.multiCluster.clusterName, is read as
+one cluster per subfolder (analyze, explain, check-access); or name them: --clusters c1=<folder>,c2=<folder>.
+analyze then also runs the cross-cluster checks; check-access takes --from <cluster>/<ns>/<sa> and
+--to-cluster (the cluster whose pods serve the request); explain takes --from <cluster>/... to show
+the Services as that cluster's clients reach them (local ones, and global ones of every cluster).
 
 Inputs: YAML (several documents) or JSON files, folders of them, or - for stdin; List objects are read
 as their items.
@@ -102,6 +109,40 @@ function one(p: Parsed, name: string, allowed: string[], fallback?: string): str
   return v;
 }
 
+/** One cluster's manifests, or several clusters' (--clusters, or a folder of cluster folders). */
+function loadClusters(p: Parsed, io: CliIo, command: string): MeshAnalyzer {
+  const flag = one(p, '--clusters', []);
+  if (flag !== undefined) {
+    if (p.inputs.length > 0) throw new UsageError(`--clusters names every input: drop ${p.inputs.join(' ')}`);
+    const clusters = flag.split(',').map(pair => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || eq === pair.length - 1) throw new UsageError(`--clusters "${flag}" must be <name>=<folder>,<name>=<folder>...`);
+      return { name: pair.slice(0, eq), analyzer: load([pair.slice(eq + 1)], io) };
+    });
+    try {
+      return MeshAnalyzer.fromClusters(clusters);
+    } catch (e) {
+      throw new UsageError(`--clusters: ${(e as Error).message}`);
+    }
+  }
+  const clusters = p.inputs.length === 1 ? detect(p.inputs[0]) : undefined;
+  if (!clusters) return load(p.inputs, io);
+  if (!['analyze', 'explain', 'check-access'].includes(command)) {
+    throw new InputError(`${p.inputs[0]}: is a multi-cluster output (clusters ${clusters.map(c => c.name).join(', ')}): ${command} reads one cluster's manifests; give one cluster's folder, e.g. ${path.join(p.inputs[0], clusters[0].name)}`);
+  }
+  return MeshAnalyzer.fromClusters(clusters);
+}
+
+function detect(input: string) {
+  if (input === '-') return undefined;
+  try {
+    return MeshAnalyzer.detectClusters(input);
+  } catch (e) {
+    if ((e as Error)?.name === 'ManifestError') throw new InputError((e as Error).message);
+    throw e;
+  }
+}
+
 function load(inputs: string[], io: CliIo): MeshAnalyzer {
   if (inputs.length === 0) throw new UsageError('no input: give files, folders or - for stdin');
   const analyzer = MeshAnalyzer.fromObjects([]);
@@ -119,9 +160,9 @@ function load(inputs: string[], io: CliIo): MeshAnalyzer {
 }
 
 const KNOWN: { [command: string]: string[] } = {
-  'analyze': ['--format', '--fail-on', '--output'],
-  'explain': ['--format', '--namespace', '--service', '--output'],
-  'check-access': ['--format', '--from', '--to', '--port', '--method', '--path', '--host', '--header', '--source-ip', '--destination-ip', '--jwt-principal',
+  'analyze': ['--format', '--fail-on', '--output', '--clusters'],
+  'explain': ['--format', '--namespace', '--service', '--output', '--clusters', '--from'],
+  'check-access': ['--format', '--from', '--to', '--to-cluster', '--clusters', '--port', '--method', '--path', '--host', '--header', '--source-ip', '--destination-ip', '--jwt-principal',
     '--jwt-issuer', '--jwt-subject', '--claim', '--jwt-invalid', '--via-ingress', '--to-pod', '--trust-domain', '--output'],
   'diff': ['--format', '--output'],
   'migrate': ['--format', '--out'],
@@ -176,7 +217,7 @@ export function runCli(args: string[], io: CliIo): number {
 function analyze(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const format = one(p, '--format', ['table', 'json', 'sarif'], 'table')!;
   const failOn = one(p, '--fail-on', ['error', 'warning', 'info', 'none'], 'error')!;
-  const analyzer = load(p.inputs, io);
+  const analyzer = loadClusters(p, io, 'analyze');
   const findings = analyzer.analyze();
   write(format === 'json' ? formatJson(findings, analyzer.objectCount)
     : format === 'sarif' ? formatSarif(findings, version())
@@ -187,9 +228,18 @@ function analyze(p: Parsed, io: CliIo, write: (t: string) => void): number {
 
 function explainCommand(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const format = one(p, '--format', ['table', 'markdown', 'json', 'mermaid'], 'table')!;
-  const analyzer = load(p.inputs, io);
-  const options = { namespace: one(p, '--namespace', []), service: one(p, '--service', []) };
-  write(format === 'json' ? JSON.stringify(analyzer.explain(options), null, 2) + '\n'
+  const analyzer = loadClusters(p, io, 'explain');
+  const from = one(p, '--from', []);
+  if (from !== undefined && analyzer.clusterNames.length === 0) throw new UsageError(`--from "${from}" needs a multi-cluster input (a folder of cluster folders, or --clusters)`);
+  if (format === 'mermaid' && analyzer.clusterNames.length > 0) throw new UsageError('--format mermaid draws one cluster: give one cluster\'s folder');
+  const options = { namespace: one(p, '--namespace', []), service: one(p, '--service', []), from };
+  let items;
+  try {
+    items = analyzer.explain(options);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  write(format === 'json' ? JSON.stringify(items, null, 2) + '\n'
     : format === 'mermaid' ? analyzer.explainMermaid(options)
       : format === 'markdown' ? analyzer.explainMarkdown(options) : analyzer.explainText(options));
   return 0;
@@ -202,7 +252,7 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const m = /^([a-z0-9-]+)\/([a-z0-9.-]+)(?::(\d+))?$/.exec(to);
   if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
   const from = one(p, '--from', []);
-  if (from !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount>`);
+  if (from !== undefined && !/^([a-z0-9][a-z0-9._-]*\/)?[a-z0-9-]+\/[a-z0-9.-]+$/i.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount> (<cluster>/<namespace>/<serviceaccount> for a multi-cluster input)`);
   const pairs = (flag: string): { [name: string]: string } => {
     const out: { [name: string]: string } = {};
     for (const h of p.options[flag] ?? []) {
@@ -231,7 +281,15 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
     throw new UsageError('--jwt-subject, --claim and --jwt-invalid describe a token: give its --jwt-issuer');
   }
   if (issuer && one(p, '--jwt-principal', []) !== undefined) throw new UsageError('give either --jwt-principal or --jwt-issuer, not both');
-  const analyzer = load(p.inputs, io);
+  const analyzer = loadClusters(p, io, 'check-access');
+  const multi = analyzer.clusterNames.length > 0;
+  if (from !== undefined && multi !== (from.split('/').length === 3)) {
+    throw new UsageError(multi
+      ? `--from "${from}": the input holds clusters ${analyzer.clusterNames.join(', ')}: give <cluster>/<namespace>/<serviceaccount>`
+      : `--from "${from}" names a cluster, but the input is one cluster's manifests: give <namespace>/<serviceaccount>`);
+  }
+  const toCluster = one(p, '--to-cluster', []);
+  if (toCluster !== undefined && !multi) throw new UsageError('--to-cluster needs a multi-cluster input (a folder of cluster folders, or --clusters)');
   let decision;
   try {
     decision = analyzer.checkAccess({
@@ -249,6 +307,7 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
       viaIngress: one(p, '--via-ingress', []),
       toPod: p.options['--to-pod'] !== undefined,
       trustDomain: one(p, '--trust-domain', []),
+      toCluster,
     });
   } catch (e) {
     throw new InputError((e as Error).message);
@@ -269,7 +328,7 @@ function checkAccess(p: Parsed, io: CliIo, write: (t: string) => void): number {
 function diff(p: Parsed, io: CliIo, write: (t: string) => void): number {
   const format = one(p, '--format', ['markdown', 'json'], 'markdown')!;
   if (p.inputs.length !== 2) throw new UsageError('diff needs exactly two inputs: <old> <new>');
-  const d = MeshAnalyzer.diff(load([p.inputs[0]], io), load([p.inputs[1]], io));
+  const d = MeshAnalyzer.diff(loadClusters({ inputs: [p.inputs[0]], options: {} }, io, 'diff'), loadClusters({ inputs: [p.inputs[1]], options: {} }, io, 'diff'));
   write(format === 'json' ? JSON.stringify(d, null, 2) + '\n' : d.markdown);
   return d.accessWidened ? 1 : 0;
 }
@@ -284,7 +343,7 @@ function diagnoseCommand(p: Parsed, io: CliIo, write: (t: string) => void): numb
   if (!m) throw new UsageError(`--to "${to}" must be <namespace>/<service>[:port]`);
   const from = one(p, '--from', []);
   if (from !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(from)) throw new UsageError(`--from "${from}" must be <namespace>/<serviceaccount>`);
-  const analyzer = load(p.inputs, io);
+  const analyzer = loadClusters(p, io, 'diagnose');
   let d;
   try {
     d = analyzer.diagnose({
@@ -313,7 +372,7 @@ function migrateCommand(p: Parsed, io: CliIo): number {
   const format = one(p, '--format', ['text', 'json'], 'text')!;
   const out = one(p, '--out', []);
   if (!out) throw new UsageError('migrate needs --out <dir> for the ambient manifests');
-  const analyzer = load(p.inputs, io);
+  const analyzer = loadClusters(p, io, 'migrate');
   const m = analyzer.migrateToAmbient();
   const widened = m.accessChanges.some(c => m.access.accessGained.includes(c));
   const changed = m.accessChanges.length > 0;

@@ -4,9 +4,10 @@ import { checkDns1035Label, checkNamespaceName, checkObjectName } from './_valid
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IstioLabels } from './labels';
 import { MeshCluster, NETWORK_LABEL } from './multi-cluster';
+import { EAST_WEST_CLASS } from './semantics/multicluster';
 
 /** The GatewayClass of ambient east-west gateways (exists when istiod runs with AMBIENT_ENABLE_MULTI_NETWORK). */
-export const EAST_WEST_GATEWAY_CLASS = 'istio-east-west';
+export const EAST_WEST_GATEWAY_CLASS = EAST_WEST_CLASS;
 
 /** Props for `EastWestGateway`. */
 export interface EastWestGatewayProps {

@@ -2,13 +2,14 @@ import * as kplus from 'cdk8s-plus-28';
 import { checkObjectName, constructError } from './_validation';
 import { DEFAULT_TRUST_DOMAIN } from './mesh-identity';
 import { MeshCertificateAuthority } from './mesh-trust';
+import { GLOBAL_LABEL, NETWORK_LABEL as TOPOLOGY_NETWORK_LABEL } from './semantics/multicluster';
 import { bundleProblems, sharedTrustProblems } from './semantics/trust';
 import { IWaypoint, Waypoint } from './waypoint';
 
 /** The label that puts a Service in every cluster's registry (matched by `meshConfig.serviceScopeConfigs`). */
-export const GLOBAL_SERVICE_LABEL = 'istio.io/global';
+export const GLOBAL_SERVICE_LABEL = GLOBAL_LABEL;
 /** The network label istiod reads from the mesh namespace and from east-west Gateways. */
-export const NETWORK_LABEL = 'topology.istio.io/network';
+export const NETWORK_LABEL = TOPOLOGY_NETWORK_LABEL;
 
 /** Props for `MultiClusterMesh`. */
 export interface MultiClusterMeshProps {

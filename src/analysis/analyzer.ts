@@ -2,11 +2,14 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
+import { clusterFolders } from './cluster-layout';
 import { diagnose, diagnoseText } from './diagnose';
 import { AccessChange, diffMarkdown, diffModels } from './diff';
 import { explain, explainMarkdown, explainText } from './explain';
-import { parseManifests, readManifestPath } from './manifest-reader';
+import { ManifestError, parseManifests, readManifestPath } from './manifest-reader';
 import { Located, MeshModel } from './model';
+import { evaluateAcrossClusters, servingClusters } from './multicluster-access';
+import { runMultiClusterChecks } from './multicluster-checks';
 import { reachabilityMermaid } from './reachability';
 import { migrateToAmbient } from '../migration/sidecar-to-ambient';
 
@@ -42,6 +45,16 @@ export interface MeshFinding {
   readonly fix: string;
   /** Matching istioctl analyze (IST) and Kiali (KIA) codes. */
   readonly upstreamCodes: string[];
+  /** The cluster the object is in, in a multi-cluster analysis (`MeshAnalyzer.fromClusters`). @default - a single-cluster analysis */
+  readonly cluster?: string;
+}
+
+/** One cluster of a multi-cluster analysis. */
+export interface ClusterManifests {
+  /** The cluster's name, as `checkAccess` takes it in `from: "<cluster>/<namespace>/<serviceaccount>"`. */
+  readonly name: string;
+  /** The analyzer holding that cluster's manifests (e.g. `MeshAnalyzer.fromApp(clusterApp)`). */
+  readonly analyzer: MeshAnalyzer;
 }
 
 /** A check the analyzer runs. */
@@ -59,7 +72,8 @@ export interface MeshCheck {
 /** A request to evaluate with `MeshAnalyzer.checkAccess`. */
 export interface AccessRequest {
   /**
-   * The client: `<namespace>/<serviceaccount>`. A namespace in the manifests that is neither ambient
+   * The client: `<namespace>/<serviceaccount>`; in a multi-cluster analysis
+   * `<cluster>/<namespace>/<serviceaccount>`. A namespace in the manifests that is neither ambient
    * nor sidecar-injected makes it a client outside the mesh (no identity).
    * @default - a client outside the mesh: no identity, reaches the pods without their waypoint (or enters through viaIngress)
    */
@@ -95,8 +109,17 @@ export interface AccessRequest {
   readonly viaIngress?: string;
   /** The client dials a pod IP instead of the Service (skips a service waypoint). @default false */
   readonly toPod?: boolean;
-  /** Mesh trust domain. @default "cluster.local" */
+  /**
+   * Mesh trust domain.
+   * @default "cluster.local"; in a multi-cluster analysis, the client cluster's meshConfig.trustDomain
+   */
   readonly trustDomain?: string;
+  /**
+   * Multi-cluster analysis: the cluster whose endpoints serve the request (for a client outside the
+   * mesh, the cluster it calls from).
+   * @default - every cluster the client's cluster may send it to (the Service's own cluster, and for a global Service every cluster where it is global)
+   */
+  readonly toCluster?: string;
 }
 
 /** A JWT carried by a request to `MeshAnalyzer.checkAccess`. */
@@ -113,8 +136,13 @@ export interface AccessToken {
 
 /** The decision at one enforcement point. */
 export interface AccessHop {
-  /** `gateway`, `waypoint`, `ztunnel`, or `sidecar` (the destination pod's own proxy, in sidecar mode). */
+  /**
+   * `gateway`, `waypoint`, `ztunnel`, or `sidecar` (the destination pod's own proxy, in sidecar mode);
+   * across clusters also `east-west gateway`, `network` (clusters sharing a network) or `client`.
+   */
   readonly point: string;
+  /** The cluster of this hop, in a multi-cluster analysis. @default - a single-cluster analysis */
+  readonly cluster?: string;
   /** Which proxy. */
   readonly where: string;
   /** The source identity this proxy sees. */
@@ -159,10 +187,20 @@ export interface ExplainOptions {
   readonly namespace?: string;
   /** @default - all Services */
   readonly service?: string;
+  /**
+   * Multi-cluster analysis: `<cluster>` or `<cluster>/<namespace>/<serviceaccount>`, a client's
+   * cluster. Lists the Services as clients there reach them: each row is a cluster whose pods serve
+   * the Service for them (their own cluster's Services, and global Services in every cluster where
+   * they are global), with that cluster's enforcement.
+   * @default - every cluster's own Services
+   */
+  readonly from?: string;
 }
 
 /** Who enforces what for one Service. */
 export interface ServiceExplanation {
+  /** The cluster, in a multi-cluster analysis. @default - a single-cluster analysis */
+  readonly cluster?: string;
   readonly service: string;
   readonly namespace: string;
   readonly ambient: string;
@@ -409,6 +447,44 @@ export class MeshAnalyzer {
     return new MeshAnalyzer().addObjects(objects, source);
   }
 
+  /**
+   * Several clusters of one mesh, each with its own manifests: every check runs per cluster (findings
+   * carry the cluster), plus the cross-cluster checks (networks, east-west gateways, shared root, mesh
+   * ID, global services, remote secrets); `checkAccess` takes `from: "<cluster>/<ns>/<sa>"`.
+   */
+  public static fromClusters(clusters: ClusterManifests[]): MeshAnalyzer {
+    if (clusters.length === 0) throw new Error('fromClusters needs at least one cluster');
+    const seen = new Set<string>();
+    for (const c of clusters) {
+      if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/i.test(c.name)) throw new Error(`cluster name "${c.name}" must be letters, digits, '.', '_' or '-' (it is the first part of "<cluster>/<namespace>/<serviceaccount>")`);
+      if (seen.has(c.name)) throw new Error(`cluster "${c.name}" is given twice`);
+      if (c.analyzer.clusterInputs) throw new Error(`cluster "${c.name}": its analyzer is itself a multi-cluster analyzer`);
+      seen.add(c.name);
+    }
+    const analyzer = new MeshAnalyzer();
+    analyzer.clusterInputs = clusters.map(c => ({ name: c.name, analyzer: c.analyzer }));
+    return analyzer;
+  }
+
+  /**
+   * A multi-cluster output: a folder with one subfolder per cluster (named by the subfolder), each
+   * holding an Istio install (an istiod HelmRelease or Application, or an IstioOperator). Throws
+   * when the folder is not laid out so, or has manifests outside the cluster folders.
+   */
+  public static fromClusterFolder(folder: string): MeshAnalyzer {
+    const folders = MeshAnalyzer.clusterFoldersOf(folder);
+    if (!folders) throw new ManifestError(`${folder}: not a multi-cluster output (two or more subfolders, each holding an Istio install: an istiod HelmRelease or Application, or an IstioOperator)`);
+    return MeshAnalyzer.fromClusters(folders);
+  }
+
+  /**
+   * The clusters of a folder laid out as `fromClusterFolder` reads it, or undefined when it is not
+   * (a file, or one cluster's output).
+   */
+  public static detectClusters(folder: string): ClusterManifests[] | undefined {
+    return MeshAnalyzer.clusterFoldersOf(folder);
+  }
+
   /** The checks the analyzer runs. */
   public static checks(): MeshCheck[] {
     return Object.values(CHECKS).map(c => ({
@@ -449,7 +525,16 @@ export class MeshAnalyzer {
     };
   }
 
+  private static clusterFoldersOf(folder: string): ClusterManifests[] | undefined {
+    return clusterFolders(folder)?.map(c => {
+      const analyzer = new MeshAnalyzer();
+      for (const r of c.objects) analyzer.located.push({ obj: r.obj, source: r.source });
+      return { name: c.name, analyzer };
+    });
+  }
+
   private readonly located: Located[] = [];
+  private clusterInputs?: ClusterManifests[];
   private cachedModel?: MeshModel;
   private cachedIndex?: PolicyIndex;
 
@@ -457,6 +542,15 @@ export class MeshAnalyzer {
 
   /** Evaluates a request hop by hop: ingress gateway, waypoint, destination ztunnel. */
   public checkAccess(request: AccessRequest): AccessDecision {
+    if (this.clusterInputs) {
+      const clusters = this.clusterInputs.map(c => ({ name: c.name, model: c.analyzer.model(), index: c.analyzer.policyIndex() }));
+      const across = evaluateAcrossClusters(clusters, request);
+      return { ...across, hops: across.hops.map(h => ({ ...h })) };
+    }
+    if (request.from !== undefined && request.from.split('/').length === 3) {
+      throw new Error(`from "${request.from}" names a cluster, but these manifests are one cluster's: give <namespace>/<serviceaccount>, or analyze a multi-cluster output (MeshAnalyzer.fromClusters)`);
+    }
+    if (request.toCluster !== undefined) throw new Error('toCluster needs a multi-cluster analysis (MeshAnalyzer.fromClusters)');
     const result = evaluateAccess(this.model(), this.policyIndex(), request);
     return { ...result, hops: result.hops.map(h => ({ ...h })) };
   }
@@ -475,6 +569,7 @@ export class MeshAnalyzer {
    * the Istio 1.30 migration guide does, and diffs access before and after.
    */
   public migrateToAmbient(options: MigrateOptions = {}): MeshMigration {
+    this.model(); // one cluster's manifests only
     const out = migrateToAmbient(this.located.map(l => l.obj), options);
     const after = MeshAnalyzer.fromObjects(out.objects);
     const access = MeshAnalyzer.diff(this, after);
@@ -508,6 +603,8 @@ export class MeshAnalyzer {
 
   /** Who enforces what, per Service. */
   public explain(options: ExplainOptions = {}): ServiceExplanation[] {
+    if (this.clusterInputs) return this.explainClusters(this.clusterInputs, options);
+    if (options.from !== undefined) throw new Error(`explain from "${options.from}" names a cluster, but these manifests are one cluster's`);
     return explain(this.model(), this.policyIndex(), options);
   }
 
@@ -529,7 +626,13 @@ export class MeshAnalyzer {
     return explainText(this.explain(options));
   }
 
+  /** The cluster names of a multi-cluster analysis, in the order given (empty for one cluster). */
+  public get clusterNames(): string[] {
+    return (this.clusterInputs ?? []).map(c => c.name);
+  }
+
   private model(): MeshModel {
+    if (this.clusterInputs) throw new Error(`this analyzer holds several clusters (${this.clusterNames.join(', ')}): diff, diagnose, migrateToAmbient and explainMermaid read one cluster's manifests; use that cluster's analyzer`);
     this.cachedModel ??= new MeshModel(this.located);
     return this.cachedModel;
   }
@@ -541,6 +644,7 @@ export class MeshAnalyzer {
 
   /** Adds objects (a `List` is expanded). Returns this. */
   public addObjects(objects: any[], source?: string): MeshAnalyzer {
+    this.singleCluster();
     for (const obj of objects) {
       if (obj?.kind === 'List' && Array.isArray(obj.items)) this.addObjects(obj.items, source);
       else if (obj && typeof obj === 'object') this.located.push({ obj, source });
@@ -556,6 +660,7 @@ export class MeshAnalyzer {
    * alias bombs and objects without a name or with fields of the wrong type. Returns this.
    */
   public addYaml(text: string, source?: string): MeshAnalyzer {
+    this.singleCluster();
     for (const r of parseManifests(text, source ?? 'input')) this.located.push({ obj: r.obj, source: r.source });
     this.cachedModel = undefined;
     this.cachedIndex = undefined;
@@ -564,6 +669,7 @@ export class MeshAnalyzer {
 
   /** Adds a file, or a folder of `.yaml`/`.yml`/`.json` files (recursively, in name order). Returns this. */
   public addFile(file: string): MeshAnalyzer {
+    this.singleCluster();
     for (const r of readManifestPath(file)) this.located.push({ obj: r.obj, source: r.source });
     this.cachedModel = undefined;
     this.cachedIndex = undefined;
@@ -572,11 +678,13 @@ export class MeshAnalyzer {
 
   /** Number of objects loaded. */
   public get objectCount(): number {
+    if (this.clusterInputs) return this.clusterInputs.reduce((n, c) => n + c.analyzer.objectCount, 0);
     return this.located.length;
   }
 
   /** Runs every check; findings sorted by severity, code and object, each reported once. */
   public analyze(): MeshFinding[] {
+    if (this.clusterInputs) return this.analyzeClusters(this.clusterInputs);
     const model = new MeshModel(this.located);
     const seen = new Set<string>();
     const findings: MeshFinding[] = [];
@@ -602,6 +710,56 @@ export class MeshAnalyzer {
     }
     return findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]
       || a.code.localeCompare(b.code) || a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  }
+
+  private explainClusters(clusters: ClusterManifests[], options: ExplainOptions): ServiceExplanation[] {
+    const filter = { namespace: options.namespace, service: options.service };
+    const rows = (c: ClusterManifests) => c.analyzer.explain(filter).map(e => ({ cluster: c.name, ...e }));
+    if (options.from === undefined) return clusters.flatMap(rows);
+    const parts = options.from.split('/');
+    const client = clusters.find(c => c.name === parts[0]);
+    if (!client || (parts.length !== 1 && parts.length !== 3)) {
+      throw new Error(`explain from "${options.from}" must be <cluster> or <cluster>/<namespace>/<serviceaccount> (clusters: ${this.clusterNames.join(', ')})`);
+    }
+    const models = clusters.map(c => ({ name: c.name, model: c.analyzer.model(), c }));
+    const byCluster = new Map(clusters.map(c => [c.name, rows(c)]));
+    const services = [...new Set(clusters.flatMap(c => byCluster.get(c.name)!.map(e => `${e.namespace}/${e.service}`)))].sort();
+    const out: ServiceExplanation[] = [];
+    for (const s of services) {
+      const [ns, name] = s.split('/');
+      for (const serving of servingClusters(models, models.find(m => m.c === client)!, ns, name)) {
+        out.push(...byCluster.get(serving.name)!.filter(e => e.namespace === ns && e.service === name));
+      }
+    }
+    return out;
+  }
+
+  private singleCluster(): void {
+    if (this.clusterInputs) throw new Error(`this analyzer holds several clusters (${this.clusterNames.join(', ')}): add manifests to a cluster's own analyzer`);
+  }
+
+  private analyzeClusters(clusters: ClusterManifests[]): MeshFinding[] {
+    const perCluster = clusters.flatMap(c => c.analyzer.analyze().map(f => ({ ...f, cluster: c.name })));
+    const across = runMultiClusterChecks(clusters.map(c => ({ name: c.name, model: c.analyzer.model() }))).map(raw => {
+      const info = CHECKS[raw.code];
+      const o = raw.located.obj;
+      return {
+        code: raw.code,
+        severity: info.severity as FindingSeverity,
+        title: info.title,
+        kind: o.kind,
+        namespace: o.metadata?.namespace ?? (o.kind === 'Namespace' ? '' : 'default'),
+        name: o.metadata?.name ?? '',
+        source: raw.located.source,
+        message: raw.message,
+        fix: raw.fix,
+        upstreamCodes: [...info.upstream ?? []],
+        cluster: raw.cluster,
+      };
+    });
+    return [...perCluster, ...across].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]
+      || a.code.localeCompare(b.code) || (a.cluster ?? '').localeCompare(b.cluster ?? '') || a.kind.localeCompare(b.kind)
+      || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.message.localeCompare(b.message));
   }
 
   private addConstructs(scope: IConstruct): MeshAnalyzer {

@@ -4,6 +4,7 @@
  */
 import { l7AttributesOf, matchesEverything } from '../_authz';
 import { key, K8sObject, Located, MeshModel, ServiceInfo, WaypointRef } from './model';
+import { MULTICLUSTER_CHECKS } from './multicluster-checks';
 import { checkThirdPartyIngress, THIRD_PARTY_INGRESS_CHECKS } from './third-party-ingress-checks';
 import { RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
 import { conflictingInjectionLabels, namespaceInjectionLabel, namespaceRequestsAmbient } from '../semantics/membership';
@@ -63,6 +64,8 @@ const AUDIT_WITHOUT_PROVIDER = check('AMB133', 'warning', 'AUDIT policy without 
 const REGISTRY_ONLY_AMBIENT = check('AMB134', 'warning', 'outboundTrafficPolicy REGISTRY_ONLY does not restrict ambient pods');
 // Third-party ingress checks (AMB140, AMB141) live in their own file.
 for (const info of THIRD_PARTY_INGRESS_CHECKS) check(info.code, info.severity, info.title, info.upstream);
+// Cross-cluster checks (AMB142-AMB150) run over several clusters' models: multicluster-checks.ts.
+for (const info of MULTICLUSTER_CHECKS) check(info.code, info.severity, info.title, info.upstream);
 
 export interface RawFinding {
   readonly code: string;

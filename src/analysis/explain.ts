@@ -115,7 +115,7 @@ function cell(e: Explanation, k: keyof Explanation): string {
 export function explainMarkdown(items: Explanation[]): string {
   if (items.length === 0) return 'No Services found.\n';
   const lines = ['| service | ' + COLUMNS.map(c => c[1]).join(' | ') + ' |', '| --- |' + COLUMNS.map(() => ' --- |').join('')];
-  for (const e of items) lines.push(`| ${e.namespace}/${e.service} | ` + COLUMNS.map(([k]) => cell(e, k).replace(/\|/g, '\\|')).join(' | ') + ' |');
+  for (const e of items) lines.push(`| ${e.cluster ? `${e.cluster}: ` : ''}${e.namespace}/${e.service} | ` + COLUMNS.map(([k]) => cell(e, k).replace(/\|/g, '\\|')).join(' | ') + ' |');
   return lines.join('\n') + '\n';
 }
 
@@ -123,7 +123,7 @@ export function explainText(items: Explanation[]): string {
   if (items.length === 0) return 'No Services found.\n';
   const out: string[] = [];
   for (const e of items) {
-    out.push(`${e.namespace}/${e.service}  (ambient: ${e.ambient})`);
+    out.push(`${e.cluster ? `${e.cluster}: ` : ''}${e.namespace}/${e.service}  (ambient: ${e.ambient})`);
     for (const [k, label] of COLUMNS) out.push(`  ${label.padEnd(14)} ${cell(e, k)}`);
     out.push('');
   }

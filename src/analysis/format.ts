@@ -7,7 +7,7 @@ export function formatTable(findings: MeshFinding[], objectCount: number): strin
   const lines: string[] = [];
   for (const f of findings) {
     const obj = `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}`;
-    lines.push(`${f.severity.toUpperCase().padEnd(7)} ${f.code}  ${obj}${f.source ? `  (${f.source})` : ''}`);
+    lines.push(`${f.severity.toUpperCase().padEnd(7)} ${f.code}  ${f.cluster ? `${f.cluster}: ` : ''}${obj}${f.source ? `  (${f.source})` : ''}`);
     lines.push(`        ${f.message}`);
     lines.push(`        fix: ${f.fix}${f.upstreamCodes.length ? `  [${f.upstreamCodes.join(', ')}]` : ''}`);
   }
@@ -35,9 +35,9 @@ export function formatSarif(findings: MeshFinding[], toolVersion: string): strin
   const results = findings.map(f => ({
     ruleId: f.code,
     level: level(f.severity),
-    message: { text: `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}: ${f.message} Fix: ${f.fix}` },
+    message: { text: `${f.cluster ? `${f.cluster}: ` : ''}${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}: ${f.message} Fix: ${f.fix}` },
     locations: f.source && !f.source.includes('://') ? [{ physicalLocation: { artifactLocation: { uri: f.source.split('\\').join('/') } } }] : undefined,
-    properties: { kind: f.kind, namespace: f.namespace, name: f.name },
+    properties: { kind: f.kind, namespace: f.namespace, name: f.name, ...(f.cluster ? { cluster: f.cluster } : {}) },
   }));
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',

@@ -166,7 +166,7 @@ function parse(text: string, source: string): ReadObject[] {
   return out;
 }
 
-const MANIFEST_FILE = /\.(ya?ml|json)$/i;
+export const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
 /** Reads a file, or every `.yaml`/`.yml`/`.json` file under a folder (recursively, in name order). */
 export function readManifestPath(file: string): ReadObject[] {

@@ -148,6 +148,11 @@ export interface ClusterTrust {
    * istiod's built-in CA generates its own self-signed root.
    */
   readonly root?: string;
+  /**
+   * A CA is plugged in (e.g. a `cacerts` Secret) but what it chains to is not visible: the cluster is
+   * not on the built-in CA, and its root is not compared.
+   */
+  readonly rootUnknown?: boolean;
 }
 
 /**
@@ -157,7 +162,7 @@ export interface ClusterTrust {
 export function sharedTrustProblems(clusters: readonly ClusterTrust[]): string[] {
   if (clusters.length < 2) return [];
   const problems: string[] = [];
-  const selfSigned = clusters.filter(c => c.root === undefined).map(c => `"${c.cluster}"`);
+  const selfSigned = clusters.filter(c => c.root === undefined && !c.rootUnknown).map(c => `"${c.cluster}"`);
   if (selfSigned.length) {
     problems.push(`${selfSigned.length > 1 ? `clusters ${selfSigned.join(', ')} use` : `cluster ${selfSigned[0]} uses`} istiod's built-in CA, which generates a self-signed root in each cluster, so workloads cannot verify peers in other clusters.`);
   }
