@@ -34,7 +34,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'cdk8s-plus-latest@npm:cdk8s-plus-34@2.0.54',
     'cdk8s-cli@^2.207.60',
     'yaml@^2.9.0',
-    // Minifies the generated L1 classes in lib/imports at compile (internal code, 40% of the package).
+    // Minifies the generated L1 classes and the offline tooling in lib at compile (projenrc/minify-internals.mjs).
     'terser@^5.51.0',
     '@types/js-yaml@^4.0.9',
     // Schema validators built from the upstream CRDs; ESM-only, loaded by test/support/validate-models.mjs.
@@ -151,7 +151,7 @@ new javascript.TypescriptConfig(project, {
 
 // Part of compile, so that every path to a package (build, package:js in a fresh clone) has it.
 project.compileTask.exec('node projenrc/vendor-js-yaml.mjs');
-project.compileTask.exec('node projenrc/minify-imports.mjs');
+project.compileTask.exec('node projenrc/minify-internals.mjs');
 // Internal declarations (the generated L1 classes' 500 KB among them) do not ship; see the script.
 project.tasks.tryFind('package:js')!.prependExec('node projenrc/prune-declarations.mjs');
 // jsii refuses `stripInternal` in the tsconfig it compiles with (its strict tsconfig rules), so the

@@ -41,6 +41,13 @@ export class Shop extends Chart {
       apiVersion: 'v1', kind: 'Service', metadata: { name: 'legacy' },
       spec: { selector: { app: 'legacy' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
     });
+    new ApiObject(this, 'legacy-deployment', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy' },
+      spec: {
+        selector: { matchLabels: { app: 'legacy' } },
+        template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'legacy', image: IMAGE, ports: [{ containerPort: 8080 }] }] } },
+      },
+    });
 
     // Objects brought in with Include (manifests/reports.yaml, written by run.sh: a Service and its Deployment).
     const reports = new Include(this, 'reports', { url: 'manifests/reports.yaml' });
