@@ -18,7 +18,7 @@ export function build(app: App): void {
       repositoryName: 'istio-oci',
       gatewayApiCrds: { bootstrapChart: bootstrap, meshPath: './clusters/prod/istio-flux' },
     }),
-    // Its own control-plane namespace: dist/ also holds seed-platform's Flux install in istio-system.
+    // Its own control-plane namespace: dist/ also holds reference-platform's Flux install in istio-system.
     namespace: 'istio-prod',
     trustDomain: 'prod.example.com',
   });
