@@ -1,5 +1,6 @@
 import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { hostnameProblem } from './semantics/gateway-api-syntax';
 
 /**
  * Errors raised at construction time name the construct path, the bad value and the fix.
@@ -59,4 +60,10 @@ export function wholeSeconds(where: IConstruct | string, what: string, duration:
     throw constructError(where, `${what} must be a whole number of seconds, at least 1 (got ${millis}ms).`);
   }
   return millis / 1000;
+}
+
+/** Refuses a Gateway API hostname the CRDs would reject (`wildcard`: a leading "*." is allowed). */
+export function checkHostname(where: IConstruct | string, what: string, hostname: string, wildcard: boolean): void {
+  const problem = hostnameProblem(hostname, wildcard);
+  if (problem) throw constructError(where, `${what}: "${hostname}" ${problem}, e.g. "shop.example.com".`);
 }
