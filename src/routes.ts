@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace, serviceInfo } from './_kube-inputs';
+import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IngressGateway } from './ingress-gateway';
@@ -432,6 +433,7 @@ abstract class RouteBase extends Construct {
     const serviceParent = parents.find(p => p._kind === 'service');
     this.namespace = namespace ?? serviceParent?._namespace ?? namespaceOf(this, undefined, `${kind} "${this.name}"`);
     checkNamespaceName(this, 'namespace', this.namespace);
+    MeshRegistry.of(this).checkObjectFree(this, kind, this.namespace, this.name, `Merge the rules into one ${kind}, or give one a different \`name\`.`);
     for (const parent of parents) {
       if (parent._kind === 'service') this.checkServiceParent(parent, kind);
       parent._gateway?._admitRouteNamespace(this.namespace);
@@ -510,6 +512,7 @@ export class HttpRoute extends RouteBase {
         rules,
       },
     });
+    MeshRegistry.of(this).claimObject(this, 'HTTPRoute', this.namespace, this.name);
 
   }
 
@@ -690,6 +693,7 @@ export class GrpcRoute extends RouteBase {
         }),
       },
     });
+    MeshRegistry.of(this).claimObject(this, 'GRPCRoute', this.namespace, this.name);
   }
 }
 
