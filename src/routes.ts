@@ -39,6 +39,15 @@ export class RouteParent {
    */
   public static service(service: IConstruct, port?: number): RouteParent {
     const obj = kubeObjectOf(service, SERVICE_KIND, 'RouteParent.service()', 'a Service not declared in this app can be declared with an ApiObject or an Include of its manifest');
+    if (port !== undefined) {
+      // parentRefs[].port: minimum 1, maximum 65535; a port the Service lacks matches no traffic.
+      const problem = portProblem(port);
+      if (problem) throw constructError(service, `RouteParent.service() port: ${port} ${problem}.`);
+      const ports = serviceInfo(obj).ports.map(p => p.port);
+      if (ports.length > 0 && !ports.includes(port)) {
+        throw constructError(service, `RouteParent.service() port: Service "${obj.name}" has no port ${port} (ports: ${ports.join(', ')}); give one of its ports, or leave port out to attach to all of them.`);
+      }
+    }
     return new RouteParent('service', obj.name, objectNamespace(obj, service), undefined, port, undefined, PolicyTarget.service(service));
   }
 

@@ -140,4 +140,13 @@ describe('Gateway API syntax (HTTPRoute/GRPCRoute CRD v1.5.1 patterns and CEL ru
     new HttpRoute(chart, 'r', { parents: [RouteParent.service(api)], channel: GatewayApiChannel.EXPERIMENTAL, rules: [{ backends: [RouteBackend.service(api)], retry: { attempts: 1, backoff: Duration.millis(250) } }] });
     expect(Testing.synth(chart).find(o => o.kind === 'HTTPRoute').spec.rules[0].retry).toStrictEqual({ attempts: 1, backoff: '250ms' });
   });
+
+  test('a Service parent port must be one of the Service\'s ports', () => {
+    const { chart, api } = shop();
+    expect(() => RouteParent.service(api, 9090))
+      .toThrow('[test/api] RouteParent.service() port: Service "api" has no port 9090 (ports: 8080); give one of its ports, or leave port out to attach to all of them.');
+    expect(() => RouteParent.service(api, 0)).toThrow('[test/api] RouteParent.service() port: 0 is not a port number (a whole number from 1 to 65535).');
+    new HttpRoute(chart, 'r', { parents: [RouteParent.service(api, 8080)], rules: [{ backends: [RouteBackend.service(api)] }] });
+    expect(findObject(synthValid(chart), 'HTTPRoute').spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'api', port: 8080 }]);
+  });
 });
