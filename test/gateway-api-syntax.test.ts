@@ -2,7 +2,7 @@ import { Duration, Testing, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { findObject, synthValid, testChart } from './support';
 import {
-  AmbientNamespace, GatewayApiChannel, GrpcRoute, HttpRoute, HttpRouteRule, IngressGateway, PathMatch, PathModifier, RouteBackend, RouteParent,
+  AmbientNamespace, GatewayApiChannel, GrpcRoute, HttpRoute, HttpRouteRule, IngressGateway, PathMatch, PathModifier, PolicyTarget, RouteBackend, RouteParent,
 } from '../src';
 import { headerNameProblem, hostnameProblem, matchValueProblem, pathMatchProblem, portProblem } from '../src/semantics/gateway-api-syntax';
 
@@ -148,5 +148,30 @@ describe('Gateway API syntax (HTTPRoute/GRPCRoute CRD v1.5.1 patterns and CEL ru
     expect(() => RouteParent.service(api, 0)).toThrow('[test/api] RouteParent.service() port: 0 is not a port number (a whole number from 1 to 65535).');
     new HttpRoute(chart, 'r', { parents: [RouteParent.service(api, 8080)], rules: [{ backends: [RouteBackend.service(api)] }] });
     expect(findObject(synthValid(chart), 'HTTPRoute').spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'api', port: 8080 }]);
+  });
+});
+
+describe('Kubernetes label syntax (apimachinery IsQualifiedName / IsValidLabelValue)', () => {
+  test.each([
+    [{ 'team name': 'shop' }, 'labels: label key "team name" is not a valid label key: use an optional DNS prefix and \'/\' (e.g. "example.com/"), then at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit.'],
+    [{ 'Example.com/team': 'shop' }, 'labels: label key "Example.com/team" is not a valid label key'],
+    [{ ['t'.repeat(64)]: 'shop' }, `labels: label key "${'t'.repeat(64)}" is not a valid label key`],
+    [{ team: 'shop floor' }, 'labels: label team="shop floor" is not a valid label value: use at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit (or an empty value).'],
+    [{ team: '-shop' }, 'labels: label team="-shop" is not a valid label value'],
+    [{ team: 's'.repeat(64) }, `labels: label team="${'s'.repeat(64)}" is not a valid label value`],
+  ])('AmbientNamespace labels %j are refused', (labels, message) => {
+    const chart = testChart();
+    expect(() => new AmbientNamespace(chart, 'ns', { name: 'shop', labels })).toThrow(`[test/ns] ${message}`);
+  });
+
+  test('valid keys and values, including a prefix and an empty value, are written', () => {
+    const chart = testChart();
+    new AmbientNamespace(chart, 'ns', { name: 'shop', labels: { 'example.com/team': 'shop_1.a', 'tier': '' } });
+    expect(findObject(synthValid(chart), 'Namespace').metadata.labels).toEqual({ 'example.com/team': 'shop_1.a', 'tier': '', 'istio.io/dataplane-mode': 'ambient' });
+  });
+
+  test('PolicyTarget.serviceName() selector is checked', () => {
+    expect(() => PolicyTarget.serviceName('api', { selector: { app: 'api v2' } }))
+      .toThrow('[PolicyTarget.serviceName()] selector: label app="api v2" is not a valid label value');
   });
 });
