@@ -600,7 +600,6 @@ export class HttpRoute extends RouteBase {
 
 const CORS_ORIGIN = /^(\*|https?:\/\/((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?)$/;
 const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'];
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 
 /** The CORS filter, with the HTTPRoute CRD's rules (v1.5.1) checked before the API server does. */
 function renderCors(scope: IConstruct, cors: HttpCors, what: string): gwapi.HttpRouteSpecRulesFiltersCors {
@@ -620,7 +619,7 @@ function renderCors(scope: IConstruct, cors: HttpCors, what: string): gwapi.Http
     if (!CORS_METHODS.includes(method)) throw constructError(scope, `${what}: cors method "${method}" is not one of ${CORS_METHODS.join(', ')}.`);
   }
   for (const header of [...(cors.allowHeaders ?? []), ...(cors.exposeHeaders ?? [])]) {
-    if (header !== '*' && !HEADER_NAME.test(header)) throw constructError(scope, `${what}: cors header "${header}" is not an HTTP header name.`);
+    if (header !== '*' && headerNameProblem(header)) throw constructError(scope, `${what}: cors header "${header}" is not an HTTP header name.`);
   }
   if (cors.allowCredentials && cors.allowOrigins.includes('*')) {
     throw constructError(scope, `${what}: cors.allowCredentials with the origin "*" would let any web site make credentialed requests (cookies, Authorization). Name the origins instead.`);
