@@ -44,6 +44,7 @@ export class MeshRegistry {
   private readonly waypointsByNamespace = new Map<string, IWaypoint[]>();
   private readonly policies = new Map<string, ZeroTrustPolicy>();
   private readonly workloadEnrollmentsByNamespace = new Map<string, WorkloadEnrollment[]>();
+  private readonly objectOwners = new Map<string, IConstruct>();
   private _meshPolicy?: ZeroTrustPolicy;
   private _mesh?: AmbientMesh;
 
@@ -61,6 +62,24 @@ export class MeshRegistry {
       this.pendingNamespaceEnrollments.delete(ns.name);
       ns.useWaypoint(pending);
     }
+  }
+
+  /**
+   * Refuses a second construct writing the same object (kind, namespace, name): at apply time one
+   * would silently overwrite the other. Call before creating the object, then `claimObject` after, so
+   * a construct refused for another reason claims nothing.
+   */
+  public checkObjectFree(owner: IConstruct, kind: string, namespace: string, name: string, fix: string): void {
+    const existing = this.objectOwners.get(`${kind}/${namespace}/${name}`);
+    if (existing && existing !== owner) {
+      throw new Error(`[${owner.node.path}] ${kind} "${namespace}/${name}" is already written by ${existing.node.path}; the second would overwrite the first at apply time. ${fix}`);
+    }
+  }
+
+  /** Records the construct that writes an object (see `checkObjectFree`). */
+  public claimObject(owner: IConstruct, kind: string, namespace: string, name: string): void {
+    this.checkObjectFree(owner, kind, namespace, name, '');
+    this.objectOwners.set(`${kind}/${namespace}/${name}`, owner);
   }
 
   public namespace(name: string): AmbientNamespace | undefined {

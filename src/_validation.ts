@@ -1,5 +1,6 @@
 import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { hostnameProblem } from './semantics/gateway-api-syntax';
 
 /**
  * Errors raised at construction time name the construct path, the bad value and the fix.
@@ -59,4 +60,31 @@ export function wholeSeconds(where: IConstruct | string, what: string, duration:
     throw constructError(where, `${what} must be a whole number of seconds, at least 1 (got ${millis}ms).`);
   }
   return millis / 1000;
+}
+
+/** Refuses a Gateway API hostname the CRDs would reject (`wildcard`: a leading "*." is allowed). */
+export function checkHostname(where: IConstruct | string, what: string, hostname: string, wildcard: boolean): void {
+  const problem = hostnameProblem(hostname, wildcard);
+  if (problem) throw constructError(where, `${what}: "${hostname}" ${problem}, e.g. "shop.example.com".`);
+}
+
+// Kubernetes label syntax (apimachinery validation IsQualifiedName for keys, IsValidLabelValue for values):
+// a key is an optional DNS-1123 subdomain prefix (at most 253 characters) and '/', then a name of at most
+// 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric; a value is empty or such a name.
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** Refuses label keys and values (pod selectors, namespace labels) the API server would reject. */
+export function checkLabels(where: IConstruct | string, what: string, labels: { [key: string]: string }): void {
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.indexOf('/');
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_1123_SUBDOMAIN.test(prefix));
+    if (!prefixOk || name.length > 63 || !LABEL_NAME.test(name)) {
+      throw constructError(where, `${what}: label key "${key}" is not a valid label key: use an optional DNS prefix and '/' (e.g. "example.com/"), then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.`);
+    }
+    if (value.length > 63 || (value !== '' && !LABEL_NAME.test(value))) {
+      throw constructError(where, `${what}: label ${key}="${value}" is not a valid label value: use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or an empty value).`);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { checkL7Scope, checkProviderDefined, telemetryFor } from './_telemetry';
 import { checkObjectName, constructError } from './_validation';
+import { celSyntaxProblem } from './semantics/cel-syntax';
 import { TelemetryScope } from './telemetry';
 
 /** Props for `AccessLogging`. */
@@ -36,6 +37,10 @@ export class AccessLogging extends Construct {
     checkObjectName(this, 'provider', this.provider);
     if (props.filter !== undefined && props.filter.trim() === '') {
       throw constructError(this, 'filter is empty; drop it to log every request.');
+    }
+    const celProblem = props.filter !== undefined ? celSyntaxProblem(props.filter) : undefined;
+    if (celProblem) {
+      throw constructError(this, `filter: "${props.filter}" ${celProblem}, so it is not a valid CEL expression. Fix it, e.g. "response.code >= 400".`);
     }
     for (const requested of props.scopes ?? [TelemetryScope.mesh()]) {
       const telemetryScope = requested._resolveIn(this);

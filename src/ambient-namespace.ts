@@ -4,7 +4,7 @@ import { enrollConsumer, servesServices } from './_enrollment';
 import { NAMESPACE_KIND, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podTemplateLabels } from './_kube-inputs';
 import { invalidateSynthMemo } from './_memo';
 import { MeshRegistry } from './_registry';
-import { checkNamespaceName, constructError } from './_validation';
+import { checkLabels, checkNamespaceName, constructError } from './_validation';
 import { IstioLabels } from './labels';
 import { namespaceInjectsSidecars } from './semantics/membership';
 import { IWaypoint, Waypoint, WaypointOptions } from './waypoint';
@@ -110,6 +110,7 @@ export class AmbientNamespace extends Construct {
         throw constructError(this, `label ${key}=${value} is managed by this construct: use the \`waypoint\` prop (Waypoint.fromName() for an existing waypoint) and \`ingressUseWaypoint\` instead, so policies know where their rules are enforced.`);
       }
     }
+    checkLabels(this, 'labels', props.labels ?? {});
     for (const [key, value] of Object.entries(props.labels ?? {})) metadata.addLabel(key, value);
     for (const [key, value] of Object.entries(props.annotations ?? {})) metadata.addAnnotation(key, value);
     this.checkNoSidecarLabels();

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { renderDeploymentTuning } from './_infrastructure';
 import { SECRET_KIND, kubeObjectOf } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
-import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
+import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import * as sec from './imports/security.istio.io';
 import { IstioLabels } from './labels';
@@ -227,9 +227,7 @@ export class IngressGateway extends Construct {
     if (clash) {
       throw constructError(this, `listeners "${clash.name}" and "${listener.name}" both serve port ${port}${listener.hostname ? ` for ${listener.hostname}` : ''}; give them different ports or hostnames.`);
     }
-    if (listener.hostname !== undefined && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(listener.hostname)) {
-      throw constructError(this, `listener "${listener.name}": hostname "${listener.hostname}" must be a lowercase DNS name, optionally starting with "*.", without port.`);
-    }
+    if (listener.hostname !== undefined) checkHostname(this, `listener "${listener.name}": hostname`, listener.hostname, true);
     const certs = listener.certificates ?? [];
     if (listener.protocol === ListenerProtocol.HTTPS && certs.length === 0) {
       throw constructError(this, `listener "${listener.name}" is HTTPS but has no certificates: give a TLS Secret (TlsCertificate.fromSecretName()).`);

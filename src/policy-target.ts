@@ -5,7 +5,7 @@ import {
   SERVICE_KIND, ServiceInfo, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, serviceInfo, workloadSelector,
 } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
-import { checkObjectName, constructError } from './_validation';
+import { checkLabels, checkObjectName, constructError } from './_validation';
 import { IstioLabels } from './labels';
 
 /** Options for `PolicyTarget.serviceName`. */
@@ -76,6 +76,7 @@ export class PolicyTarget {
   /** A Service by name in the policy's namespace (declared in this app, or with its `selector` given). */
   public static serviceName(name: string, options: ServiceNameTargetOptions = {}): PolicyTarget {
     checkObjectName('PolicyTarget.serviceName()', 'Service name', name);
+    if (options.selector) checkLabels('PolicyTarget.serviceName()', 'selector', options.selector);
     return new PolicyTarget('service', `Service "${name}"`, (scope, ns) =>
       resolveService(scope, ns, name, findServiceObject(scope, name, ns), options.selector));
   }

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
+import { MeshRegistry } from './_registry';
 import { checkObjectName, constructError } from './_validation';
 import * as net from './imports/networking.istio.io';
 import { PolicyTarget } from './policy-target';
@@ -147,6 +148,8 @@ export class ResiliencePolicy extends Construct {
     if (!resolved.waypoint) {
       throw constructError(this, `${resolved.description} has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.`);
     }
+    const registry = MeshRegistry.of(this);
+    registry.checkObjectFree(this, 'DestinationRule', ns, name, 'Merge the settings into one ResiliencePolicy for the Service.');
     const preset = props.preset ? PRESETS[props.preset] : {};
     const pool = { ...preset.pool, ...props.connectionPool };
     const outlier = { ...preset.outlier, ...props.outlierDetection };
@@ -167,6 +170,7 @@ export class ResiliencePolicy extends Construct {
         },
       },
     });
+    registry.claimObject(this, 'DestinationRule', ns, name);
   }
 
   private renderPool(pool: ConnectionPoolLimits): net.DestinationRuleSpecTrafficPolicyConnectionPool | undefined {

@@ -1,10 +1,12 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace, serviceInfo } from './_kube-inputs';
-import { checkDns1035Label, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
+import { MeshRegistry } from './_registry';
+import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IngressGateway } from './ingress-gateway';
 import { PolicyTarget } from './policy-target';
+import { REDIRECT_SCHEMES, headerNameProblem, matchValueProblem, pathMatchProblem, portProblem } from './semantics/gateway-api-syntax';
 
 /** Gateway API release channel of the installed CRDs. */
 export enum GatewayApiChannel {
@@ -37,6 +39,15 @@ export class RouteParent {
    */
   public static service(service: IConstruct, port?: number): RouteParent {
     const obj = kubeObjectOf(service, SERVICE_KIND, 'RouteParent.service()', 'a Service not declared in this app can be declared with an ApiObject or an Include of its manifest');
+    if (port !== undefined) {
+      // parentRefs[].port: minimum 1, maximum 65535; a port the Service lacks matches no traffic.
+      const problem = portProblem(port);
+      if (problem) throw constructError(service, `RouteParent.service() port: ${port} ${problem}.`);
+      const ports = serviceInfo(obj).ports.map(p => p.port);
+      if (ports.length > 0 && !ports.includes(port)) {
+        throw constructError(service, `RouteParent.service() port: Service "${obj.name}" has no port ${port} (ports: ${ports.join(', ')}); give one of its ports, or leave port out to attach to all of them.`);
+      }
+    }
     return new RouteParent('service', obj.name, objectNamespace(obj, service), undefined, port, undefined, PolicyTarget.service(service));
   }
 
@@ -137,24 +148,25 @@ export class RouteBackend {
 export class PathMatch {
   /** The path equals `path`. */
   public static exact(path: string): PathMatch {
-    return new PathMatch('Exact', path);
+    return new PathMatch('Exact', path, 'PathMatch.exact()');
   }
 
   /** The path starts with `path` (by segments: `/api` matches `/api/x`, not `/apix`). */
   public static prefix(path: string): PathMatch {
-    return new PathMatch('PathPrefix', path);
+    return new PathMatch('PathPrefix', path, 'PathMatch.prefix()');
   }
 
   /** The path matches a regular expression (RE2). */
   public static regex(pattern: string): PathMatch {
-    return new PathMatch('RegularExpression', pattern);
+    return new PathMatch('RegularExpression', pattern, 'PathMatch.regex()');
   }
 
   /** @internal */ public readonly _type: string;
   /** @internal */ public readonly _value: string;
 
-  private constructor(type: string, value: string) {
-    if (type !== 'RegularExpression' && !value.startsWith('/')) throw new Error(`path "${value}" must start with "/".`);
+  private constructor(type: string, value: string, where: string) {
+    const problem = type !== 'RegularExpression' ? pathMatchProblem(value) : undefined;
+    if (problem) throw constructError(where, `path: "${value}" ${problem}. Give the path as clients send it, normalized (e.g. "/api/v1").`);
     if (type === 'RegularExpression') {
       try {
         new RegExp(value);
@@ -208,19 +220,21 @@ export interface HttpRouteMatch {
 export class PathModifier {
   /** Replace the whole path. */
   public static replaceFullPath(path: string): PathModifier {
-    return new PathModifier('ReplaceFullPath', path);
+    return new PathModifier('ReplaceFullPath', path, 'PathModifier.replaceFullPath()');
   }
 
   /** Replace the matched prefix (the rule's matches must all be `PathMatch.prefix`). */
   public static replacePrefix(prefix: string): PathModifier {
-    return new PathModifier('ReplacePrefixMatch', prefix);
+    return new PathModifier('ReplacePrefixMatch', prefix, 'PathModifier.replacePrefix()');
   }
 
   /** @internal */ public readonly _type: string;
   /** @internal */ public readonly _value: string;
 
-  private constructor(type: string, value: string) {
-    if (!value.startsWith('/')) throw new Error(`path "${value}" must start with "/".`);
+  private constructor(type: string, value: string, where: string) {
+    // HTTPRoute filters[].requestRedirect.path and urlRewrite.path: replaceFullPath/replacePrefixMatch maxLength 1024.
+    if (!value.startsWith('/')) throw constructError(where, `path: "${value}" must start with "/", e.g. "/${value}".`);
+    if (value.length > 1024) throw constructError(where, `path: "${value.slice(0, 32)}..." is ${value.length} characters long; the HTTPRoute CRD takes at most 1024.`);
     this._type = type;
     this._value = value;
   }
@@ -428,6 +442,7 @@ abstract class RouteBase extends Construct {
     const serviceParent = parents.find(p => p._kind === 'service');
     this.namespace = namespace ?? serviceParent?._namespace ?? namespaceOf(this, undefined, `${kind} "${this.name}"`);
     checkNamespaceName(this, 'namespace', this.namespace);
+    MeshRegistry.of(this).checkObjectFree(this, kind, this.namespace, this.name, `Merge the rules into one ${kind}, or give one a different \`name\`.`);
     for (const parent of parents) {
       if (parent._kind === 'service') this.checkServiceParent(parent, kind);
       parent._gateway?._admitRouteNamespace(this.namespace);
@@ -468,11 +483,8 @@ abstract class RouteBase extends Construct {
     if (parents.some(p => p._kind === 'service')) {
       throw constructError(this, 'hostnames apply to gateway routes only; a Service route matches traffic addressed to the Service.');
     }
-    for (const h of hostnames) {
-      if (!/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h)) {
-        throw constructError(this, `hostname "${h}" must be a lowercase DNS name, optionally starting with "*.".`);
-      }
-    }
+    if (hostnames.length > 16) throw constructError(this, `hostnames: ${hostnames.length} given; a route takes at most 16 (split the route).`);
+    hostnames.forEach((h, i) => checkHostname(this, `hostnames[${i}]`, h, true));
     return [...hostnames];
   }
 }
@@ -509,6 +521,7 @@ export class HttpRoute extends RouteBase {
         rules,
       },
     });
+    MeshRegistry.of(this).claimObject(this, 'HTTPRoute', this.namespace, this.name);
 
   }
 
@@ -538,14 +551,23 @@ export class HttpRoute extends RouteBase {
     const filters: gwapi.HttpRouteSpecRulesFilters[] = [];
     const FilterType = gwapi.HttpRouteSpecRulesFiltersType;
     if (rule.requestHeaders) {
-      filters.push({ type: FilterType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: headerModifier(this, rule.requestHeaders) });
+      filters.push({ type: FilterType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: headerModifier(this, rule.requestHeaders, `${what}: requestHeaders`) });
     }
     if (rule.responseHeaders) {
-      filters.push({ type: FilterType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: headerModifier(this, rule.responseHeaders) });
+      filters.push({ type: FilterType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: headerModifier(this, rule.responseHeaders, `${what}: responseHeaders`) });
     }
     if (rule.redirect) {
       const code = rule.redirect.statusCode ?? 302;
       if (code !== 301 && code !== 302) throw constructError(this, `${what}: redirect statusCode must be 301 or 302.`);
+      const { scheme, port, hostname } = rule.redirect;
+      // HTTPRoute filters[].requestRedirect.scheme: enum [http, https].
+      if (scheme !== undefined && !REDIRECT_SCHEMES.includes(scheme)) {
+        throw constructError(this, `${what}: redirect.scheme: "${scheme}" is not a redirect scheme; use "http" or "https" (lowercase).`);
+      }
+      // HTTPRoute filters[].requestRedirect.port: minimum 1, maximum 65535.
+      const portIssue = port !== undefined ? portProblem(port) : undefined;
+      if (portIssue) throw constructError(this, `${what}: redirect.port: ${port} ${portIssue}; give the port clients should use, or leave it out.`);
+      if (hostname !== undefined) checkHostname(this, `${what}: redirect.hostname`, hostname, false);
       filters.push({
         type: gwapi.HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
         requestRedirect: {
@@ -558,6 +580,7 @@ export class HttpRoute extends RouteBase {
       });
     }
     if (rule.rewrite) {
+      if (rule.rewrite.hostname !== undefined) checkHostname(this, `${what}: rewrite.hostname`, rule.rewrite.hostname, false);
       filters.push({ type: FilterType.URL_REWRITE, urlRewrite: { hostname: rule.rewrite.hostname, path: modifier(rule.rewrite.path) as any } });
     }
     if (rule.mirrors?.length) {
@@ -567,7 +590,7 @@ export class HttpRoute extends RouteBase {
     if (rule.cors) filters.push({ type: FilterType.CORS, cors: renderCors(this, rule.cors, what) });
     const timeouts = renderTimeouts(this, rule, what);
     return {
-      matches: matches.length ? matches.map(m => renderHttpMatch(this, m)) : undefined,
+      matches: matches.length ? matches.map((m, j) => renderHttpMatch(this, m, `${what}: matches[${j}]`)) : undefined,
       filters: filters.length ? filters : undefined,
       backendRefs: rule.backends?.length ? this._renderBackends(rule.backends) : undefined,
       timeouts,
@@ -577,7 +600,6 @@ export class HttpRoute extends RouteBase {
 
 const CORS_ORIGIN = /^(\*|https?:\/\/((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:[0-9]{1,5})?)$/;
 const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'];
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 
 /** The CORS filter, with the HTTPRoute CRD's rules (v1.5.1) checked before the API server does. */
 function renderCors(scope: IConstruct, cors: HttpCors, what: string): gwapi.HttpRouteSpecRulesFiltersCors {
@@ -597,7 +619,7 @@ function renderCors(scope: IConstruct, cors: HttpCors, what: string): gwapi.Http
     if (!CORS_METHODS.includes(method)) throw constructError(scope, `${what}: cors method "${method}" is not one of ${CORS_METHODS.join(', ')}.`);
   }
   for (const header of [...(cors.allowHeaders ?? []), ...(cors.exposeHeaders ?? [])]) {
-    if (header !== '*' && !HEADER_NAME.test(header)) throw constructError(scope, `${what}: cors header "${header}" is not an HTTP header name.`);
+    if (header !== '*' && headerNameProblem(header)) throw constructError(scope, `${what}: cors header "${header}" is not an HTTP header name.`);
   }
   if (cors.allowCredentials && cors.allowOrigins.includes('*')) {
     throw constructError(scope, `${what}: cors.allowCredentials with the origin "*" would let any web site make credentialed requests (cookies, Authorization). Name the origins instead.`);
@@ -653,13 +675,13 @@ export class GrpcRoute extends RouteBase {
           const filters: gwapi.GrpcRouteSpecRulesFilters[] = [];
           const FilterType = gwapi.GrpcRouteSpecRulesFiltersType;
           if (rule.requestHeaders) {
-            filters.push({ type: FilterType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: headerModifier(this, rule.requestHeaders) });
+            filters.push({ type: FilterType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: headerModifier(this, rule.requestHeaders, `rule ${i}: requestHeaders`) });
           }
           if (rule.responseHeaders) {
-            filters.push({ type: FilterType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: headerModifier(this, rule.responseHeaders) });
+            filters.push({ type: FilterType.RESPONSE_HEADER_MODIFIER, responseHeaderModifier: headerModifier(this, rule.responseHeaders, `rule ${i}: responseHeaders`) });
           }
           return {
-            matches: rule.matches?.length ? rule.matches.map(m => {
+            matches: rule.matches?.length ? rule.matches.map((m, j) => {
               if (m.method !== undefined && m.service === undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(m.method)) {
                 throw constructError(this, `rule ${i}: method "${m.method}" is not a gRPC method name.`);
               }
@@ -670,7 +692,7 @@ export class GrpcRoute extends RouteBase {
                 method: m.service || m.method
                   ? { type: gwapi.GrpcRouteSpecRulesMatchesMethodType.EXACT, service: m.service, method: m.method }
                   : undefined,
-                headers: m.headers?.map(h => valueMatch(h, gwapi.GrpcRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION)),
+                headers: m.headers?.map((h, k) => valueMatch(this, `rule ${i}: matches[${j}].headers[${k}]`, h, 4096, gwapi.GrpcRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION)),
               };
             }) : undefined,
             filters: filters.length ? filters : undefined,
@@ -679,6 +701,7 @@ export class GrpcRoute extends RouteBase {
         }),
       },
     });
+    MeshRegistry.of(this).claimObject(this, 'GRPCRoute', this.namespace, this.name);
   }
 }
 
@@ -686,7 +709,7 @@ function article(word: string): string {
   return /^[AEFHILMNORSX]/.test(word) ? 'an' : 'a';
 }
 
-function renderHttpMatch(scope: IConstruct, m: HttpRouteMatch): gwapi.HttpRouteSpecRulesMatches {
+function renderHttpMatch(scope: IConstruct, m: HttpRouteMatch, what: string): gwapi.HttpRouteSpecRulesMatches {
   const method = m.method?.toUpperCase();
   const methods = Object.values(gwapi.HttpRouteSpecRulesMatchesMethod) as string[];
   if (method !== undefined && !methods.includes(method)) {
@@ -695,13 +718,25 @@ function renderHttpMatch(scope: IConstruct, m: HttpRouteMatch): gwapi.HttpRouteS
   return {
     path: m.path ? { type: m.path._type as any, value: m.path._value } : undefined,
     method: method as any,
-    headers: m.headers?.map(h => valueMatch(h, gwapi.HttpRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION)),
-    queryParams: m.queryParams?.map(q => valueMatch(q, gwapi.HttpRouteSpecRulesMatchesQueryParamsType.REGULAR_EXPRESSION)),
+    headers: m.headers?.map((h, i) => valueMatch(scope, `${what}.headers[${i}]`, h, 4096, gwapi.HttpRouteSpecRulesMatchesHeadersType.REGULAR_EXPRESSION)),
+    queryParams: m.queryParams?.map((q, i) => valueMatch(scope, `${what}.queryParams[${i}]`, q, 1024, gwapi.HttpRouteSpecRulesMatchesQueryParamsType.REGULAR_EXPRESSION)),
   };
 }
 
 /** A header or query match; exact unless `regex` (the type is left out for exact, the default). */
-function valueMatch<T>(m: ValueMatch, regexType: T): { name: string; value: string; type?: T } {
+function valueMatch<T>(
+  scope: IConstruct, what: string, m: ValueMatch, maxValueLength: number, regexType: T,
+): { name: string; value: string; type?: T } {
+  checkHeaderName(scope, `${what}.name`, m.name);
+  const problem = matchValueProblem(m.value, maxValueLength);
+  if (problem) throw constructError(scope, `${what}.value: "${m.value.slice(0, 64)}" ${problem}; give a value of 1 to ${maxValueLength} characters.`);
+  if (m.regex) {
+    try {
+      new RegExp(m.value);
+    } catch {
+      throw constructError(scope, `${what}.value: "${m.value}" is not a valid regular expression; fix it or drop \`regex\`.`);
+    }
+  }
   return { name: m.name, value: m.value, type: m.regex ? regexType : undefined };
 }
 
@@ -712,12 +747,23 @@ function modifier(path: PathModifier | undefined): any {
     : { type: 'ReplacePrefixMatch', replacePrefixMatch: path._value };
 }
 
-function headerModifier(scope: IConstruct, changes: HeaderChanges): any {
+/** Refuses a header or query parameter name the route CRDs would reject. */
+function checkHeaderName(scope: IConstruct, what: string, name: string): void {
+  const problem = headerNameProblem(name);
+  if (problem) throw constructError(scope, `${what}: "${name}" ${problem}.`);
+}
+
+function headerModifier(scope: IConstruct, changes: HeaderChanges, what: string): any {
   const entries = (obj?: { [k: string]: string }) => obj && Object.keys(obj).length
     ? Object.entries(obj).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value }))
     : undefined;
   for (const name of [...Object.keys(changes.set ?? {}), ...Object.keys(changes.add ?? {}), ...changes.remove ?? []]) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw constructError(scope, `"${name}" is not an HTTP header name.`);
+    checkHeaderName(scope, `${what}: header name`, name);
+  }
+  // HeaderModifier set[].value / add[].value: minLength 1, maxLength 4096.
+  for (const [name, value] of [...Object.entries(changes.set ?? {}), ...Object.entries(changes.add ?? {})]) {
+    const problem = matchValueProblem(value, 4096);
+    if (problem) throw constructError(scope, `${what}: value of header "${name}": "${value.slice(0, 64)}" ${problem}; give a value of 1 to 4096 characters (use remove to drop a header).`);
   }
   return { set: entries(changes.set), add: entries(changes.add), remove: changes.remove?.length ? [...changes.remove] : undefined };
 }
@@ -755,11 +801,12 @@ function renderRetry(scope: IConstruct, rule: HttpRouteRule, index: number): any
       throw constructError(scope, `${what}: ${retry.attempts + 1} attempts of ${per}ms (backendTimeout + backoff) take ${total}ms, longer than the request timeout (${rule.timeout.toMilliseconds()}ms), so the last attempts could never finish. Lower attempts or backendTimeout, or raise timeout.`);
     }
   }
-  return {
-    attempts: retry.attempts,
-    codes: retry.codes?.length ? [...retry.codes] : undefined,
-    backoff: retry.backoff ? gatewayDuration(scope, `${what}.backoff`, retry.backoff) : undefined,
-  };
+  // Added after the typed toJson(), which would otherwise drop undefined keys: only set fields are written,
+  // so a retry without codes or backoff has no `null` fields in the YAML.
+  const rendered: { attempts: number; codes?: number[]; backoff?: string } = { attempts: retry.attempts };
+  if (retry.codes?.length) rendered.codes = [...retry.codes];
+  if (retry.backoff) rendered.backoff = gatewayDuration(scope, `${what}.backoff`, retry.backoff);
+  return rendered;
 }
 
 const GRANTS = new WeakMap<IConstruct, Set<string>>();

@@ -6,6 +6,7 @@ import {
   AccessLogging, AmbientMesh, AmbientNamespace, IstioChart, MeshMetrics, MeshPlatform, OtelCollector, OtelExportProtocol,
   OtelResourceDetector, OtelTracing, TelemetryScope, TracingTag,
 } from '../src';
+import { celSyntaxProblem } from '../src/semantics/cel-syntax';
 
 const COLLECTOR = 'otel-collector.observability.svc.cluster.local';
 
@@ -161,6 +162,28 @@ describe('AccessLogging', () => {
     const chart = testChart();
     new AccessLogging(chart, 'logs', { provider: 'otel-als' });
     expect(telemetries(synthValid(chart))['istio-system/default'].accessLogging[0].providers).toEqual([{ name: 'otel-als' }]);
+  });
+
+  test.each([
+    ["response.code >= 400 && request.headers['x-debug'] == \"1\"", undefined],
+    ["request.url_path.contains(')') || (response.code == 503)", undefined],
+    ["'''it's'''.size() > 0 && [1, 2][0] == 1 && {'a': 1}['a'] == 1", undefined],
+    ["request.url_path.matches(r'^/a\\') && error == 'x'", undefined],
+    ['(response.code >= 400', "has '(' at character 1 never closed (add ')')"],
+    ['response.code >= 400)', "has ')' at character 21 with nothing open to close"],
+    ["request.headers['x-id') == 'a'", "has ')' at character 23 closing the '[' at character 16"],
+    ["request.path == '/api", "has a string literal opened at character 17 and never closed (add the closing ')"],
+    ['request.path == "a\\"', 'has a string literal opened at character 17 and never closed (add the closing ")'],
+  ])('CEL filter %j: %s', (filter, problem) => {
+    expect(celSyntaxProblem(filter)).toBe(problem);
+    const chart = testChart();
+    if (problem === undefined) {
+      new AccessLogging(chart, 'logs', { filter });
+      expect(telemetries(synthValid(chart))['istio-system/default'].accessLogging[0].filter).toEqual({ expression: filter });
+    } else {
+      expect(() => new AccessLogging(chart, 'logs', { filter }))
+        .toThrow(`[test/logs] filter: "${filter}" ${problem}, so it is not a valid CEL expression. Fix it, e.g. "response.code >= 400".`);
+    }
   });
 
   test('refuses an empty filter', () => {

@@ -120,7 +120,7 @@ describe('IngressGateway', () => {
     [{ name: 'web', listeners: [{ name: 'http', protocol: ListenerProtocol.HTTP, certificates: [TlsCertificate.fromSecretName('c')] }] }, 'listener "http" is HTTP and cannot use certificates'],
     [{ name: 'web', listeners: [{ name: 'a', protocol: ListenerProtocol.HTTP }, { name: 'a', protocol: ListenerProtocol.HTTP, port: 8080 }] }, 'listener "a" already exists'],
     [{ name: 'web', listeners: [{ name: 'a', protocol: ListenerProtocol.HTTP }, { name: 'b', protocol: ListenerProtocol.HTTP }] }, 'listeners "a" and "b" both serve port 80'],
-    [{ name: 'web', listeners: [{ name: 'a', protocol: ListenerProtocol.HTTP, hostname: 'Shop.example.com' }] }, 'hostname "Shop.example.com" must be a lowercase DNS name'],
+    [{ name: 'web', listeners: [{ name: 'a', protocol: ListenerProtocol.HTTP, hostname: 'Shop.example.com' }] }, 'listener "a": hostname: "Shop.example.com" must be a lowercase DNS name, optionally starting with "*.", without port, e.g. "shop.example.com".'],
     [{ name: 'web', listeners: [{ name: 'a', protocol: ListenerProtocol.HTTP, port: 0 }] }, 'port 0 is not a port number'],
     [{ name: 'x'.repeat(60) }, 'is too long: istiod names its Service'],
   ])('refuses %#', (props, message) => {
@@ -253,7 +253,7 @@ rules:
     [{ backends: ['api'], rewrite: { path: PathModifier.replacePrefix('/v2') }, matches: [{ path: PathMatch.exact('/v1') }] }, 'PathModifier.replacePrefix() needs exactly one match with a PathMatch.prefix() path'],
     [{ backends: ['api'], matches: [{ method: 'FETCH' }] }, 'method "FETCH" is not an HTTP method Gateway API matches'],
     [{ backends: ['api'], timeout: Duration.seconds(1), backendTimeout: Duration.seconds(2) }, 'backendTimeout (2 seconds) cannot be longer than timeout (1 second)'],
-    [{ backends: ['api'], requestHeaders: { set: { 'bad header': 'x' } } }, '"bad header" is not an HTTP header name'],
+    [{ backends: ['api'], requestHeaders: { set: { 'bad header': 'x' } } }, 'rule 0: requestHeaders: header name: "bad header" is not an HTTP token: use letters, digits and !#$%&\'*+-.^_`|~ only (no spaces, \':\' or \'/\').'],
   ])('refuses rule %#', (rule: any, message) => {
     const { chart, api } = meshShop();
     const resolved = { ...rule, backends: rule.backends?.map(() => RouteBackend.service(api)) };
@@ -272,7 +272,7 @@ rules:
     expect(() => new HttpRoute(chart, 'Bad_Name', { parents: [RouteParent.service(api)], rules: [{ backends }] })).toThrow('HTTPRoute name "Bad_Name" is not a valid name');
     expect(() => RouteBackend.service(api, { port: 81 })).toThrow('Service "api" has no port 81 (ports: 9080).');
     expect(() => RouteBackend.serviceName('x', 80, { weight: -1 })).toThrow('weight -1 must be a whole number from 0 to 1000000.');
-    expect(() => PathMatch.exact('old')).toThrow('path "old" must start with "/".');
+    expect(() => PathMatch.exact('old')).toThrow('[PathMatch.exact()] path: "old" must start with \'/\'. Give the path as clients send it, normalized (e.g. "/api/v1").');
     expect(() => PathMatch.regex('(')).toThrow('path regex "(" is not a valid regular expression.');
     const multi = new kplus.Service(chart, 'multi', { metadata: { name: 'multi' }, ports: [{ port: 80 }, { port: 81 }] });
     expect(() => RouteBackend.service(multi)).toThrow('Service "multi" has ports 80, 81: give the backend port.');
