@@ -74,6 +74,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     jestConfig: {
       coveragePathIgnorePatterns: ['/node_modules/', '/src/imports/', '\\.generated\\.ts$'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/', '/dist-package/'],
+      // Installs the shared crdcheck tool's dependencies on a fresh machine (the tests admit objects with it).
+      globalSetup: '<rootDir>/test/support/global-setup.js',
     },
   },
   eslintOptions: {

@@ -17,7 +17,10 @@ export function crdcheckErrors(objects: any[]): string[] {
       execFileSync(process.execPath, [path.join(shared, 'tools', 'crdcheck', 'crdcheck.mjs'), '--crds', path.join(shared, 'upstream'), dir], { encoding: 'utf8' });
       return [];
     } catch (e: any) {
-      return String(e.stdout).split('\n').filter(l => l.trim() && !l.startsWith('crdcheck:'));
+      const out = String(e.stdout);
+      // A crash (no summary line) is an error, never an empty list: the objects were not admitted.
+      if (!out.includes('crdcheck:')) return [`crdcheck did not run: ${String(e.stderr).trim().split('\n').find(l => l.includes('Error')) ?? e.message}`];
+      return out.split('\n').filter(l => l.trim() && !l.startsWith('crdcheck:'));
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -44,7 +44,10 @@ function crdcheckErrors(objs) {
       execFileSync(process.execPath, [join(shared, 'tools', 'crdcheck', 'crdcheck.mjs'), '--crds', join(shared, 'upstream'), dir], { encoding: 'utf8' });
       return [];
     } catch (e) {
-      return String(e.stdout).split('\n').filter(l => l.trim() && !l.startsWith('crdcheck:'));
+      const out = String(e.stdout);
+      // A crash (no summary line) is an error, never an empty list: the objects were not admitted.
+      if (!out.includes('crdcheck:')) return [`crdcheck did not run: ${String(e.stderr).trim().split('\n').find(l => l.includes('Error')) ?? e.message}`];
+      return out.split('\n').filter(l => l.trim() && !l.startsWith('crdcheck:'));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
