@@ -7,6 +7,7 @@ import {
 import { MeshRegistry } from './_registry';
 import { checkLabels, checkObjectName, constructError } from './_validation';
 import { IstioLabels } from './labels';
+import { selectorMatches } from './semantics/selectors';
 
 /** Options for `PolicyTarget.serviceName`. */
 export interface ServiceNameTargetOptions {
@@ -219,7 +220,7 @@ function headlessWaypoint(
 ): _WaypointBinding | undefined {
   if (selector) {
     const enrolled = MeshRegistry.of(scope).workloadEnrollments(namespace)
-      .find(e => Object.entries(selector).every(([k, v]) => e.podLabels[k] === v));
+      .find(e => selectorMatches(selector, e.podLabels));
     if (enrolled) {
       const w = enrolled.waypoint;
       return { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };

@@ -943,6 +943,21 @@ describe('workload waypoints under default deny', () => {
     expect(MeshAnalyzer.fromObjects(before).analyze().filter(f => f.code === 'AMB123')).toEqual([]);
   });
 
+  test('a rule for a headless Service declared before its pods are enrolled fails synth instead of being ignored', () => {
+    const chart = testChart({ namespace: 'shop' });
+    new AmbientNamespace(chart, 'mesh', { name: 'shop' });
+    const db = new kplus.StatefulSet(chart, 'db', {
+      metadata: { name: 'db' },
+      service: new kplus.Service(chart, 'db-headless', { metadata: { name: 'db' }, clusterIP: 'None', ports: [{ name: 'tcp-postgres', port: 5432 }] }),
+      containers: [{ image: 'postgres', portNumber: 5432 }],
+    });
+    const dbWaypoint = new Waypoint(chart, 'db-waypoint', { name: 'db-waypoint', trafficType: WaypointTrafficType.WORKLOAD });
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] });
+    dbWaypoint.enrollWorkload(db);
+    expect(() => Testing.synth(chart)).toThrow('[test/policy] allowFrom(service account shop/api) to Service "db" was placed when headless Service "shop/db" was served by no waypoint, but it is now served by waypoint "shop/db-waypoint", which changes where Istio enforces it. Declare waypoints and enrollments before the ZeroTrustPolicy rules.');
+  });
+
   test('a rule for a headless Service whose pods use a workload waypoint is refused', () => {
     const { policy, db } = build(false);
     expect(() => policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] })).toThrow(

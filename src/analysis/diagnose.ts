@@ -10,6 +10,7 @@ import { CHECKS, RawFinding, runChecks } from './checks';
 import { K8sObject, key, Located, MeshModel, ServiceInfo, WorkloadInfo } from './model';
 import { podMembership } from '../semantics/membership';
 import { httpRouteRuleFor, hostnameMatches, RoutedRequest, virtualServiceRouteFor } from '../semantics/routing';
+import { selectorMatches } from '../semantics/selectors';
 
 /** The public structs, declared (for jsii) next to MeshAnalyzer. */
 export type DiagnoseQuery = DiagnoseRequest & { readonly rootNamespace?: string };
@@ -35,10 +36,6 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'GatewayClass', 'ClusterRole', 'Clu
 
 function objectOf(o: K8sObject): CauseObject {
   return { kind: o.kind, namespace: CLUSTER_SCOPED.has(o.kind) ? '' : o.metadata.namespace ?? 'default', name: o.metadata.name ?? '' };
-}
-
-function selects(selector: { [k: string]: string }, labels: { [k: string]: string }): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 function podSpecOf(w: WorkloadInfo): any {
@@ -252,7 +249,7 @@ class DiagnosisRun {
             this.add(3, l.obj, this.waypointHop, `VirtualService ${l.obj.metadata.name} routes to subset "${dest.subset}" of ${host}, which no DestinationRule defines: Envoy has no such cluster and answers 503.`,
               `Define subset "${dest.subset}" in the DestinationRule for ${host}, or route to a defined subset.`);
           } else if (this.hasWorkloadsInNamespace(svc.namespace)
-            && !this.workloadsOf(svc).some(w => selects(subset.labels, w.podLabels))) {
+            && !this.workloadsOf(svc).some(w => selectorMatches(subset.labels, w.podLabels))) {
             this.add(3, subset.dr, this.waypointHop, `Subset "${dest.subset}" of DestinationRule ${subset.dr.metadata.name} selects ${Object.entries(subset.labels).map(([k, v]) => `${k}=${v}`).join(', ')}, which no pod of ${svc.namespace}/${svc.name} carries: the subset has no endpoints, 503.`,
               'Make the subset labels match the version label of the pods (e.g. version=v1 on the pod template).');
           }
@@ -310,8 +307,8 @@ class DiagnosisRun {
     const workloadLabels = this.workloadsOf(svc).map(w => w.podLabels);
     const workload = pas.find(p => (p.metadata.namespace ?? 'default') === svc.namespace && p.spec?.selector?.matchLabels
       && (workloadLabels.length
-        ? workloadLabels.some(l => selects(p.spec.selector.matchLabels, l))
-        : selects(p.spec.selector.matchLabels, svc.selector)));
+        ? workloadLabels.some(l => selectorMatches(p.spec.selector.matchLabels, l))
+        : selectorMatches(p.spec.selector.matchLabels, svc.selector)));
     const namespace = pas.find(p => (p.metadata.namespace ?? 'default') === svc.namespace && !p.spec?.selector);
     const mesh = pas.find(p => p.metadata.namespace === this.root && !p.spec?.selector);
     const chosen = workload ?? namespace ?? mesh;
@@ -395,7 +392,7 @@ class DiagnosisRun {
 
   private workloadsOf(svc: ServiceInfo): WorkloadInfo[] {
     if (Object.keys(svc.selector).length === 0) return [];
-    return (this.model.workloadsByNamespace.get(svc.namespace) ?? []).filter(w => selects(svc.selector, w.podLabels));
+    return (this.model.workloadsByNamespace.get(svc.namespace) ?? []).filter(w => selectorMatches(svc.selector, w.podLabels));
   }
 
   /** A selector that matches none of the namespace's workloads (judged only when the manifests carry some). */

@@ -8,6 +8,7 @@
 import { l7AttributesOf } from '../_authz';
 import { ServiceRef, virtualServiceToRoute } from './virtual-service-to-route';
 import { namespaceInjectsSidecars } from '../semantics/membership';
+import { selectorMatches } from '../semantics/selectors';
 
 /** What happened to one input object. */
 export type MigrationStatus = 'converted' | 'kept' | 'added' | 'dropped' | 'blocked';
@@ -45,10 +46,6 @@ function ns(o: any): string {
 
 function clone<T>(o: T): T {
   return JSON.parse(JSON.stringify(o));
-}
-
-function selects(selector: { [k: string]: string }, labels: { [k: string]: string }): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 function podLabels(o: any): { [k: string]: string } {
@@ -277,9 +274,9 @@ class Migration {
 
   /** Services of a namespace whose pods a workload selector selects. */
   private servicesSelected(namespace: string, selector: { [k: string]: string }): ServiceRef[] {
-    const pods = (this.workloads.get(namespace) ?? []).map(podLabels).filter(l => selects(selector, l));
+    const pods = (this.workloads.get(namespace) ?? []).map(podLabels).filter(l => selectorMatches(selector, l));
     return [...this.services.values()].filter(s => s.namespace === namespace && Object.keys(s.selector).length > 0
-      && (pods.length ? pods.some(l => selects(s.selector, l)) : selects(selector, s.selector)))
+      && (pods.length ? pods.some(l => selectorMatches(s.selector, l)) : selectorMatches(selector, s.selector)))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
