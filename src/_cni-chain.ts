@@ -1,5 +1,6 @@
 /** Primary CNIs (e.g. Cilium) declared in an app, which istio-cni must chain after, in any declaration order. */
 import { IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 
 export interface PrimaryCni {
   /** HelmRelease (Flux) of the primary CNI. */
@@ -9,14 +10,13 @@ export interface PrimaryCni {
   readonly path: string;
 }
 
-const PRIMARY_CNIS = new WeakMap<IConstruct, PrimaryCni[]>();
+/** The app's primary CNIs (a MeshContext slot). */
+const PRIMARY_CNIS_SLOT = 'cni-chain.primary-cnis';
 
 export function registerPrimaryCni(scope: IConstruct, cni: PrimaryCni): void {
-  const list = PRIMARY_CNIS.get(scope.node.root) ?? [];
-  list.push(cni);
-  PRIMARY_CNIS.set(scope.node.root, list);
+  MeshContext.of(scope).slot<PrimaryCni[]>(PRIMARY_CNIS_SLOT, () => []).push(cni);
 }
 
 export function primaryCnis(scope: IConstruct): PrimaryCni[] {
-  return [...(PRIMARY_CNIS.get(scope.node.root) ?? [])];
+  return [...MeshContext.of(scope).slot<PrimaryCni[]>(PRIMARY_CNIS_SLOT, () => [])];
 }

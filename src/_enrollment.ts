@@ -1,17 +1,22 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import type { LabelTarget } from './_kube-inputs';
 import { invalidateSynthMemo } from './_memo';
 import { constructError } from './_validation';
 import { IstioLabels } from './labels';
 import type { IWaypoint } from './waypoint';
 
-// Namespaces (other than the waypoint's own) enrolled in each waypoint, with the first consumer's path.
-const CONSUMERS = new WeakMap<IWaypoint, Map<string, string>>();
+/** Per waypoint: namespaces (other than its own) enrolled in it, with the first consumer's path (a MeshContext slot). */
+const CONSUMERS_SLOT = 'enrollment.consumers';
+
+function consumersOfApp(scope: IConstruct): Map<IWaypoint, Map<string, string>> {
+  return MeshContext.of(scope).slot(CONSUMERS_SLOT, () => new Map<IWaypoint, Map<string, string>>());
+}
 
 /** Namespaces enrolled in a waypoint from outside its own namespace, keyed by name. */
 export function consumerNamespacesOf(waypoint: IWaypoint): Map<string, string> {
-  return CONSUMERS.get(waypoint) ?? new Map();
+  return consumersOfApp(waypoint).get(waypoint) ?? new Map();
 }
 
 /**
@@ -29,10 +34,11 @@ export function enrollConsumer(waypoint: IWaypoint, metadata: LabelTarget, consu
   metadata.addLabel(IstioLabels.USE_WAYPOINT, waypoint.name);
   if (consumerNamespace === waypoint.namespace) return;
   metadata.addLabel(IstioLabels.USE_WAYPOINT_NAMESPACE, waypoint.namespace);
-  let consumers = CONSUMERS.get(waypoint);
+  const all = consumersOfApp(waypoint);
+  let consumers = all.get(waypoint);
   if (!consumers) {
     consumers = new Map();
-    CONSUMERS.set(waypoint, consumers);
+    all.set(waypoint, consumers);
   }
   if (!consumers.has(consumerNamespace)) consumers.set(consumerNamespace, consumerPath);
 }

@@ -3,7 +3,8 @@
  * HelmRepository and HelmRelease, an Argo CD Application, or ordered helm CLI commands.
  */
 import { Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
 import { MeshDelivery } from './ambient-mesh';
@@ -29,8 +30,8 @@ export interface AddonRelease {
   readonly syncWave: number;
 }
 
-/** HelmRepositories already emitted, per app. */
-const REPOSITORIES = new WeakMap<IConstruct, Set<string>>();
+/** HelmRepositories already emitted in an app (a MeshContext slot). */
+const REPOSITORIES_SLOT = 'helm-addon.repositories';
 
 /**
  * The delivery an add-on uses: its own, else the app's mesh's, else the helm CLI. The mesh's is read
@@ -62,8 +63,7 @@ export function emitAddonRelease(scope: Construct, delivery: MeshDelivery, relea
     const sourceNamespace = delivery._flux.sourceNamespace ?? 'flux-system';
     // One HelmRepository per repository and app, shared by the releases that use it.
     const repoId = `HelmRepository-${release.repositoryName}`;
-    const emitted = REPOSITORIES.get(scope.node.root) ?? new Set<string>();
-    REPOSITORIES.set(scope.node.root, emitted);
+    const emitted = MeshContext.of(scope).slot(REPOSITORIES_SLOT, () => new Set<string>());
     if (!emitted.has(repoId)) {
       // The repository object lives in the chart of its first user.
       new source.HelmRepository(scope, repoId, {

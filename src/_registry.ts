@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
 import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
@@ -21,21 +22,15 @@ export interface WorkloadEnrollment {
  */
 export class MeshRegistry {
   public static of(scope: IConstruct): MeshRegistry {
-    const root = scope.node.root;
-    let registry = REGISTRIES.get(root);
-    if (!registry) {
-      registry = new MeshRegistry();
-      REGISTRIES.set(root, registry);
+    const context = MeshContext.of(scope);
+    return context.slot(REGISTRY_SLOT, () => {
+      const root = scope.node.root;
+      context.onPrepare('0-begin-pass', () => beginValidationPass(root));
       // Once per app: the whole app, including objects the constructs did not write (Include,
       // ApiObject), goes through the mesh analyzer before synth writes anything.
-      root.node.addValidation({
-        validate: () => {
-          beginValidationPass(root);
-          return memoizeForSynth(root, 'mesh-analysis', () => analyzeApp(root));
-        },
-      });
-    }
-    return registry;
+      context.addAppValidation('mesh-analysis', () => memoizeForSynth(root, 'mesh-analysis', () => analyzeApp(root)));
+      return new MeshRegistry();
+    });
   }
 
   private readonly namespaces = new Map<string, AmbientNamespace>();
@@ -195,7 +190,8 @@ export class MeshRegistry {
   }
 }
 
-const REGISTRIES = new WeakMap<IConstruct, MeshRegistry>();
+/** The registry's slot in the app's MeshContext. */
+const REGISTRY_SLOT = 'registry';
 
 /** Analyzer errors for the whole app, as validation messages. */
 function analyzeApp(root: IConstruct): string[] {

@@ -1,6 +1,7 @@
 /** Telemetry objects shared by the constructs that configure the same scope. */
 import { JsonPatch, Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { constructError } from './_validation';
 import type { AmbientMesh } from './ambient-mesh';
@@ -19,19 +20,15 @@ export interface TelemetryState {
   readonly telemetry: tel.Telemetry;
 }
 
-const STATES = new WeakMap<IConstruct, Map<string, TelemetryState>>();
+/** The app's shared Telemetry objects by scope key (a MeshContext slot). */
+const TELEMETRY_SLOT = 'telemetry.states';
 
 /**
  * The Telemetry object of a scope. Istio allows one selector-less Telemetry per namespace, so
  * tracing and access logging for the same scope share it.
  */
 export function telemetryFor(requester: Construct, scope: TelemetryScope): TelemetryState {
-  const root = requester.node.root;
-  let states = STATES.get(root);
-  if (!states) {
-    states = new Map();
-    STATES.set(root, states);
-  }
+  const states = MeshContext.of(requester).slot(TELEMETRY_SLOT, () => new Map<string, TelemetryState>());
   let state = states.get(scope._key);
   if (!state) {
     const tracing: tel.TelemetrySpecTracing[] = [];

@@ -1,5 +1,6 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace, serviceInfo } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
@@ -809,13 +810,12 @@ function renderRetry(scope: IConstruct, rule: HttpRouteRule, index: number): any
   return rendered;
 }
 
-const GRANTS = new WeakMap<IConstruct, Set<string>>();
+/** ReferenceGrants already emitted in an app (a MeshContext slot). */
+const GRANTS_SLOT = 'routes.reference-grants';
 
 /** A route in one namespace may send to a Service in another only with a ReferenceGrant there. */
 function grantRoutesTo(route: RouteBase, routeNamespace: string, serviceNamespace: string, service: string): void {
-  const root = route.node.root;
-  const seen = GRANTS.get(root) ?? new Set<string>();
-  GRANTS.set(root, seen);
+  const seen = MeshContext.of(route).slot(GRANTS_SLOT, () => new Set<string>());
   const key = `${routeNamespace}->${serviceNamespace}/${service}`;
   if (seen.has(key)) return;
   seen.add(key);

@@ -1,5 +1,6 @@
 import { Yaml } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
 import { checkDns1035Label, constructError } from './_validation';
 import { HelmInstallPlan, MeshDelivery } from './ambient-mesh';
@@ -38,8 +39,8 @@ export interface TempoProps {
   readonly retention?: string;
 }
 
-/** Tempo instances per app, so the collector and Kiali find the app's Tempo in any declaration order. */
-const TEMPOS = new WeakMap<IConstruct, Tempo>();
+/** The app's Tempo (a MeshContext slot), so the collector and Kiali find it in any declaration order. */
+const TEMPO_SLOT = 'tempo.instance';
 
 /**
  * Grafana Tempo (single binary chart `tempo`) as the trace store of the mesh, installed through the
@@ -57,7 +58,7 @@ export class Tempo extends Construct {
 
   /** The app's Tempo, if one is declared. */
   public static of(scope: IConstruct): Tempo | undefined {
-    return TEMPOS.get(scope.node.root);
+    return MeshContext.of(scope).slot<{ tempo?: Tempo }>(TEMPO_SLOT, () => ({})).tempo;
   }
 
   /** Namespace. */
@@ -75,7 +76,7 @@ export class Tempo extends Construct {
     super(scope, id);
     const existing = Tempo.of(this);
     if (existing) throw constructError(this, `a Tempo is already declared at ${existing.node.path}; declare one per app.`);
-    TEMPOS.set(this.node.root, this);
+    MeshContext.of(this).slot<{ tempo?: Tempo }>(TEMPO_SLOT, () => ({})).tempo = this;
     this.props = props;
     this.namespace = props.namespace ?? 'observability';
     this.releaseName = props.releaseName ?? 'tempo';

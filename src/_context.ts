@@ -1,0 +1,71 @@
+import { Construct, IConstruct } from 'constructs';
+
+/** The construct id of the per-app context: one per App, a direct child of the root. */
+export const MESH_CONTEXT_ID = 'cdk8s-istio-ambient.MeshContext';
+
+/**
+ * Per-app state of the library, held by a construct under the app's root and found with
+ * `tryFindChild` (the AWS CDK way for singletons), so nothing lives at module level: two apps in one
+ * process never see each other's state, and the state goes away with the app.
+ *
+ * It holds no Kubernetes objects (it is not in a chart), so it writes nothing.
+ */
+export class MeshContext extends Construct {
+  /** The context of the app `scope` belongs to, created on first use. */
+  public static of(scope: IConstruct): MeshContext {
+    const root = scope.node.root;
+    const existing = root.node.tryFindChild(MESH_CONTEXT_ID);
+    if (existing) return existing as MeshContext;
+    return new MeshContext(root as Construct, MESH_CONTEXT_ID);
+  }
+
+  private readonly slots = new Map<string, unknown>();
+  private readonly preparers = new Map<string, () => void>();
+  private readonly appValidations = new Map<string, () => string[]>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    // cdk8s validates in pre-order, so the root's validation is the first of every synthesis pass
+    // (App.synth, App.synthYaml, Chart.toJson, Testing.synth): objects that depend on the whole app are
+    // made there, before any chart is written.
+    scope.node.addValidation({
+      validate: () => {
+        this.prepare();
+        return [...this.appValidations.keys()].sort().flatMap(key => this.appValidations.get(key)!());
+      },
+    });
+  }
+
+  /**
+   * Registers a step that runs at the start of every synthesis pass and makes the objects that depend
+   * on the whole app (which waypoint serves what, which policies exist, ...). Steps run in key order,
+   * never in declaration order, and must be idempotent: same app, same objects.
+   */
+  public onPrepare(key: string, prepare: () => void): void {
+    if (!this.preparers.has(key)) this.preparers.set(key, prepare);
+  }
+
+  /** Runs every prepare step (see `onPrepare`). Also called by the offline analysis of a construct tree. */
+  public prepare(): void {
+    for (const key of [...this.preparers.keys()].sort()) this.preparers.get(key)!();
+  }
+
+  /**
+   * Registers an app-wide validation, run once per pass after the prepare steps. Prefer validations
+   * on the construct at fault (their messages carry its path); this is for what has no such construct.
+   */
+  public addAppValidation(key: string, validate: () => string[]): void {
+    if (!this.appValidations.has(key)) this.appValidations.set(key, validate);
+  }
+
+  /**
+   * The app's value for `key`, made by `create` on first use. Each module owns its keys (one key,
+   * one owner), so the slots never collide.
+   */
+  public slot<T>(key: string, create: () => T): T {
+    if (this.slots.has(key)) return this.slots.get(key) as T;
+    const value = create();
+    this.slots.set(key, value);
+    return value;
+  }
+}
