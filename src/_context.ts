@@ -19,6 +19,15 @@ export class MeshContext extends Construct {
     return new MeshContext(root as Construct, MESH_CONTEXT_ID);
   }
 
+  /**
+   * Makes the objects of an app that depend on the whole app (see `onPrepare`), as synthesis would,
+   * for reading a construct tree outside synthesis. Does nothing for an app without the library.
+   */
+  public static prepareApp(scope: IConstruct): void {
+    const context = scope.node.root.node.tryFindChild(MESH_CONTEXT_ID);
+    if (context instanceof MeshContext) context.prepare();
+  }
+
   private readonly slots = new Map<string, unknown>();
   private readonly preparers = new Map<string, () => void>();
   private readonly appValidations = new Map<string, () => string[]>();

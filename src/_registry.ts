@@ -1,10 +1,11 @@
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
 import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
 import type { IWaypoint, Waypoint } from './waypoint';
-import type { ZeroTrustPolicy } from './zero-trust-policy';
+import type { ZeroTrustPolicy } from './authz/zero-trust-policy';
 
 /** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */
 export interface WorkloadEnrollment {
@@ -29,7 +30,7 @@ export class MeshRegistry {
       // Once per app: the whole app, including objects the constructs did not write (Include,
       // ApiObject), goes through the mesh analyzer before synth writes anything.
       context.addAppValidation('mesh-analysis', () => memoizeForSynth(root, 'mesh-analysis', () => analyzeApp(root)));
-      return new MeshRegistry();
+      return new MeshRegistry(root);
     });
   }
 
@@ -43,7 +44,7 @@ export class MeshRegistry {
   private _meshPolicy?: ZeroTrustPolicy;
   private _mesh?: AmbientMesh;
 
-  private constructor() {}
+  private constructor(private readonly root: IConstruct) {}
 
   public registerNamespace(ns: AmbientNamespace): void {
     invalidateSynthMemo(ns);
@@ -132,14 +133,24 @@ export class MeshRegistry {
   }
 
   /**
-   * A workload's pods were sent through a waypoint (enrollWorkload). The namespace's ZeroTrustPolicy,
-   * declared before or after, admits that waypoint to those pods at ztunnel.
+   * A workload's pods were sent through a waypoint (enrollWorkload). The namespace's ZeroTrustPolicy
+   * admits that waypoint to those pods at ztunnel (at synth, wherever either is declared).
    */
   public registerWorkloadEnrollment(enrollment: WorkloadEnrollment): void {
+    invalidateSynthMemo(enrollment.waypoint);
     const list = this.workloadEnrollmentsByNamespace.get(enrollment.namespace) ?? [];
     list.push(enrollment);
     this.workloadEnrollmentsByNamespace.set(enrollment.namespace, list);
-    this.policies.get(enrollment.namespace)?._admitWorkloadWaypoint(enrollment);
+  }
+
+  /** The Service objects of the app in a namespace (any origin: cdk8s-plus, ApiObject, Include), by name. */
+  public servicesInNamespace(namespace: string): ApiObject[] {
+    return [...serviceIndex(this.root).byNamespace.get(namespace) ?? []];
+  }
+
+  /** A Service object of the app, by namespace and name. */
+  public service(namespace: string, name: string): ApiObject | undefined {
+    return serviceIndex(this.root).byName.get(`${namespace}/${name}`);
   }
 
   /** Workloads of a namespace enrolled in a waypoint. */
@@ -192,6 +203,29 @@ export class MeshRegistry {
 
 /** The registry's slot in the app's MeshContext. */
 const REGISTRY_SLOT = 'registry';
+
+interface ServiceIndex {
+  readonly byNamespace: Map<string, ApiObject[]>;
+  readonly byName: Map<string, ApiObject>;
+}
+
+/** Every Service object of the app, indexed once per synthesis pass (one walk, not one per lookup). */
+function serviceIndex(root: IConstruct): ServiceIndex {
+  return memoizeForSynth(root, 'service-index', () => {
+    const byNamespace = new Map<string, ApiObject[]>();
+    const byName = new Map<string, ApiObject>();
+    for (const node of root.node.findAll()) {
+      if (!ApiObject.isApiObject(node) || node.kind !== 'Service' || node.apiVersion !== 'v1') continue;
+      const namespace = node.metadata.namespace ?? '';
+      const list = byNamespace.get(namespace) ?? [];
+      list.push(node);
+      byNamespace.set(namespace, list);
+      if (!byName.has(`${namespace}/${node.name}`)) byName.set(`${namespace}/${node.name}`, node);
+    }
+    for (const list of byNamespace.values()) list.sort((a, b) => a.name.localeCompare(b.name));
+    return { byNamespace, byName };
+  });
+}
 
 /** Analyzer errors for the whole app, as validation messages. */
 function analyzeApp(root: IConstruct): string[] {

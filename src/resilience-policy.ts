@@ -4,7 +4,7 @@ import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkObjectName, constructError } from './_validation';
 import * as net from './imports/networking.istio.io';
-import { PolicyTarget } from './policy-target';
+import { PolicyTarget } from './authz/policy-target';
 
 /** How a waypoint spreads requests over a Service's endpoints. */
 export class LoadBalancing {

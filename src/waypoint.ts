@@ -81,7 +81,7 @@ export interface WaypointReferenceOptions {
   readonly trafficType?: WaypointTrafficType;
   /**
    * Mesh trust domain, for the waypoint's identity.
-   * @default "cluster.local"
+   * @default - the app's AmbientMesh trust domain (wherever it is declared), else "cluster.local"
    */
   readonly trustDomain?: string;
 }
@@ -209,7 +209,7 @@ export interface WaypointOptions extends GatewayDeploymentOptions {
   readonly allowedNamespaces?: GatewayNamespaces;
   /**
    * Mesh trust domain (`meshConfig.trustDomain`), for the waypoint's identity.
-   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
+   * @default - the app's AmbientMesh trust domain (wherever it is declared), else "cluster.local"
    */
   readonly trustDomain?: string;
 }
@@ -337,8 +337,6 @@ export class Waypoint extends WaypointBase {
   public readonly namespace: string;
   /** The traffic this waypoint serves. */
   public readonly trafficType: WaypointTrafficType;
-  /** The waypoint's identity: service account `<name>` in `<namespace>`. */
-  public readonly identity: MeshIdentity;
   /** The Gateway object. */
   public readonly apiObject: ApiObject;
   /** The ConfigMap holding deployment tuning, when any is set. */
@@ -346,6 +344,7 @@ export class Waypoint extends WaypointBase {
 
   private readonly explicitTrafficType: boolean;
   private readonly allowedNamespaces?: GatewayNamespaces;
+  private readonly trustDomain?: string;
 
   public constructor(scope: Construct, id: string, props: WaypointProps = {}) {
     super(scope, id);
@@ -358,7 +357,8 @@ export class Waypoint extends WaypointBase {
     this.trafficType = props.trafficType ?? WaypointTrafficType.SERVICE;
     this.explicitTrafficType = props.trafficType !== undefined;
     this.allowedNamespaces = props.allowedNamespaces;
-    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, this.name, props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
+    this.trustDomain = props.trustDomain;
+    this.identity; // checks the name and trust domain now
 
     const labels: { [key: string]: string } = {};
     if (this.explicitTrafficType) labels[IstioLabels.WAYPOINT_FOR] = this.trafficType;
@@ -394,6 +394,14 @@ export class Waypoint extends WaypointBase {
         return errors;
       },
     });
+  }
+
+  /**
+   * The waypoint's identity: service account `<name>` in `<namespace>`, in the trust domain given,
+   * else the app's AmbientMesh's (wherever it is declared), else `cluster.local`.
+   */
+  public get identity(): MeshIdentity {
+    return MeshIdentity.fromServiceAccountName(this.namespace, this.name, this.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
   }
 
   /** The principal other policies use to admit this waypoint: `<trustDomain>/ns/<ns>/sa/<name>`. */
@@ -463,7 +471,7 @@ class ImportedWaypoint extends WaypointBase {
   public readonly name: string;
   public readonly namespace: string;
   public readonly trafficType: WaypointTrafficType;
-  public readonly identity: MeshIdentity;
+  private readonly trustDomain?: string;
 
   public constructor(scope: Construct, id: string, name: string, options: WaypointReferenceOptions) {
     super(scope, id);
@@ -475,7 +483,12 @@ class ImportedWaypoint extends WaypointBase {
     this.name = name;
     this.namespace = options.namespace;
     this.trafficType = options.trafficType ?? WaypointTrafficType.SERVICE;
-    this.identity = MeshIdentity.fromServiceAccountName(options.namespace, name, options.trustDomain);
+    this.trustDomain = options.trustDomain;
+    this.identity; // checks the trust domain now
     MeshRegistry.of(this).registerWaypointReference(this);
+  }
+
+  public get identity(): MeshIdentity {
+    return MeshIdentity.fromServiceAccountName(this.namespace, this.name, this.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
   }
 }

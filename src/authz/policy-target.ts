@@ -1,13 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { findServiceObject } from './_enrollment';
+import { findServiceObject } from '../_enrollment';
 import {
   SERVICE_KIND, ServiceInfo, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, serviceInfo, workloadSelector,
-} from './_kube-inputs';
-import { MeshRegistry } from './_registry';
-import { checkLabels, checkObjectName, constructError } from './_validation';
-import { IstioLabels } from './labels';
-import { selectorMatches } from './semantics/selectors';
+} from '../_kube-inputs';
+import { MeshRegistry } from '../_registry';
+import { checkLabels, checkObjectName, constructError } from '../_validation';
+import { IstioLabels } from '../labels';
+import { selectorMatches } from '../semantics/selectors';
 
 /** Options for `PolicyTarget.serviceName`. */
 export interface ServiceNameTargetOptions {

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
-import { SERVICE_ACCOUNT_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podServiceAccount } from './_kube-inputs';
-import { checkNamespaceName, checkObjectName, sortedUnique } from './_validation';
-import { MeshIdentity } from './mesh-identity';
-import { IWaypoint } from './waypoint';
+import { SERVICE_ACCOUNT_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podServiceAccount } from '../_kube-inputs';
+import { checkNamespaceName, checkObjectName, sortedUnique } from '../_validation';
+import { MeshIdentity } from '../mesh-identity';
+import { IWaypoint } from '../waypoint';
 
 /** Options for `PolicySource.jwt`. */
 export interface JwtPrincipalOptions {
@@ -31,11 +31,12 @@ export interface IngressGatewaySourceOptions {
   readonly trustDomain?: string;
 }
 
-/** A principal kept in parts until the policy's trust domain is known. @internal */
+/** A principal kept in parts until the trust domain is known (at synth). @internal */
 export interface _PrincipalRef {
   readonly namespace: string;
   readonly serviceAccount: string;
-  readonly trustDomain?: string;
+  /** The principal's own trust domain, read at synth; undefined: the policy's. */
+  readonly trustDomain?: () => string | undefined;
 }
 
 /**
@@ -80,14 +81,14 @@ export class PolicySource {
   /** A mesh identity. */
   public static identity(identity: MeshIdentity): PolicySource {
     return PolicySource.fromPrincipals(`identity ${identity.principal}`, [{
-      namespace: identity.namespace, serviceAccount: identity.serviceAccount, trustDomain: identity.trustDomain,
+      namespace: identity.namespace, serviceAccount: identity.serviceAccount, trustDomain: () => identity.trustDomain,
     }]);
   }
 
   /** Traffic forwarded by a waypoint (its service account). */
   public static waypoint(waypoint: IWaypoint): PolicySource {
     return PolicySource.fromPrincipals(`waypoint ${waypoint.namespace}/${waypoint.name}`, [{
-      namespace: waypoint.namespace, serviceAccount: waypoint.name, trustDomain: waypoint.identity.trustDomain,
+      namespace: waypoint.namespace, serviceAccount: waypoint.name, trustDomain: () => waypoint.identity.trustDomain,
     }]);
   }
 
@@ -100,8 +101,18 @@ export class PolicySource {
     checkNamespaceName('PolicySource.ingressGateway()', 'namespace', options.namespace);
     const sa = options.serviceAccount ?? `${name}-istio`;
     checkObjectName('PolicySource.ingressGateway()', 'service account', sa);
-    return new PolicySource(`ingress gateway ${options.namespace}/${name}`, {
-      principals: [{ namespace: options.namespace, serviceAccount: sa, trustDomain: options.trustDomain }],
+    const trustDomain = options.trustDomain;
+    return PolicySource._ingressGateway(name, options.namespace, sa, trustDomain === undefined ? undefined : () => trustDomain);
+  }
+
+  /**
+   * An ingress gateway source whose trust domain is read at synth (the gateway takes the app's mesh
+   * trust domain, and the mesh may be declared after it).
+   * @internal
+   */
+  public static _ingressGateway(name: string, namespace: string, serviceAccount: string, trustDomain?: () => string | undefined): PolicySource {
+    return new PolicySource(`ingress gateway ${namespace}/${name}`, {
+      principals: [{ namespace, serviceAccount, trustDomain }],
       ingress: true,
     });
   }
