@@ -31,6 +31,7 @@ export class MeshContext extends Construct {
   private readonly slots = new Map<string, unknown>();
   private readonly preparers = new Map<string, () => void>();
   private readonly appValidations = new Map<string, () => string[]>();
+  private preparing = false;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -56,7 +57,13 @@ export class MeshContext extends Construct {
 
   /** Runs every prepare step (see `onPrepare`). Also called by the offline analysis of a construct tree. */
   public prepare(): void {
-    for (const key of [...this.preparers.keys()].sort()) this.preparers.get(key)!();
+    if (this.preparing) return; // a step that reads the tree (the mesh analysis) prepares nothing again
+    this.preparing = true;
+    try {
+      for (const key of [...this.preparers.keys()].sort()) this.preparers.get(key)!();
+    } finally {
+      this.preparing = false;
+    }
   }
 
   /**

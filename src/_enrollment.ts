@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
-import { MeshRegistry } from './_registry';
 import type { LabelTarget } from './_kube-inputs';
 import { invalidateSynthMemo } from './_memo';
+import { MeshRegistry } from './_registry';
 import { constructError } from './_validation';
 import { IstioLabels } from './labels';
 import type { IWaypoint } from './waypoint';

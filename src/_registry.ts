@@ -4,8 +4,8 @@ import { MeshContext } from './_context';
 import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
 import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
-import type { IWaypoint, Waypoint } from './waypoint';
 import type { ZeroTrustPolicy } from './authz/zero-trust-policy';
+import type { IWaypoint, Waypoint } from './waypoint';
 
 /** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */
 export interface WorkloadEnrollment {
@@ -27,9 +27,17 @@ export class MeshRegistry {
     return context.slot(REGISTRY_SLOT, () => {
       const root = scope.node.root;
       context.onPrepare('0-begin-pass', () => beginValidationPass(root));
-      // Once per app: the whole app, including objects the constructs did not write (Include,
-      // ApiObject), goes through the mesh analyzer before synth writes anything.
-      context.addAppValidation('mesh-analysis', () => memoizeForSynth(root, 'mesh-analysis', () => analyzeApp(root)));
+      // Once per pass, after every other step: the whole app, including objects the constructs did not
+      // write (Include, ApiObject), goes through the mesh analyzer before synth writes anything. Each
+      // error is reported by the construct that declared the object ("~" sorts after the other keys).
+      const reported = new Set<IConstruct>();
+      context.onPrepare('~mesh-analysis', () => {
+        for (const construct of meshAnalysis(root).keys()) {
+          if (reported.has(construct)) continue;
+          reported.add(construct);
+          construct.node.addValidation({ validate: () => meshAnalysis(root).get(construct) ?? [] });
+        }
+      });
       return new MeshRegistry(root);
     });
   }
@@ -227,12 +235,28 @@ function serviceIndex(root: IConstruct): ServiceIndex {
   });
 }
 
-/** Analyzer errors for the whole app, as validation messages. */
-function analyzeApp(root: IConstruct): string[] {
-  // Loaded here: the analyzer depends on modules that depend on this one.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { MeshAnalyzer } = require('./analysis/analyzer') as typeof import('./analysis/analyzer');
-  return MeshAnalyzer.fromConstruct(root).analyze()
-    .filter(f => f.severity === 'error')
-    .map(f => `${f.code} ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}${f.source ? ` (${f.source})` : ''}: ${f.message} Fix: ${f.fix}`);
+/**
+ * Analyzer errors for the whole app (once per synthesis pass), as validation messages keyed by the
+ * construct that declared the object: a cdk8s-plus construct rather than its `Resource`, otherwise the
+ * ApiObject itself. An error with no object of the app behind it goes to the app's MeshContext.
+ */
+function meshAnalysis(root: IConstruct): Map<IConstruct, string[]> {
+  return memoizeForSynth(root, 'mesh-analysis', () => {
+    // Loaded here: the analyzer depends on modules that depend on this one.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MeshAnalyzer } = require('./analysis/analyzer') as typeof import('./analysis/analyzer');
+    const errors = MeshAnalyzer.fromConstruct(root).analyze().filter(f => f.severity === 'error');
+    const byPath = new Map<string, IConstruct>();
+    if (errors.length > 0) for (const node of root.node.findAll()) byPath.set(node.node.path, node);
+    const out = new Map<IConstruct, string[]>();
+    for (const f of errors) {
+      const object = f.source !== undefined ? byPath.get(f.source) : undefined;
+      const declaredBy = object && object.node.id === 'Resource' && object.node.scope && object.node.scope !== root ? object.node.scope : object;
+      const owner = declaredBy ?? MeshContext.of(root);
+      const list = out.get(owner) ?? [];
+      list.push(`${f.code} ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}: ${f.message} Fix: ${f.fix}`);
+      out.set(owner, list);
+    }
+    return out;
+  });
 }

@@ -1,12 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { canonicalRules } from './semantics/canonical-rules';
 import { enrollConsumer } from './_enrollment';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from './_validation';
+import { PolicySource } from './authz/policy-source';
 import * as net from './imports/networking.istio.io';
 import * as sec from './imports/security.istio.io';
-import { PolicySource } from './authz/policy-source';
+import { canonicalRules } from './semantics/canonical-rules';
 import { IWaypoint } from './waypoint';
 
 /** How applications reach the external host. */

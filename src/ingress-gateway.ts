@@ -5,11 +5,11 @@ import { renderDeploymentTuning } from './_infrastructure';
 import { SECRET_KIND, kubeObjectOf } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
+import { PolicySource } from './authz/policy-source';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import * as sec from './imports/security.istio.io';
 import { IstioLabels } from './labels';
 import { MeshIdentity } from './mesh-identity';
-import { PolicySource } from './authz/policy-source';
 import { invalidCidrs } from './semantics/cidr';
 import { GatewayDeploymentOptions, GatewayNamespaces } from './waypoint';
 

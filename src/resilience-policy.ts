@@ -3,8 +3,8 @@ import { Construct, IConstruct } from 'constructs';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkObjectName, constructError } from './_validation';
-import * as net from './imports/networking.istio.io';
 import { PolicyTarget } from './authz/policy-target';
+import * as net from './imports/networking.istio.io';
 
 /** How a waypoint spreads requests over a Service's endpoints. */
 export class LoadBalancing {

@@ -4,9 +4,9 @@ import { MeshContext } from './_context';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace, serviceInfo } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, wholeSeconds } from './_validation';
+import { PolicyTarget } from './authz/policy-target';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import { IngressGateway } from './ingress-gateway';
-import { PolicyTarget } from './authz/policy-target';
 import { REDIRECT_SCHEMES, headerNameProblem, matchValueProblem, pathMatchProblem, portProblem } from './semantics/gateway-api-syntax';
 
 /** Gateway API release channel of the installed CRDs. */

@@ -6,8 +6,8 @@ import { checkDns1035Label, checkNamespaceName, constructError } from './_valida
 import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
 import { AmbientNamespace } from './ambient-namespace';
 import { PolicySource } from './authz/policy-source';
-import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountName } from './semantics/third-party-ingress';
 import { MtlsMode } from './authz/zero-trust-policy';
+import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountName } from './semantics/third-party-ingress';
 
 /** Props for `TraefikIngress`. */
 export interface TraefikIngressProps {

@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import { consumerNamespacesOf, enrollConsumer, findServiceObject, servesServices, servesWorkloads } from './_enrollment';
 import { renderDeploymentTuning } from './_infrastructure';
 import { LabelTarget, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, podTemplateLabels, workloadSelector } from './_kube-inputs';
@@ -269,17 +270,32 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
 
   /**
    * Like `enrollService`, for a Service declared in this app without cdk8s-plus (an `ApiObject` or
-   * an `Include`d manifest). The Service must be declared before this call.
+   * an `Include`d manifest), anywhere in the app: the Service is found and labelled at synth.
    */
   public enrollServiceByName(name: string, options: WaypointEnrollServiceByNameOptions = {}): void {
     checkObjectName(this, 'Service name', name);
     const ns = options.namespace ?? this.namespace;
     checkNamespaceName(this, 'Service namespace', ns);
-    const service = findServiceObject(this, name, ns);
-    if (!service) {
-      throw constructError(this, `no Service "${ns}/${name}" is declared in this app, so it cannot be labelled with istio.io/use-waypoint. Declare the Service (cdk8s-plus Service, ApiObject or Include) before enrolling it, or pass the cdk8s-plus Service to enrollService().`);
-    }
-    this.enrollServiceObject(service.metadata, name, ns, service.node.path, options);
+    this.checkServesServices(ns, name);
+    let outcome: { error?: string } | undefined;
+    // Enrollments come before placement: the "1-" prefix orders this step before the policies' steps.
+    MeshContext.of(this).onPrepare(`1-enroll:${this.node.path}:${ns}/${name}`, () => {
+      if (outcome) return;
+      const service = findServiceObject(this, name, ns);
+      if (!service) return;
+      try {
+        this.enrollServiceObject(service.metadata, name, ns, service.node.path, options);
+        outcome = {};
+      } catch (e) {
+        outcome = { error: (e as Error).message.replace(`[${this.node.path}] `, '') };
+      }
+    });
+    this.node.addValidation({
+      validate: () => {
+        if (outcome) return outcome.error ? [outcome.error] : [];
+        return [`enrollServiceByName("${name}"): no Service "${ns}/${name}" is declared in this app, so it cannot be labelled with istio.io/use-waypoint. Declare the Service (cdk8s-plus Service, ApiObject or Include), or pass the cdk8s-plus Service to enrollService().`];
+      },
+    });
   }
 
   /**
@@ -298,12 +314,16 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
     });
   }
 
-  private enrollServiceObject(
-    metadata: LabelTarget, name: string, ns: string, path: string, options: WaypointEnrollServiceOptions,
-  ): void {
+  private checkServesServices(ns: string, name: string): void {
     if (!servesServices(this)) {
       throw constructError(this, `cannot enroll Service "${ns}/${name}": waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds Services to waypoints for \`service\` or \`all\` traffic (status UnsupportedTrafficType), so the Service's traffic would skip it. Set trafficType: WaypointTrafficType.SERVICE or ALL, or enroll the workloads with enrollWorkload().`);
     }
+  }
+
+  private enrollServiceObject(
+    metadata: LabelTarget, name: string, ns: string, path: string, options: WaypointEnrollServiceOptions,
+  ): void {
+    this.checkServesServices(ns, name);
     enrollConsumer(this, metadata, ns, path);
     if (options.ingressUseWaypoint) metadata.addLabel(IstioLabels.INGRESS_USE_WAYPOINT, 'true');
   }

@@ -5,10 +5,10 @@
  */
 import { wholeSeconds } from '../_validation';
 import { Condition } from '../condition';
+import type { PolicySource } from './policy-source';
+import type { JwtRequirement, ZeroTrustRuleOptions } from './zero-trust-policy';
 import * as sec from '../imports/security.istio.io';
 import { Rule, canonicalRules, matchesEverything } from '../semantics/canonical-rules';
-import type { JwtRequirement, ZeroTrustRuleOptions } from './zero-trust-policy';
-import type { PolicySource } from './policy-source';
 
 const HTTP_METHOD = /^(\*|\*?[A-Z]+\*?)$/;
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';

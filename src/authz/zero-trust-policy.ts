@@ -1,4 +1,4 @@
-import { Lazy } from 'cdk8s';
+import { Lazy, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshContext } from '../_context';
 import { invalidateSynthMemo, memoizeForSynth } from '../_memo';
@@ -11,7 +11,6 @@ import { JwtIntent, PolicyPlan, RuleIntent, planPolicy } from './policy-planner'
 import { PolicySource } from './policy-source';
 import { PolicyTarget } from './policy-target';
 import { RuleInputError, checkRuleOptions, refsOf, renderJwtRule, renderPolicySpec, renderRule, sortJwtRules } from './rule-rendering';
-import { Duration } from 'cdk8s';
 
 /** Istio's default root namespace (`meshConfig.rootNamespace`). */
 export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
@@ -419,7 +418,9 @@ export class ZeroTrustPolicy extends Construct {
       signature: `PeerAuthentication/${namespace}/${this.chosenName('default')}/${this.mtls}`,
       create: () => new sec.PeerAuthentication(this, 'Mtls', {
         metadata: { name: this.chosenName('default'), namespace },
-        spec: { mtls: { mode: this.mtls === MtlsMode.STRICT ? sec.PeerAuthenticationSpecMtlsMode.STRICT : sec.PeerAuthenticationSpecMtlsMode.PERMISSIVE } },
+        spec: {
+          mtls: { mode: this.mtls === MtlsMode.STRICT ? sec.PeerAuthenticationSpecMtlsMode.STRICT : sec.PeerAuthenticationSpecMtlsMode.PERMISSIVE },
+        },
       }),
     });
     for (const name of this.byWrittenName(plan.requestAuthentications.keys())) {
@@ -443,7 +444,8 @@ export class ZeroTrustPolicy extends Construct {
         }),
       });
     }
-    const same = wanted.length === this.materialized.length && wanted.every((w, i) => w.signature === this.materialized[i].signature && w.id === this.materialized[i].id);
+    const same = wanted.length === this.materialized.length
+      && wanted.every((w, i) => w.signature === this.materialized[i].signature && w.id === this.materialized[i].id);
     if (same) return;
     for (const { id } of this.materialized) this.node.tryRemoveChild(id);
     for (const w of wanted) w.create();
