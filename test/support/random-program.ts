@@ -360,7 +360,8 @@ export function generateProgram(seed: number): Program {
       });
       app.workloadWaypoint = shared;
     } else if (rng.chance(0.4)) {
-      add(app.ns, `shared.enrollServiceByName("${app.name}", { namespace: "${app.ns}" })`, [shared.step, app.step], (w) => {
+      // By name: the step does not use the Service construct, so it may run before the Service is declared.
+      add(app.ns, `shared.enrollServiceByName("${app.name}", { namespace: "${app.ns}" })`, [shared.step], (w) => {
         w.get<Waypoint>(sharedKey).enrollServiceByName(app.name, { namespace: app.ns });
       });
       app.serviceWaypoint = shared;
