@@ -181,7 +181,7 @@ beforeAll(() => {
 describe('random programs in random declaration orders', () => {
   test.each(Array.from({ length: PROGRAMS }, (_, i) => i))('program %i: same bytes or same refusal in every order; admitted; analyzer-clean', (i) => {
     expect(problems(runs[i])).toEqual([]);
-  });
+  }, 30_000);
 });
 
 describe('the generator and the harness', () => {

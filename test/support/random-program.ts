@@ -381,7 +381,9 @@ export function generateProgram(seed: number): Program {
   // Mostly rules the library accepts; `rarely` one it must refuse (recorded in `invalid`).
   const rarely = 0.03;
   for (const ns of namespaces) {
-    if (!rng.chance(0.8)) continue;
+    // A namespace whose services use the shared waypoint relies on default deny at that waypoint, which
+    // the ZeroTrustPolicy of the waypoint's namespace declares: that namespace always has one.
+    if (ns !== shared?.ns && !rng.chance(0.8)) continue;
     const policyStep = add(ns, `new ZeroTrustPolicy ${ns}`, [], (w, s) => {
       w.put(`policy:${ns}`, new ZeroTrustPolicy(s, 'zero-trust', { namespace: ns }));
     });
@@ -390,10 +392,10 @@ export function generateProgram(seed: number): Program {
     const rules = 1 + rng.int(4);
     for (let r = 0; r < rules; r++) {
       const target = rng.pick(local);
-      const source = randomSource(rng, apps, namespaces, ingressStep);
+      let source = randomSource(rng, apps, namespaces, ingressStep);
       let why: string | undefined;
       // Workload targets are for pods no waypoint stands in front of (ztunnel would see the waypoint's identity).
-      const behindWaypoint = ownWaypoint !== undefined || target.workloadWaypoint !== undefined;
+      const behindWaypoint = ownWaypoint !== undefined || target.workloadWaypoint !== undefined || target.serviceWaypoint !== undefined;
       let targetKind = rng.pick(['service', 'service', 'service', 'workload', 'namespace'] as const);
       if (targetKind === 'workload' && behindWaypoint) {
         if (rng.chance(rarely)) why = 'a workload target behind a waypoint';
@@ -411,6 +413,9 @@ export function generateProgram(seed: number): Program {
       const waypoint = targetKind === 'service' ? target.serviceWaypoint
         : targetKind === 'namespace' && ownWaypoint !== undefined && ownWaypoint !== shared && servesServices(ownWaypoint) ? ownWaypoint : undefined;
       const ingressPasses = targetKind === 'service' ? target.ingressViaWaypoint : nsIngressUsesWaypoint.has(ns);
+      // Admitting the ingress straight to pods a waypoint guards would skip that waypoint's rules: the
+      // library refuses it, so the ingress is a source only where its traffic passes the waypoint.
+      while (source.ingress && waypoint !== undefined && !ingressPasses) source = randomSource(rng, apps, namespaces, ingressStep);
       const l7Possible = waypoint !== undefined && (!source.ingress || ingressPasses);
       let l7 = l7Possible && rng.chance(0.6);
       if (!l7Possible && rng.chance(rarely)) {
