@@ -24,7 +24,7 @@ const PROGRAMS = Number(process.env.PROPTEST_PROGRAMS ?? 40);
 const RANDOM_ORDERS = 3;
 /** Time shrinking may take per failure, and in all (a failing run stays bounded; a passing run never shrinks). */
 const SHRINK_MS = 1_500;
-const SHRINK_BUDGET_MS = 30_000;
+const SHRINK_BUDGET_MS = 15_000;
 
 /**
  * Analyzer checks that are not about security, left out of property (c): they report choices a random
