@@ -8,6 +8,7 @@ import { synthValid } from './support';
 import {
   AmbientMesh, AmbientNamespace, IngressGateway, MeshAnalyzer, PolicySource, PolicyTarget, Waypoint, WaypointTrafficType, ZeroTrustPolicy,
 } from '../src';
+import { Rng } from './support/random-program';
 
 const JWKS_URI = 'https://issuer.example.com/.well-known/jwks.json';
 
@@ -83,30 +84,19 @@ const STEPS: Step[] = [
   { id: 'mesh-deny', after: ['mesh-policy'], run: c => c.made.meshPolicy.denyFrom(PolicySource.namespaces('quarantine')) },
 ];
 
-/** A deterministic PRNG (mulberry32), so a failing order can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6D2B79F5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random order of the steps that respects their data dependencies. */
 function shuffledOrder(seed: number): Step[] {
   return shuffled(STEPS, seed);
 }
 
 function shuffled(steps: Step[], seed: number): Step[] {
-  const next = random(seed);
+  const rng = new Rng(seed);
   const done = new Set<string>();
   const left = [...steps];
   const order: Step[] = [];
   while (left.length > 0) {
     const ready = left.filter(s => s.after.every(a => done.has(a)));
-    const pick = ready[Math.floor(next() * ready.length)];
+    const pick = rng.pick(ready);
     order.push(pick);
     done.add(pick.id);
     left.splice(left.indexOf(pick), 1);
