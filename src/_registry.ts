@@ -11,6 +11,8 @@ import type { IWaypoint, Waypoint } from './waypoint';
 export interface WorkloadEnrollment {
   readonly waypoint: IWaypoint;
   readonly namespace: string;
+  /** The workload's name, for the names of the objects that admit the waypoint to it. */
+  readonly name: string;
   /** The workload's pod selector (what a ztunnel policy selects). */
   readonly selector: { [key: string]: string };
   /** The labels of its pod template (what a Service selector is matched against). */

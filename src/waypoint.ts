@@ -310,7 +310,7 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
     const namespace = objectNamespace(obj, workload);
     enrollConsumer(this, podTemplateLabels(workload, obj), namespace, workload.node.path);
     MeshRegistry.of(this).registerWorkloadEnrollment({
-      waypoint: this, namespace, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj),
+      waypoint: this, namespace, name: obj.name, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj),
     });
   }
 

@@ -982,3 +982,44 @@ describe('workload waypoints under default deny', () => {
     expect(refusal(policy, () => policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] }))).toContain('[test/policy] allowFrom(service account shop/api) to Service "db": headless Service "shop/db" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "shop/db-waypoint", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
   });
 });
+
+describe('waypoints other than the namespace\'s, under default deny', () => {
+  test('two workloads in one workload waypoint: ztunnel admits it to each, one policy per selector', () => {
+    const chart = testChart({ namespace: 'pay' });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'pay' });
+    const wp = ns.addWaypoint('wp', { name: 'pods', trafficType: WaypointTrafficType.WORKLOAD, enroll: false });
+    const web = new kplus.Deployment(chart, 'web', { metadata: { name: 'web' }, podMetadata: { labels: { app: 'web' } }, containers: [{ image: 'web' }] });
+    const api = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, podMetadata: { labels: { app: 'api' } }, containers: [{ image: 'api' }] });
+    new ZeroTrustPolicy(chart, 'policy');
+    wp.enrollWorkload(web);
+    wp.enrollWorkload(api);
+    const objects = synthValid(chart);
+    const out = policies(objects);
+    const admit = { from: [{ source: { principals: ['cluster.local/ns/pay/sa/pods'] } }] };
+    expect(out['require-pods-api']).toEqual({ action: 'ALLOW', selector: { matchLabels: findObject(objects, 'Deployment', 'api').spec.selector.matchLabels }, rules: [admit] });
+    expect(out['require-pods-web']).toEqual({ action: 'ALLOW', selector: { matchLabels: findObject(objects, 'Deployment', 'web').spec.selector.matchLabels }, rules: [admit] });
+    expect(out['require-pods']).toBeUndefined();
+    expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.severity !== 'info')).toEqual([]);
+  });
+
+  test('a Service enrolled in a shared waypoint: ztunnel admits that waypoint to its pods, with no rule declared', () => {
+    const chart = testChart();
+    const infra = new AmbientNamespace(chart, 'infra', { name: 'infra' });
+    const shared = infra.addWaypoint('shared', { name: 'shared', enroll: false });
+    new ZeroTrustPolicy(chart, 'infra-policy', { namespace: 'infra' });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'shop' });
+    ns.addWaypoint('waypoint');
+    const orders = new kplus.Service(chart, 'orders', { metadata: { name: 'orders', namespace: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] });
+    orders.selectLabel('app', 'orders');
+    shared.enrollService(orders);
+    new ZeroTrustPolicy(chart, 'policy', { namespace: 'shop' });
+    const objects = synthValid(chart);
+    const ap = objects.find(o => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'shop' && o.metadata.name === 'orders-ztunnel');
+    expect(ap.spec).toEqual({
+      action: 'ALLOW',
+      selector: { matchLabels: { app: 'orders' } },
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/infra/sa/shared'] } }] }],
+    });
+    expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.severity !== 'info').map(f => `${f.code} ${f.name}`)).toEqual([]);
+  });
+});

@@ -10,7 +10,7 @@
  */
 import { IConstruct } from 'constructs';
 import { consumerNamespacesOf } from '../_enrollment';
-import { MeshRegistry } from '../_registry';
+import { MeshRegistry, WorkloadEnrollment } from '../_registry';
 import * as sec from '../imports/security.istio.io';
 import { Rule, l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
 import { ztunnelRuleFate } from '../semantics/enforcement';
@@ -122,6 +122,7 @@ class PolicyPlanner {
         }
         if (namespaceTarget.waypoint) this.requireWaypoint(namespaceTarget);
         this.admitWorkloadWaypoints();
+        this.admitServiceWaypoints();
       }
     }
     for (const jwt of jwts) this.attempt(() => this.placeJwt(jwt));
@@ -336,11 +337,35 @@ class PolicyPlanner {
    * addressed to those pods arrives from the waypoint, and allow-nothing would refuse it.
    */
   private admitWorkloadWaypoints(): void {
+    const byWaypoint = new Map<string, WorkloadEnrollment[]>();
     for (const enrollment of this.registry.workloadEnrollments(this.settings.namespace)) {
       const w = enrollment.waypoint;
       if (this.namespaceWaypoint?.namespace === w.namespace && this.namespaceWaypoint.name === w.name) continue; // require-waypoint admits it
-      const binding: _WaypointBinding = { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
-      this.admitWaypoint(this.objectName(`require-${w.name}`), { kind: 'selector', matchLabels: { ...enrollment.selector } }, binding, this.settings.dryRun);
+      const key = `${w.namespace}/${w.name}`;
+      byWaypoint.set(key, [...byWaypoint.get(key) ?? [], enrollment]);
+    }
+    for (const enrollments of byWaypoint.values()) {
+      // One selector per policy: one policy per workload when a waypoint serves several of them.
+      for (const enrollment of enrollments) {
+        const w = enrollment.waypoint;
+        const binding: _WaypointBinding = { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
+        const name = enrollments.length === 1 ? `require-${w.name}` : `require-${w.name}-${enrollment.name}`;
+        this.admitWaypoint(this.objectName(name), { kind: 'selector', matchLabels: { ...enrollment.selector } }, binding, this.settings.dryRun);
+      }
+    }
+  }
+
+  /**
+   * Under default deny, ztunnel admits the waypoint of each Service that another waypoint than the
+   * namespace's serves (its own enrollment): that waypoint's traffic to the pods would be refused.
+   */
+  private admitServiceWaypoints(): void {
+    const s = this.settings;
+    for (const service of this.registry.servicesInNamespace(s.namespace)) {
+      const resolved = this.attempt(() => PolicyTarget.service(service)._resolve(s.scope, s.namespace));
+      if (!resolved?.waypoint || resolved.headless || !resolved.selector) continue;
+      if (describeBinding(resolved.waypoint) === describeBinding(this.namespaceWaypoint)) continue;
+      this.admitWaypoint(this.objectName(`${resolved.baseName}-ztunnel`), { kind: 'selector', matchLabels: resolved.selector }, resolved.waypoint, s.dryRun);
     }
   }
 
