@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
 import {
   AmbientMesh, AmbientNamespace, Condition, MtlsMode, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy, ZeroTrustPolicyProps,
-  MeshAnalyzer, MeshIdentity, WaypointTrafficType,
+  MeshAnalyzer, MeshIdentity, WaypointTrafficType, IPolicySource, IPolicyTarget, PolicySourceConfig, PolicyTargetConfig,
 } from '../src';
 
 const JWKS_URI = 'https://example.com/.well-known/jwks.json';
@@ -1021,5 +1021,39 @@ describe('waypoints other than the namespace\'s, under default deny', () => {
       rules: [{ from: [{ source: { principals: ['cluster.local/ns/infra/sa/shared'] } }] }],
     });
     expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.severity !== 'info').map(f => `${f.code} ${f.name}`)).toEqual([]);
+  });
+});
+
+describe('open to extension: sources and targets of your own', () => {
+  test('an IPolicySource and an IPolicyTarget are bound at synth and placed like the built-in ones', () => {
+    const { chart, policy, api } = shop({ waypoint: true });
+    /** Everyone on a team: its namespaces. */
+    class TeamSource implements IPolicySource {
+      public readonly description = 'team payments';
+      public bind(): PolicySourceConfig {
+        return { namespaces: ['billing', 'payments'] };
+      }
+    }
+    /** The API Service, under a policy name of the team's choice. */
+    class PublicApi implements IPolicyTarget {
+      public readonly description = 'the public API';
+      public bind(scope: IConstruct, namespace: string): PolicyTargetConfig {
+        return { ...PolicyTarget.service(api).bind(scope, namespace), baseName: 'public-api' };
+      }
+    }
+    policy.allowFrom(new TeamSource(), { to: new PublicApi(), methods: ['GET'] });
+    const out = policies(synthValid(chart));
+    expect(out['public-api-waypoint']).toEqual({
+      action: 'ALLOW',
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      rules: [{ from: [{ source: { namespaces: ['billing', 'payments'] } }], to: [{ operation: { methods: ['GET'] } }] }],
+    });
+  });
+
+  test('a mesh-wide policy refuses a target of another kind than the whole mesh', () => {
+    const chart = testChart();
+    const mesh = new ZeroTrustPolicy(chart, 'mesh', { meshWide: true });
+    const custom: IPolicyTarget = { description: 'a custom target', bind: () => { throw new Error('not bound'); } };
+    expect(() => mesh.allowFrom(frontend, { to: custom })).toThrow('[test/mesh] allowFrom(service account shop/frontend) to the mesh: a mesh-wide policy applies to the whole mesh; put rules for a custom target in the ZeroTrustPolicy of its namespace.');
   });
 });

@@ -15,8 +15,8 @@ import * as sec from '../imports/security.istio.io';
 import { Rule, l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
 import { ztunnelRuleFate } from '../semantics/enforcement';
 import { WAYPOINT_GATEWAY_CLASS } from '../waypoint';
-import type { PolicySource } from './policy-source';
-import { PolicyTarget, _ResolvedTarget, _WaypointBinding } from './policy-target';
+import type { IPolicySource } from './policy-source';
+import { IPolicyTarget, PolicyTarget, PolicyTargetConfig, PolicyTargetKind, TargetWaypoint } from './policy-target';
 import {
   Attachment, GATEWAY_GROUP, RuleInputError, attachmentKey, couldMatchIngress, excludePrincipals, renderRule,
 } from './rule-rendering';
@@ -25,7 +25,7 @@ import type { ZeroTrustRuleOptions } from './zero-trust-policy';
 /** A rule as declared. */
 export interface RuleIntent {
   readonly action: sec.AuthorizationPolicySpecAction;
-  readonly source: PolicySource;
+  readonly source: IPolicySource;
   readonly options: ZeroTrustRuleOptions;
   /** The declaration, for messages: `allowFrom(service account a/b) to Service "c"`. */
   readonly what: string;
@@ -34,7 +34,7 @@ export interface RuleIntent {
 /** A JWT requirement as declared (the jwtRule already checked and rendered). */
 export interface JwtIntent {
   readonly issuer: string;
-  readonly to: PolicyTarget;
+  readonly to: IPolicyTarget;
   readonly jwtRule: sec.RequestAuthenticationSpecJwtRules;
 }
 
@@ -93,7 +93,7 @@ class PolicyPlanner {
   private readonly jwtValidatedAt = new Set<string>();
   private readonly destinations = new Map<string, Destination>();
   private readonly namespaceWaypointRules: string[] = [];
-  private namespaceWaypoint?: _WaypointBinding;
+  private namespaceWaypoint?: TargetWaypoint;
 
   public constructor(private readonly settings: PlannerSettings) {
     this.registry = MeshRegistry.of(settings.scope);
@@ -109,7 +109,7 @@ class PolicyPlanner {
         }, s.dryRun);
       }
     } else {
-      const namespaceTarget = this.attempt(() => PolicyTarget.namespace()._resolve(s.scope, s.namespace));
+      const namespaceTarget = this.attempt(() => PolicyTarget.namespace().bind(s.scope, s.namespace));
       if (!namespaceTarget) return this.result(); // the namespace is not declared: nothing can be placed
       this.namespaceWaypoint = namespaceTarget.waypoint;
       if (s.defaultDeny) {
@@ -147,7 +147,7 @@ class PolicyPlanner {
   }
 
   private placeJwt(jwt: JwtIntent): void {
-    const resolved = jwt.to._resolve(this.settings.scope, this.settings.namespace);
+    const resolved = jwt.to.bind(this.settings.scope, this.settings.namespace);
     const what = `requireJwt(${jwt.issuer}) for ${resolved.description}`;
     if (!resolved.waypoint) {
       throw new PlacementError(`${what}: JWT validation is L7 and ${resolved.description} has no waypoint; ztunnel cannot read requests. Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()).`);
@@ -173,7 +173,8 @@ class PolicyPlanner {
     const s = this.settings;
     const { action, source, options, what } = intent;
     const target = options.to ?? PolicyTarget.namespace();
-    const rule = renderRule(source, options, what, s.trustDomain);
+    const boundSource = source.bind(s.scope);
+    const rule = renderRule(boundSource, options, what, s.trustDomain);
     const l7 = l7AttributesOf(rule);
     const dryRun = options.dryRun ?? s.dryRun;
     const suffix = ACTION_SUFFIX[action] + (dryRun && !s.dryRun ? '-dry-run' : '');
@@ -191,7 +192,7 @@ class PolicyPlanner {
       return;
     }
 
-    const resolved = target._resolve(s.scope, s.namespace);
+    const resolved = target.bind(s.scope, s.namespace);
     const base = this.objectName(resolved.baseName);
     const waypoint = resolved.waypoint;
 
@@ -213,7 +214,7 @@ class PolicyPlanner {
       return;
     }
 
-    if (source._ingress && !resolved.ingressUsesWaypoint) {
+    if (boundSource.viaIngressGateway && !resolved.ingressUsesWaypoint) {
       if (l7.length > 0) {
         throw new PlacementError(`${what} uses L7 attributes (${l7.join(', ')}), but the ingress gateway sends traffic for ${resolved.description} straight to its pods, past waypoint "${waypoint.namespace}/${waypoint.name}", so no proxy that can read requests sees it. Set ingressUseWaypoint on the Service or namespace (L7 then runs at the gateway and the waypoint), or drop the L7 attributes.`);
       }
@@ -235,27 +236,27 @@ class PolicyPlanner {
       // the waypoint's identity: no attachment expresses a rule for this one Service.
       throw new PlacementError(`${what}: ${resolved.description} has no VIP, so its traffic is addressed to pod IPs and passes waypoint "${waypoint.namespace}/${waypoint.name}", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint's identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).`);
     }
-    if (resolved.kind === 'workload') {
+    if (resolved.kind === PolicyTargetKind.WORKLOAD) {
       throw new PlacementError(`${what}: ${resolved.description} is behind waypoint "${waypoint.namespace}/${waypoint.name}", where ztunnel sees the waypoint's identity instead of the client's, and waypoints can only be targeted per Service or Gateway. Target the Service instead (PolicyTarget.service()).`);
     }
     const attachment = this.waypointAttachment(resolved, what);
-    if (source._requestPrincipals.length > 0) {
+    if (boundSource.requestPrincipals?.length) {
       this.jwtPrincipalUses.push({ attachmentKey: attachmentKey(attachment), namespaceKey: this.namespaceJwtKey(resolved), what });
     }
     this.addRule(`${base}-waypoint${suffix}`, action, attachment, rule, dryRun);
-    if (resolved.kind === 'namespace') this.namespaceWaypointRules.push(what);
+    if (resolved.kind === PolicyTargetKind.NAMESPACE) this.namespaceWaypointRules.push(what);
     if (action === 'DENY' && couldMatchIngress(rule)) this.destination(resolved).waypointOnly.push(what);
     if (action === 'AUDIT') return; // AUDIT restricts nothing, so it needs no bypass protection
     // A Service on a waypoint that has no default deny of ours gets an ALLOW policy of its own:
     // once one exists, the waypoint denies the Service everything it does not allow.
-    if (s.defaultDeny && resolved.kind === 'service' && !this.deniesByDefault(waypoint)) {
+    if (s.defaultDeny && resolved.kind === PolicyTargetKind.SERVICE && !this.deniesByDefault(waypoint)) {
       this.policy(`${base}-waypoint`, sec.AuthorizationPolicySpecAction.ALLOW, attachment, s.dryRun);
     }
     this.protectFromBypass(resolved, what, dryRun);
     if (s.allowWaypointBypass) this.projectToZtunnel(action, rule, resolved, base, suffix, dryRun, what);
   }
 
-  private destination(resolved: _ResolvedTarget): Destination {
+  private destination(resolved: PolicyTargetConfig): Destination {
     const key = `${resolved.kind}/${resolved.baseName}`;
     let entry = this.destinations.get(key);
     if (!entry) {
@@ -266,7 +267,7 @@ class PolicyPlanner {
   }
 
   /** The waypoint has an allow-nothing of this policy (it lives in this namespace, under default deny). */
-  private deniesByDefault(waypoint: _WaypointBinding): boolean {
+  private deniesByDefault(waypoint: TargetWaypoint): boolean {
     return this.settings.defaultDeny && waypoint.namespace === this.settings.namespace
       && this.registry.waypointsInNamespace(this.settings.namespace).some(w => w.name === waypoint.name);
   }
@@ -292,17 +293,17 @@ class PolicyPlanner {
     this.policy(name, action, attachment, dryRun).rules.push(rule);
   }
 
-  private ztunnelAttachment(resolved: _ResolvedTarget, what: string): Attachment {
-    if (resolved.kind === 'namespace') return { kind: 'namespace' };
+  private ztunnelAttachment(resolved: PolicyTargetConfig, what: string): Attachment {
+    if (resolved.kind === PolicyTargetKind.NAMESPACE) return { kind: 'namespace' };
     if (!resolved.selector) {
       throw new PlacementError(`${what}: the rule is enforced by ztunnel, which selects pods by labels, but ${resolved.selectorProblem}.`);
     }
     return { kind: 'selector', matchLabels: resolved.selector };
   }
 
-  private waypointAttachment(resolved: _ResolvedTarget, what: string): Attachment {
+  private waypointAttachment(resolved: PolicyTargetConfig, what: string): Attachment {
     const waypoint = resolved.waypoint!;
-    if (resolved.kind === 'service') {
+    if (resolved.kind === PolicyTargetKind.SERVICE) {
       return { kind: 'targetRefs', refs: [{ group: '', kind: 'Service', name: resolved.serviceName! }] };
     }
     const namespace = this.settings.namespace;
@@ -317,17 +318,17 @@ class PolicyPlanner {
     return { kind: 'targetRefs', refs: [{ group: GATEWAY_GROUP, kind: 'Gateway', name: waypoint.name }] };
   }
 
-  private namespaceJwtKey(resolved: _ResolvedTarget): string | undefined {
+  private namespaceJwtKey(resolved: PolicyTargetConfig): string | undefined {
     const waypoint = resolved.waypoint;
     if (!waypoint || waypoint.namespace !== this.settings.namespace) return undefined;
     return attachmentKey({ kind: 'targetRefs', refs: [{ group: GATEWAY_GROUP, kind: 'Gateway', name: waypoint.name }] });
   }
 
-  private waypointPrincipal(waypoint: _WaypointBinding): string {
+  private waypointPrincipal(waypoint: TargetWaypoint): string {
     return `${waypoint.trustDomain ?? this.settings.trustDomain}/ns/${waypoint.namespace}/sa/${waypoint.name}`;
   }
 
-  private admitWaypoint(name: string, attachment: Attachment, waypoint: _WaypointBinding, dryRun: boolean): void {
+  private admitWaypoint(name: string, attachment: Attachment, waypoint: TargetWaypoint, dryRun: boolean): void {
     const rule: Rule = { from: [{ source: { principals: [this.waypointPrincipal(waypoint)] } }] };
     this.addRule(name, sec.AuthorizationPolicySpecAction.ALLOW, attachment, rule, dryRun);
   }
@@ -348,7 +349,7 @@ class PolicyPlanner {
       // One selector per policy: one policy per workload when a waypoint serves several of them.
       for (const enrollment of enrollments) {
         const w = enrollment.waypoint;
-        const binding: _WaypointBinding = { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
+        const binding: TargetWaypoint = { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
         const name = enrollments.length === 1 ? `require-${w.name}` : `require-${w.name}-${enrollment.name}`;
         this.admitWaypoint(this.objectName(name), { kind: 'selector', matchLabels: { ...enrollment.selector } }, binding, this.settings.dryRun);
       }
@@ -362,7 +363,7 @@ class PolicyPlanner {
   private admitServiceWaypoints(): void {
     const s = this.settings;
     for (const service of this.registry.servicesInNamespace(s.namespace)) {
-      const resolved = this.attempt(() => PolicyTarget.service(service)._resolve(s.scope, s.namespace));
+      const resolved = this.attempt(() => PolicyTarget.service(service).bind(s.scope, s.namespace));
       if (!resolved?.waypoint || resolved.headless || !resolved.selector) continue;
       if (describeBinding(resolved.waypoint) === describeBinding(this.namespaceWaypoint)) continue;
       this.admitWaypoint(this.objectName(`${resolved.baseName}-ztunnel`), { kind: 'selector', matchLabels: resolved.selector }, resolved.waypoint, s.dryRun);
@@ -370,14 +371,14 @@ class PolicyPlanner {
   }
 
   /** ztunnel admits the namespace's waypoint: with default deny nothing else would reach the pods. */
-  private requireWaypoint(resolved: _ResolvedTarget, dryRun: boolean = this.settings.dryRun): void {
+  private requireWaypoint(resolved: PolicyTargetConfig, dryRun: boolean = this.settings.dryRun): void {
     const suffix = dryRun && !this.settings.dryRun ? '-dry-run' : '';
     this.admitWaypoint(this.objectName(`require-waypoint${suffix}`), { kind: 'namespace' }, resolved.waypoint!, dryRun);
   }
 
   /** For a destination with waypoint rules, ztunnel admits only the waypoint (unless bypass is allowed). */
-  private protectFromBypass(resolved: _ResolvedTarget, what: string, dryRun: boolean): void {
-    if (resolved.kind === 'namespace') {
+  private protectFromBypass(resolved: PolicyTargetConfig, what: string, dryRun: boolean): void {
+    if (resolved.kind === PolicyTargetKind.NAMESPACE) {
       this.requireWaypoint(resolved, dryRun);
       return;
     }
@@ -392,7 +393,7 @@ class PolicyPlanner {
   }
 
   private projectToZtunnel(
-    action: sec.AuthorizationPolicySpecAction, rule: Rule, resolved: _ResolvedTarget, base: string, suffix: string, dryRun: boolean, what: string,
+    action: sec.AuthorizationPolicySpecAction, rule: Rule, resolved: PolicyTargetConfig, base: string, suffix: string, dryRun: boolean, what: string,
   ): void {
     // A source named by its JWT cannot be expressed at L4: projecting it would admit anyone.
     const l7Source = (rule.from ?? []).some(f => f.source?.requestPrincipals?.length || f.source?.notRequestPrincipals?.length
@@ -420,16 +421,16 @@ class PolicyPlanner {
   }
 
   /** ztunnel sees pod ports: translate the Service ports of a rule for a Service. */
-  private toPodPorts(rule: Rule, resolved: _ResolvedTarget, what: string): Rule {
-    if (resolved.kind !== 'service' || !rule.to) return rule;
+  private toPodPorts(rule: Rule, resolved: PolicyTargetConfig, what: string): Rule {
+    if (resolved.kind !== PolicyTargetKind.SERVICE || !rule.to) return rule;
     const to = rule.to.map(t => {
       const ports = t.operation?.ports?.map(p => {
         if (resolved.portsUnknown) {
           throw new PlacementError(`${what}: ztunnel enforces ports on the pods, and ${resolved.description} is not declared in this app, so its port ${p} cannot be translated to a pod port. Declare the Service, or target the pods with PolicyTarget.pods() and container ports.`);
         }
-        const pod = resolved.podPorts.get(Number(p));
+        const pod = podPortOf(resolved, Number(p));
         if (pod === undefined) {
-          throw new PlacementError(`${what}: ${resolved.description} has no port ${p} (ports: ${[...resolved.podPorts.keys()].join(', ')}).`);
+          throw new PlacementError(`${what}: ${resolved.description} has no port ${p} (ports: ${(resolved.ports ?? []).map(m => m.port).join(', ')}).`);
         }
         if (typeof pod === 'string') {
           throw new PlacementError(`${what}: ztunnel enforces ports on the pods, and port ${p} of ${resolved.description} targets the named port "${pod}". Use a numeric targetPort, or target the pods with PolicyTarget.pods() and container ports.`);
@@ -458,7 +459,7 @@ class PolicyPlanner {
     }
     if (this.namespaceWaypointRules.length > 0 && this.namespaceWaypoint) {
       const missed = this.registry.servicesInNamespace(s.namespace)
-        .map(svc => PolicyTarget.service(svc)._resolve(s.scope, s.namespace))
+        .map(svc => PolicyTarget.service(svc).bind(s.scope, s.namespace))
         .filter(r => describeBinding(r.waypoint) !== describeBinding(this.namespaceWaypoint))
         .map(r => `${r.description} (${describeBinding(r.waypoint)})`);
       if (missed.length > 0) {
@@ -484,7 +485,13 @@ class PolicyPlanner {
   }
 }
 
-function describeBinding(waypoint: _WaypointBinding | undefined): string {
+/** A Service's pod port for a Service port: a number, a port name, or undefined when there is no such port. */
+function podPortOf(target: PolicyTargetConfig, port: number): number | string | undefined {
+  const mapping = (target.ports ?? []).find(m => m.port === port);
+  return mapping ? mapping.targetPort ?? mapping.targetPortName : undefined;
+}
+
+function describeBinding(waypoint: TargetWaypoint | undefined): string {
   return waypoint ? `waypoint "${waypoint.namespace}/${waypoint.name}"` : 'no waypoint';
 }
 

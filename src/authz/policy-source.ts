@@ -39,6 +39,65 @@ export interface _PrincipalRef {
   readonly trustDomain?: () => string | undefined;
 }
 
+/** A mesh identity, by service account. */
+export interface PrincipalConfig {
+  /** The service account's namespace. */
+  readonly namespace: string;
+  /** The service account. */
+  readonly serviceAccount: string;
+  /**
+   * The identity's trust domain.
+   * @default - the policy's trust domain
+   */
+  readonly trustDomain?: string;
+}
+
+/** Who a rule is about, as AuthorizationPolicy source fields (see `IPolicySource.bind`). */
+export interface PolicySourceConfig {
+  /**
+   * Mesh identities (`source.principals`).
+   * @default - none
+   */
+  readonly principals?: PrincipalConfig[];
+  /**
+   * Namespaces (`source.namespaces`).
+   * @default - none
+   */
+  readonly namespaces?: string[];
+  /**
+   * `<namespace>/<service account>` in any trust domain (`source.serviceAccounts`).
+   * @default - none
+   */
+  readonly serviceAccounts?: string[];
+  /**
+   * Client IP blocks (`source.ipBlocks`).
+   * @default - none
+   */
+  readonly ipBlocks?: string[];
+  /**
+   * JWT principals `<issuer>/<subject>` (`source.requestPrincipals`, L7).
+   * @default - none
+   */
+  readonly requestPrincipals?: string[];
+  /**
+   * The source is an ingress gateway, which reaches pods directly unless the destination sets
+   * `istio.io/ingress-use-waypoint`.
+   * @default false
+   */
+  readonly viaIngressGateway?: boolean;
+}
+
+/**
+ * A source of ZeroTrustPolicy rules. `PolicySource` covers identities, namespaces, IP blocks and JWT
+ * principals; implement it for other sources.
+ */
+export interface IPolicySource {
+  /** Human-readable description, used in error messages. */
+  readonly description: string;
+  /** The source as AuthorizationPolicy fields. Called at synth, when the whole app is declared. */
+  bind(scope: IConstruct): PolicySourceConfig;
+}
+
 /**
  * Who a rule is about: mesh identities (service accounts, workloads, waypoints, ingress gateways),
  * namespaces, IP blocks, or end users authenticated with a JWT.
@@ -46,7 +105,7 @@ export interface _PrincipalRef {
  * Identity and namespace sources are L4 (ztunnel can enforce them, unless a waypoint sits in front of
  * the destination). JWT sources are L7 and need a waypoint.
  */
-export class PolicySource {
+export class PolicySource implements IPolicySource {
   /**
    * Workloads running as a ServiceAccount declared in this app: a cdk8s-plus ServiceAccount of any
    * version, an `ApiObject` of kind ServiceAccount, or an `Include` holding one.
@@ -195,6 +254,21 @@ export class PolicySource {
     this._requestPrincipals = parts.requestPrincipals ?? [];
     this._serviceAccounts = parts.serviceAccounts ?? [];
     this._ingress = parts.ingress ?? false;
+  }
+
+  /** The source as AuthorizationPolicy fields, with the trust domains known at synth. */
+  public bind(_scope: IConstruct): PolicySourceConfig {
+    const nonEmpty = (values: string[]) => values.length ? [...values] : undefined;
+    return {
+      principals: this._principals.length
+        ? this._principals.map(p => ({ namespace: p.namespace, serviceAccount: p.serviceAccount, trustDomain: p.trustDomain?.() }))
+        : undefined,
+      namespaces: nonEmpty(this._namespaces),
+      serviceAccounts: nonEmpty(this._serviceAccounts),
+      ipBlocks: nonEmpty(this._ipBlocks),
+      requestPrincipals: nonEmpty(this._requestPrincipals),
+      viaIngressGateway: this._ingress || undefined,
+    };
   }
 
   /** True when the source is identified by its mTLS identity (principals, service accounts or namespaces). */

@@ -5,7 +5,7 @@
  */
 import { wholeSeconds } from '../_validation';
 import { Condition } from '../condition';
-import type { PolicySource } from './policy-source';
+import type { PolicySourceConfig } from './policy-source';
 import type { JwtRequirement, ZeroTrustRuleOptions } from './zero-trust-policy';
 import * as sec from '../imports/security.istio.io';
 import { Rule, canonicalRules, matchesEverything } from '../semantics/canonical-rules';
@@ -42,15 +42,9 @@ export function checkRuleOptions(options: ZeroTrustRuleOptions, what: string): v
  * The rule as AuthorizationPolicy fields. Principals without a trust domain of their own take
  * `trustDomain` (known only at synth: the app's mesh may be declared anywhere).
  */
-export function renderRule(source: PolicySource, options: ZeroTrustRuleOptions, what: string, trustDomain: string): Rule {
+export function renderRule(source: PolicySourceConfig, options: ZeroTrustRuleOptions, what: string, trustDomain: string): Rule {
   checkRuleOptions(options, what);
-  const src: sec.AuthorizationPolicySpecRulesFromSource = {
-    principals: source._principals.length ? source._principals.map(p => `${p.trustDomain?.() ?? trustDomain}/ns/${p.namespace}/sa/${p.serviceAccount}`) : undefined,
-    namespaces: source._namespaces.length ? [...source._namespaces] : undefined,
-    serviceAccounts: source._serviceAccounts.length ? [...source._serviceAccounts] : undefined,
-    ipBlocks: source._ipBlocks.length ? [...source._ipBlocks] : undefined,
-    requestPrincipals: source._requestPrincipals.length ? [...source._requestPrincipals] : undefined,
-  };
+  const src = renderSource(source, trustDomain);
   const operation: sec.AuthorizationPolicySpecRulesToOperation = {
     ports: options.ports?.length ? options.ports.map(String) : undefined,
     methods: options.methods?.length ? [...options.methods] : undefined,
@@ -77,6 +71,18 @@ export function renderRule(source: PolicySource, options: ZeroTrustRuleOptions, 
     throw new RuleInputError(`${what} would match every request (an allow-all rule \`{}\`). Narrow it with ports, methods, paths, hosts or conditions, or name the sources; to switch off default deny, set \`defaultDeny: false\` instead.`);
   }
   return rule;
+}
+
+/** A source as AuthorizationPolicy `from.source` fields; principals without a trust domain take `trustDomain`. */
+export function renderSource(source: PolicySourceConfig, trustDomain: string): sec.AuthorizationPolicySpecRulesFromSource {
+  const nonEmpty = (values: string[] | undefined) => values?.length ? [...values] : undefined;
+  return {
+    principals: source.principals?.length ? source.principals.map(p => `${p.trustDomain ?? trustDomain}/ns/${p.namespace}/sa/${p.serviceAccount}`) : undefined,
+    namespaces: nonEmpty(source.namespaces),
+    serviceAccounts: nonEmpty(source.serviceAccounts),
+    ipBlocks: nonEmpty(source.ipBlocks),
+    requestPrincipals: nonEmpty(source.requestPrincipals),
+  };
 }
 
 /** A RequestAuthentication jwtRule, after checking the requirement (https JWKS unless opted out). */

@@ -8,8 +8,8 @@ import { Condition } from '../condition';
 import * as sec from '../imports/security.istio.io';
 import { DEFAULT_TRUST_DOMAIN, MeshIdentity } from '../mesh-identity';
 import { JwtIntent, PolicyPlan, RuleIntent, planPolicy } from './policy-planner';
-import { PolicySource } from './policy-source';
-import { PolicyTarget } from './policy-target';
+import { IPolicySource } from './policy-source';
+import { IPolicyTarget, PolicyTarget, PolicyTargetKind } from './policy-target';
 import { RuleInputError, checkRuleOptions, refsOf, renderJwtRule, renderPolicySpec, renderRule, sortJwtRules } from './rule-rendering';
 
 /** Istio's default root namespace (`meshConfig.rootNamespace`). */
@@ -97,7 +97,7 @@ export interface ZeroTrustRuleOptions {
    * The destination.
    * @default PolicyTarget.namespace()
    */
-  readonly to?: PolicyTarget;
+  readonly to?: IPolicyTarget;
   /**
    * Destination ports: Service ports for a Service target, container ports otherwise.
    * @default - any port
@@ -228,7 +228,7 @@ export interface RequireJwtOptions extends JwtRequirement {
    * The destination that requires the token.
    * @default PolicyTarget.namespace()
    */
-  readonly to?: PolicyTarget;
+  readonly to?: IPolicyTarget;
 }
 
 /**
@@ -322,12 +322,12 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   /** Allows `source` to reach the destination (`options.to`, default the whole namespace). */
-  public allowFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): void {
+  public allowFrom(source: IPolicySource, options: ZeroTrustRuleOptions = {}): void {
     this.declare(sec.AuthorizationPolicySpecAction.ALLOW, source, options);
   }
 
   /** Denies `source`; DENY rules win over every ALLOW. */
-  public denyFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): void {
+  public denyFrom(source: IPolicySource, options: ZeroTrustRuleOptions = {}): void {
     this.declare(sec.AuthorizationPolicySpecAction.DENY, source, options);
   }
 
@@ -336,7 +336,7 @@ export class ZeroTrustPolicy extends Construct {
    * requests: nothing is logged unless meshConfig defines an audit-capable extension provider (Istio
    * supports only Stackdriver), and the analyzer warns otherwise (AMB133).
    */
-  public auditFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): void {
+  public auditFrom(source: IPolicySource, options: ZeroTrustRuleOptions = {}): void {
     this.declare(sec.AuthorizationPolicySpecAction.AUDIT, source, options);
   }
 
@@ -355,26 +355,27 @@ export class ZeroTrustPolicy extends Construct {
   }
 
   /** A helper that declares rules for one destination, like cdk8s-plus `connections`. */
-  public to(target: PolicyTarget): PolicyDestination {
+  public to(target: IPolicyTarget): PolicyDestination {
     return new PolicyDestination(this, target);
   }
 
   /** Records a rule after the checks that do not depend on the rest of the app. */
-  private declare(action: sec.AuthorizationPolicySpecAction, source: PolicySource, options: ZeroTrustRuleOptions): void {
+  private declare(action: sec.AuthorizationPolicySpecAction, source: IPolicySource, options: ZeroTrustRuleOptions): void {
     const target = options.to ?? PolicyTarget.namespace();
     const verb = action === 'ALLOW' ? 'allowFrom' : action === 'DENY' ? 'denyFrom' : 'auditFrom';
     const what = `${verb}(${source.description}) to ${this.meshWide ? 'the mesh' : target.description}`;
     this.inputCheck(() => checkRuleOptions(options, what));
     // The trust domain does not change whether a rule matches everything: any domain checks it now.
-    this.inputCheck(() => renderRule(source, options, what, DEFAULT_TRUST_DOMAIN));
+    const bound = source.bind(this);
+    this.inputCheck(() => renderRule(bound, options, what, DEFAULT_TRUST_DOMAIN));
     if ((options.dryRun ?? this.dryRun) && action === 'AUDIT') {
       throw constructError(this, `${what}: dry-run applies to ALLOW and DENY rules only; an AUDIT rule enforces nothing already.`);
     }
     if (this.meshWide) {
-      if (target._kind !== 'namespace') {
+      if (!(target instanceof PolicyTarget && target._kind === PolicyTargetKind.NAMESPACE)) {
         throw constructError(this, `${what}: a mesh-wide policy applies to the whole mesh; put rules for ${target.description} in the ZeroTrustPolicy of its namespace.`);
       }
-      if (source._requestPrincipals.length > 0) {
+      if (bound.requestPrincipals?.length) {
         throw constructError(this, `${what}: JWT principals need a RequestAuthentication at the same waypoint; declare this rule in the namespace's ZeroTrustPolicy with requireJwt().`);
       }
     }
@@ -494,21 +495,21 @@ export class PolicyDestination {
   /** The policy. */
   public readonly policy: ZeroTrustPolicy;
   /** The destination. */
-  public readonly target: PolicyTarget;
+  public readonly target: IPolicyTarget;
 
-  public constructor(policy: ZeroTrustPolicy, target: PolicyTarget) {
+  public constructor(policy: ZeroTrustPolicy, target: IPolicyTarget) {
     this.policy = policy;
     this.target = target;
   }
 
   /** Allows `source` to reach this destination. Returns this, for chaining. */
-  public allowFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
+  public allowFrom(source: IPolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
     this.policy.allowFrom(source, { ...options, to: this.target });
     return this;
   }
 
   /** Denies `source` at this destination. Returns this, for chaining. */
-  public denyFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
+  public denyFrom(source: IPolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
     this.policy.denyFrom(source, { ...options, to: this.target });
     return this;
   }
@@ -517,7 +518,7 @@ export class PolicyDestination {
    * Audits matching requests at this destination (waypoints only); needs an audit-capable provider
    * (Stackdriver) in meshConfig to log anything. Returns this, for chaining.
    */
-  public auditFrom(source: PolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
+  public auditFrom(source: IPolicySource, options: ZeroTrustRuleOptions = {}): PolicyDestination {
     this.policy.auditFrom(source, { ...options, to: this.target });
     return this;
   }
