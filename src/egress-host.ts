@@ -7,8 +7,8 @@ import { IPolicySource } from './authz/policy-source';
 import { renderSource } from './authz/rule-rendering';
 import * as net from './imports/networking.istio.io';
 import * as sec from './imports/security.istio.io';
-import { canonicalRules } from './semantics/canonical-rules';
 import { DEFAULT_TRUST_DOMAIN } from './mesh-identity';
+import { canonicalRules } from './semantics/canonical-rules';
 import { IWaypoint } from './waypoint';
 
 /** How applications reach the external host. */
