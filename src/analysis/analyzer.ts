@@ -1,7 +1,6 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
-import { MeshContext } from '../_context';
 import { CHECKS, runChecks } from './checks';
 import { clusterFolders } from './cluster-layout';
 import { diagnose, diagnoseText } from './diagnose';
@@ -764,10 +763,16 @@ export class MeshAnalyzer {
   }
 
   private addConstructs(scope: IConstruct): MeshAnalyzer {
+    // Loaded here: reading files (the CLI) never needs the construct side.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { MeshContext } = require('../_context') as typeof import('../_context');
+    const { renderedObject } = require('../_kube-inputs') as typeof import('../_kube-inputs');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // The library writes some objects at synth, from the whole app: make them as synth would.
     MeshContext.prepareApp(scope);
     for (const node of scope.node.findAll()) {
-      if (ApiObject.isApiObject(node)) this.located.push({ obj: node.toJson(), source: node.node.path });
+      // Rendered once per synthesis pass: the chart output reuses what the analysis read.
+      if (ApiObject.isApiObject(node)) this.located.push({ obj: renderedObject(node), source: node.node.path });
     }
     this.cachedModel = undefined;
     return this;

@@ -12,6 +12,7 @@ import { IConstruct } from 'constructs';
 import { consumerNamespacesOf } from '../_enrollment';
 import { MeshRegistry, WorkloadEnrollment } from '../_registry';
 import * as sec from '../imports/security.istio.io';
+import { IstioLabels } from '../labels';
 import { Rule, l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
 import { ztunnelRuleFate } from '../semantics/enforcement';
 import { selectorsSelectSamePods } from '../semantics/selectors';
@@ -58,6 +59,8 @@ export interface PlannedPolicy {
   readonly attachment: Attachment;
   readonly rules: Rule[];
   readonly dryRun: boolean;
+  /** The rendered spec, once asked for (a plan is never changed after planning). */
+  spec?: sec.AuthorizationPolicySpec;
 }
 
 /** One RequestAuthentication to write. */
@@ -383,6 +386,8 @@ class PolicyPlanner {
   private admitServiceWaypoints(): void {
     const s = this.settings;
     for (const service of this.registry.servicesInNamespace(s.namespace)) {
+      // Only a Service's own istio.io/use-waypoint label can bind it to another waypoint.
+      if (service.metadata.getLabel(IstioLabels.USE_WAYPOINT) === undefined) continue;
       const resolved = this.attempt(() => PolicyTarget.service(service).bind(s.scope, s.namespace));
       if (!resolved?.waypoint || resolved.headless || !resolved.selector) continue;
       if (describeBinding(resolved.waypoint) === describeBinding(this.namespaceWaypoint)) continue;

@@ -256,7 +256,10 @@ function resolveService(
   scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string }, knownSpec?: ServiceInfo,
 ): PolicyTargetConfig {
   const nsBinding = namespaceBinding(scope, namespace);
-  const own: LabelBinding = service ? bindingFromLabels(scope, service.metadata.toJson().labels ?? {}, namespace) : { explicit: false };
+  const own: LabelBinding = service ? bindingFromLabels(scope, {
+    [IstioLabels.USE_WAYPOINT]: service.metadata.getLabel(IstioLabels.USE_WAYPOINT),
+    [IstioLabels.USE_WAYPOINT_NAMESPACE]: service.metadata.getLabel(IstioLabels.USE_WAYPOINT_NAMESPACE),
+  }, namespace) : { explicit: false };
   const spec: ServiceInfo = knownSpec ?? (service ? serviceInfo(service) : { ports: [] });
   const ports: ServicePortMapping[] = spec.ports.map(p => typeof p.targetPort === 'string'
     ? { port: p.port, targetPortName: p.targetPort }
