@@ -1,5 +1,5 @@
-import { ApiObject, App, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import type { App, Chart } from 'cdk8s';
+import type { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
 import { clusterFolders } from './cluster-layout';
@@ -763,6 +763,10 @@ export class MeshAnalyzer {
   }
 
   private addConstructs(scope: IConstruct): MeshAnalyzer {
+    // Loaded here, not at the top: the CLI reads files and never needs cdk8s (it doubles start-up time);
+    // a caller passing constructs has it loaded already.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ApiObject } = require('cdk8s') as typeof import('cdk8s');
     for (const node of scope.node.findAll()) {
       if (ApiObject.isApiObject(node)) this.located.push({ obj: node.toJson(), source: node.node.path });
     }
