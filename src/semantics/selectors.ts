@@ -79,10 +79,16 @@ export function selectorsSelectSamePods(a: StringMap, b: StringMap, pods: readon
  */
 export class SelectorIndex<C> {
   private readonly byLabel = new Map<string, number[]>();
+  /** Positions of the candidates with an empty selector (they select every pod). */
+  public readonly selectingAll: readonly number[];
 
   public constructor(public readonly candidates: readonly C[], public readonly selectorOf: (candidate: C) => StringMap) {
+    const selectingAll: number[] = [];
+    this.selectingAll = selectingAll;
     candidates.forEach((candidate, position) => {
-      for (const [k, v] of Object.entries(selectorOf(candidate))) {
+      const selector = selectorOf(candidate);
+      if (Object.keys(selector).length === 0) selectingAll.push(position);
+      for (const [k, v] of Object.entries(selector)) {
         const entry = labelEntry(k, v);
         const list = this.byLabel.get(entry);
         if (list) list.push(position); else this.byLabel.set(entry, [position]);
@@ -111,8 +117,7 @@ export function selectingSamePods<C>(selector: StringMap, candidates: SelectorIn
   const selected = pods.select(selector);
   if (selected.length === 0) return candidates.candidates.filter(c => selectorsSelectSamePods(selector, candidates.selectorOf(c), pods));
   // Known pods decide: a candidate qualifies if it selects one of them; an empty selector selects all.
-  const positions = new Set<number>();
-  candidates.candidates.forEach((c, position) => { if (Object.keys(candidates.selectorOf(c)).length === 0) positions.add(position); });
+  const positions = new Set<number>(candidates.selectingAll);
   for (const pod of selected) for (const position of candidates.selecting(pods.labelsOf(pod))) positions.add(position);
   return [...positions].sort((a, b) => a - b).map(position => candidates.candidates[position]);
 }
