@@ -8,13 +8,11 @@ import type { AmbientMeshProps } from './ambient-mesh';
 import { MeshIdentity } from './mesh-identity';
 import { MeshCertificateAuthority } from './mesh-trust';
 import { GLOBAL_SERVICE_LABEL, MeshCluster } from './multi-cluster';
+import { GLOBAL_SERVICE_SCOPE } from './semantics/multicluster';
 import { bundleProblems } from './semantics/trust';
 
-/** The entry the ambient profile puts in `meshConfig.serviceScopeConfigs` (manifests/helm-profiles/ambient.yaml, 1.30.3). */
-export const GLOBAL_SERVICE_SCOPE = {
-  servicesSelector: { matchExpressions: [{ key: GLOBAL_SERVICE_LABEL, operator: 'In', values: ['true'] }] },
-  scope: 'GLOBAL',
-};
+/** The ambient profile's global-Service scope entry; the fact lives in semantics/multicluster. */
+export { GLOBAL_SERVICE_SCOPE };
 
 /** Trust and cluster settings of one install, resolved from its props. */
 export interface MeshTrustSettings {

@@ -1,5 +1,5 @@
-import { ApiObject, App, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import type { App, Chart } from 'cdk8s';
+import type { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
 import { CHECKS, runChecks } from './checks';
 import { clusterFolders } from './cluster-layout';
@@ -763,8 +763,10 @@ export class MeshAnalyzer {
   }
 
   private addConstructs(scope: IConstruct): MeshAnalyzer {
-    // Loaded here: reading files (the CLI) never needs the construct side.
+    // Loaded here, not at the top: the CLI reads files and never needs cdk8s or the construct side
+    // (it doubles start-up time); a caller passing constructs has them loaded already.
     /* eslint-disable @typescript-eslint/no-require-imports */
+    const { ApiObject } = require('cdk8s') as typeof import('cdk8s');
     const { MeshContext } = require('../_context') as typeof import('../_context');
     const { renderedObject } = require('../_kube-inputs') as typeof import('../_kube-inputs');
     /* eslint-enable @typescript-eslint/no-require-imports */
