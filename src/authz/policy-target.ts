@@ -303,7 +303,9 @@ function resolveService(
  * A headless Service's traffic is addressed to its pods: the waypoint of the pods it selects that
  * were enrolled in one, else the namespace's binding for workload traffic (semantics/binding podsWaypoint).
  */
-function headlessBinding(scope: IConstruct, context: BindingContext, namespace: string, selector: { [key: string]: string } | undefined): WaypointBinding {
+function headlessBinding(
+  scope: IConstruct, context: BindingContext, namespace: string, selector: { [key: string]: string } | undefined,
+): WaypointBinding {
   const pods = selector
     ? MeshRegistry.of(scope).workloadEnrollments(namespace).filter(e => selectorMatches(selector, e.podLabels))
       .map(e => resolveWaypoint(context, 'workload', namespace, e.podLabels))
