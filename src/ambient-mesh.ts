@@ -10,6 +10,7 @@ import { memoizeForSynth } from './_memo';
 import { MeshTrustSettings, resolveTrust, trustValues } from './_mesh-trust-install';
 import { ingressWaypointErrors } from './_multicluster-validation';
 import { MeshRegistry } from './_registry';
+import { tracingProvidersOf } from './_telemetry';
 import { principalTrustErrors } from './_trust-validation';
 import { checkNamespaceName, checkObjectName, constructError, wholeSeconds } from './_validation';
 import * as argo from './imports/argoproj.io';
@@ -523,10 +524,8 @@ export class AmbientMesh extends Construct {
   private readonly props: AmbientMeshProps;
   private readonly trust: MeshTrustSettings;
   private readonly releases: Release[];
-  private readonly extensionProviders: any[] = [];
   /** The mesh namespace and CA objects that must exist before istiod starts, in apply order. */
   private readonly prerequisites: ApiObject[] = [];
-  private tracingEnabled = false;
 
   public constructor(scope: Construct, id: string, props: AmbientMeshProps = {}) {
     super(scope, id);
@@ -647,7 +646,7 @@ export class AmbientMesh extends Construct {
 
   /** Names of the providers added to `meshConfig.extensionProviders`, sorted. */
   public get extensionProviderNames(): string[] {
-    return this.extensionProviders.map(p => p.name).sort();
+    return tracingProvidersOf(this).map(p => p.name).sort();
   }
 
   /** The values this mesh gives a chart (a copy). */
@@ -764,18 +763,6 @@ export class AmbientMesh extends Construct {
   }
 
   /**
-   * Adds an extension provider to `meshConfig.extensionProviders` (used by OtelTracing).
-   * @internal
-   */
-  public _addExtensionProvider(provider: any): void {
-    const existing = this.extensionProviders.find(p => p.name === provider.name);
-    if (existing && JSON.stringify(existing) !== JSON.stringify(provider)) {
-      throw constructError(this, `meshConfig.extensionProviders already has a different provider named "${provider.name}"; give the second one another name.`);
-    }
-    if (!existing) this.extensionProviders.push(provider);
-  }
-
-  /**
    * Refuses an unchained istio-cni next to a primary CNI installed by the same app (used by CiliumCni,
    * and at synth for a CNI declared before the mesh).
    * @internal
@@ -784,11 +771,6 @@ export class AmbientMesh extends Construct {
     const chained = this.props.cni?.chained ?? (this.props.values?.cni as any)?.cni?.chained ?? (this.props.values?.cni as any)?.chained;
     if (chained !== false) return undefined;
     return `${this.node.path} sets cni.chained: false, but istio-cni must chain after the primary CNI declared here (${requester}); only Multus setups run it unchained. Drop chained: false.`;
-  }
-
-  /** Turns on `meshConfig.enableTracing` (used by OtelTracing). @internal */
-  public _enableTracing(): void {
-    this.tracingEnabled = true;
   }
 
   private renderValues(release: Release): { [key: string]: any } {
@@ -871,6 +853,7 @@ export class AmbientMesh extends Construct {
 
   private renderMeshConfig(): any {
     const m = this.props.meshConfig ?? {};
+    const tracing = tracingProvidersOf(this);
     const defaultProviders: any = {
       tracing: m.defaultTracingProviders?.length ? [...m.defaultTracingProviders] : undefined,
       accessLogging: m.defaultAccessLogProviders?.length ? [...m.defaultAccessLogProviders] : undefined,
@@ -879,10 +862,11 @@ export class AmbientMesh extends Construct {
       trustDomain: this.trustDomain !== DEFAULT_TRUST_DOMAIN ? this.trustDomain : undefined,
       outboundTrafficPolicy: m.outboundTrafficPolicy ? { mode: m.outboundTrafficPolicy } : undefined,
       accessLogFile: m.accessLogFile,
-      enableTracing: this.tracingEnabled ? true : undefined,
+      // The tracing constructs of the app add their providers, declared before or after the mesh.
+      enableTracing: tracing.length ? true : undefined,
       defaultProviders,
-      extensionProviders: this.extensionProviders.length
-        ? [...this.extensionProviders].sort((a, b) => a.name.localeCompare(b.name)).map(e => JSON.parse(JSON.stringify(e)))
+      extensionProviders: tracing.length
+        ? [...tracing].sort((a, b) => a.name.localeCompare(b.name)).map(e => JSON.parse(JSON.stringify(e)))
         : undefined,
     };
   }
