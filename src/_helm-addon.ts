@@ -2,15 +2,11 @@
  * Third-party Helm charts (Traefik, Cilium, Tempo, Kiali) delivered the same way as the mesh: a Flux
  * HelmRepository and HelmRelease, an Argo CD Application, or ordered helm CLI commands.
  */
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
 import { MeshDelivery } from './ambient-mesh';
-import * as argo from './imports/argoproj.io';
-import * as helm from './imports/helm.toolkit.fluxcd.io';
-import * as source from './imports/source.toolkit.fluxcd.io';
 
 /** A chart release of an add-on. */
 export interface AddonRelease {
@@ -35,6 +31,8 @@ interface Addon {
   readonly scope: Construct;
   readonly explicit?: MeshDelivery;
   readonly release: () => AddonRelease;
+  /** What an earlier synthesis pass emitted: the child ids, and whether they include the shared chart source. */
+  emitted?: { ownsSource: boolean; ids: string[] };
 }
 
 /** The app's add-ons (a MeshContext slot). */
@@ -88,75 +86,23 @@ function byPath(a: Addon, b: Addon): number {
  */
 function emitAddonReleases(addons: Addon[]): void {
   const resolved = [...addons].sort(byPath).map(a => ({ addon: a, delivery: addonDelivery(a.scope, a.explicit), release: a.release() }));
-  const repositoryOwners = new Map<string, Construct>();
+  const sourceOwners = new Map<string, Construct>();
   for (const { addon, delivery, release } of resolved) {
-    if (delivery._kind !== 'flux') continue;
-    const key = `${delivery._flux.sourceNamespace ?? 'flux-system'}/${release.repositoryName}`;
-    if (!repositoryOwners.has(key)) repositoryOwners.set(key, addon.scope);
+    const key = delivery._addonSourceKey(release);
+    if (key !== undefined && !sourceOwners.has(key)) sourceOwners.set(key, addon.scope);
   }
   for (const { addon, delivery, release } of resolved) {
     const scope = addon.scope;
-    const repoId = `HelmRepository-${release.repositoryName}`;
-    const sourceNamespace = delivery._kind === 'flux' ? delivery._flux.sourceNamespace ?? 'flux-system' : undefined;
-    const owns = sourceNamespace !== undefined && repositoryOwners.get(`${sourceNamespace}/${release.repositoryName}`) === scope;
-    const existing = scope.node.tryFindChild(repoId);
-    if (existing && !owns) scope.node.tryRemoveChild(repoId);
-    if (owns && !existing) {
-      new source.HelmRepository(scope, repoId, {
-        metadata: { name: release.repositoryName, namespace: sourceNamespace },
-        spec: { interval: '1h', url: release.repositoryUrl },
-      });
+    const key = delivery._addonSourceKey(release);
+    const ownsSource = key !== undefined && sourceOwners.get(key) === scope;
+    if (addon.emitted) {
+      // Emitted by an earlier pass: keep it, unless the owner of the shared source changed.
+      if (addon.emitted.ownsSource === ownsSource) continue;
+      for (const id of addon.emitted.ids) scope.node.tryRemoveChild(id);
     }
-    if (scope.node.tryFindChild('HelmRelease') || scope.node.tryFindChild('Application')) continue;
-    emitRelease(scope, delivery, release);
-  }
-}
-
-function emitRelease(scope: Construct, delivery: MeshDelivery, release: AddonRelease): void {
-  if (delivery._kind === 'flux') {
-    const sourceNamespace = delivery._flux.sourceNamespace ?? 'flux-system';
-    new helm.HelmRelease(scope, 'HelmRelease', {
-      metadata: { name: release.releaseName, namespace: release.namespace },
-      spec: {
-        interval: '10m',
-        releaseName: release.releaseName,
-        chart: {
-          spec: {
-            chart: release.chart,
-            version: release.version,
-            sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: release.repositoryName, namespace: sourceNamespace },
-          },
-        },
-        dependsOn: Lazy.any({ produce: () => { const d = release.dependsOn?.() ?? []; return d.length ? d : undefined; } }),
-        install: { createNamespace: true, remediation: { retries: 3 } },
-        upgrade: { remediation: { retries: 3 } },
-        values: Lazy.any({ produce: () => release.values() }),
-      },
-    });
-  } else if (delivery._kind === 'argocd') {
-    const automated = delivery._argo.automatedSync ?? true;
-    new argo.Application(scope, 'Application', {
-      metadata: {
-        name: release.releaseName,
-        namespace: delivery._argo.namespace ?? 'argocd',
-        annotations: { 'argocd.argoproj.io/sync-wave': String(release.syncWave) },
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
-      },
-      spec: {
-        project: delivery._argo.project ?? 'default',
-        source: {
-          repoUrl: release.repositoryUrl,
-          chart: release.chart,
-          targetRevision: release.version,
-          helm: { releaseName: release.releaseName, valuesObject: Lazy.any({ produce: () => release.values() }) },
-        },
-        destination: { server: delivery._argo.destinationServer ?? 'https://kubernetes.default.svc', namespace: release.namespace },
-        syncPolicy: {
-          automated: automated ? { prune: true, selfHeal: true } : undefined,
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-        },
-      },
-    });
+    const before = new Set(scope.node.children);
+    delivery._bindAddon(scope, release, ownsSource);
+    addon.emitted = { ownsSource, ids: scope.node.children.filter(c => !before.has(c)).map(c => c.node.id) };
   }
 }
 

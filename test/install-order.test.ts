@@ -82,7 +82,7 @@ describe.each(DELIVERIES)('add-ons declared before or after the AmbientMesh (%s)
     expect(yaml['helm-install']).toContain('values-istiod.yaml');
   });
 
-  test.each(ADDONS.filter(([name]) => delivery()._kind === 'helm' || !/Tracing|Logging|TelemetryMetrics/.test(name)))(
+  test.each(ADDONS.filter(([name]) => !delivery().appliesAsBatch || !/Tracing|Logging|TelemetryMetrics/.test(name)))(
     '%s: in the mesh\'s own chart, the same objects with the same bytes', (_addon, declare) => {
       const declarations = [mesh('install'), { chart: 'install', declare }];
       expect(sortedDocuments(declarations, [1, 0])).toEqual(sortedDocuments(declarations, [0, 1]));
