@@ -1,9 +1,9 @@
-import { Chart, Testing, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Testing, Yaml } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { findObject } from './support';
 import {
-  AccessLogging, AmbientMesh, AmbientNamespace, CiliumCni, IstioChart, Kiali, MeshDelivery, MeshMetrics, OtelCollector, OtelTracing, SkyWalkingTracing, TelemetryMetrics,
-  TelemetryScope, Tempo, TraefikIngress, ZipkinTracing,
+  AccessLogging, AmbientMesh, AmbientNamespace, CertManagerIssuerKind, CiliumCni, IstioChart, Kiali, MeshCertificateAuthority, MeshDelivery,
+  MeshMetrics, OtelCollector, OtelTracing, SkyWalkingTracing, TelemetryMetrics, TelemetryScope, Tempo, TraefikIngress, ZipkinTracing,
 } from '../src';
 
 /** One declaration of a program: the chart it goes into and what it declares there. */
@@ -176,5 +176,51 @@ describe('shared objects have one owner, whatever the order', () => {
     expect(cni.spec.dependsOn).toEqual([
       { name: 'istiod', namespace: 'istio-system' }, { name: 'cilium', namespace: 'cni-a' }, { name: 'cilium', namespace: 'cni-b' },
     ]);
+  });
+});
+
+describe('delivery and CA forms are subclasses', () => {
+  /** A delivery written outside the library: one ConfigMap listing the releases, from the mesh's public API. */
+  class ReleaseListDelivery extends MeshDelivery {
+    public constructor() {
+      super();
+    }
+
+    public get displayName(): string {
+      return 'a release list';
+    }
+
+    public get appliesAsBatch(): boolean {
+      return true;
+    }
+
+    public bind(mesh: AmbientMesh): void {
+      new ApiObject(mesh, 'Releases', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'istio-releases', namespace: mesh.namespace },
+        data: Object.fromEntries(mesh.charts.map(c => [mesh.releaseName(c), mesh.releaseNamespace(c)])),
+      });
+    }
+  }
+
+  test('a new delivery form is a new subclass: the mesh binds it and names it in messages', () => {
+    const chart = new Chart(Testing.app(), 'install');
+    new AmbientMesh(chart, 'mesh', { delivery: new ReleaseListDelivery() });
+    expect(findObject(Testing.synth(chart), 'ConfigMap', 'istio-releases').data).toEqual({
+      'istio-base': 'istio-system', 'istiod': 'istio-system', 'istio-cni': 'istio-system', 'ztunnel': 'istio-system',
+    });
+    new AccessLogging(chart, 'logs');
+    expect(() => Testing.synth(chart)).toThrow('chart "install" installs Istio with a release list and also holds Telemetry default');
+  });
+
+  test('the built-in forms keep their factories and say what they are', () => {
+    expect([MeshDelivery.flux(), MeshDelivery.argoCd(), MeshDelivery.helmCli()].map(d => [d.displayName, d.appliesAsBatch])).toEqual([
+      ['Flux', true], ['Argo CD', true], ['the helm CLI', false],
+    ]);
+    const csr = MeshCertificateAuthority.istioCsr({ issuer: { name: 'mesh-ca' }, namespace: 'pki' });
+    expect([csr.root, csr.caAddress]).toEqual(['ClusterIssuer/mesh-ca', 'cert-manager-istio-csr.pki.svc:443']);
+    const cacerts = MeshCertificateAuthority.certManager({ rootIssuer: { name: 'root', kind: CertManagerIssuerKind.ISSUER } });
+    expect([cacerts.root, cacerts.caAddress]).toEqual(['Issuer/root', undefined]);
   });
 });
