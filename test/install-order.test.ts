@@ -224,3 +224,25 @@ describe('delivery and CA forms are subclasses', () => {
     expect([cacerts.root, cacerts.caAddress]).toEqual(['Issuer/root', undefined]);
   });
 });
+
+describe('prepare steps are idempotent across synthesis passes', () => {
+  test('a user with a smaller path added after a first synth takes over the shared objects', () => {
+    const app = Testing.app();
+    const install = new Chart(app, 'install');
+    const edge = new Chart(app, 'b-edge');
+    new AmbientMesh(install, 'mesh', { delivery: MeshDelivery.flux() });
+    new TraefikIngress(edge, 'traefik', { namespace: 'edge', releaseName: 'edge-traefik' });
+    new AccessLogging(edge, 'logs');
+    const first = app.charts.flatMap(c => c.toJson());
+    expect(first.filter(o => o.kind === 'HelmRepository' && o.metadata.name === 'traefik')).toHaveLength(1);
+    expect(first.filter(o => o.kind === 'Telemetry')).toHaveLength(1);
+    const internal = new Chart(app, 'a-internal');
+    new TraefikIngress(internal, 'traefik', { namespace: 'internal', releaseName: 'internal-traefik' });
+    new OtelTracing(internal, 'otel', { service: 'otel-collector.observability.svc.cluster.local' });
+    for (let pass = 0; pass < 2; pass++) {
+      const kinds = (c: Chart) => c.toJson().map((o: any) => `${o.kind}/${o.metadata.name}`);
+      expect(kinds(internal)).toEqual(['Namespace/internal', 'HelmRepository/traefik', 'HelmRelease/internal-traefik', 'Telemetry/default']);
+      expect(kinds(edge)).toEqual(['Namespace/edge', 'HelmRelease/edge-traefik']);
+    }
+  });
+});

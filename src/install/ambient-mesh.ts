@@ -215,7 +215,7 @@ export class AmbientMesh extends Construct {
     this.delivery.bind(this);
     this.node.addValidation({ validate: () => this.checkNoIstioResourcesInChart() });
     this.node.addValidation({
-      validate: () => primaryCnis(this).map(c => this._checkChainedAfter(c.path)).filter((e): e is string => e !== undefined),
+      validate: () => primaryCnis(this).map(c => this.chainedAfterProblem(c.path)).filter((e): e is string => e !== undefined),
     });
     // App-wide checks, memoized: cdk8s validates the whole app once per chart it writes.
     const bundle = { trustDomain: this.trustDomain, aliases: this.trustDomainAliases };
@@ -285,13 +285,8 @@ export class AmbientMesh extends Construct {
     return istioctlPlan(this);
   }
 
-
-  /**
-   * Refuses an unchained istio-cni next to a primary CNI installed by the same app (used by CiliumCni,
-   * and at synth for a CNI declared before the mesh).
-   * @internal
-   */
-  public _checkChainedAfter(requester: string): string | undefined {
+  /** Refuses an unchained istio-cni next to a primary CNI installed by the same app (declared before or after). */
+  private chainedAfterProblem(requester: string): string | undefined {
     const chained = this._props.cni?.chained ?? (this._props.values?.cni as any)?.cni?.chained ?? (this._props.values?.cni as any)?.chained;
     if (chained !== false) return undefined;
     return `${this.node.path} sets cni.chained: false, but istio-cni must chain after the primary CNI declared here (${requester}); only Multus setups run it unchained. Drop chained: false.`;
