@@ -199,7 +199,7 @@ describe('delivery and CA forms are subclasses', () => {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: { name: 'istio-releases', namespace: mesh.namespace },
-        data: Object.fromEntries(mesh.charts.map(c => [mesh.releaseName(c), mesh.releaseNamespace(c)])),
+        data: Object.fromEntries(mesh.releases.map(r => [r.releaseName, `${r.chart} ${r.version} in ${r.namespace}`])),
       });
     }
   }
@@ -208,7 +208,10 @@ describe('delivery and CA forms are subclasses', () => {
     const chart = new Chart(Testing.app(), 'install');
     new AmbientMesh(chart, 'mesh', { delivery: new ReleaseListDelivery() });
     expect(findObject(Testing.synth(chart), 'ConfigMap', 'istio-releases').data).toEqual({
-      'istio-base': 'istio-system', 'istiod': 'istio-system', 'istio-cni': 'istio-system', 'ztunnel': 'istio-system',
+      'istio-base': 'base 1.30.3 in istio-system',
+      'istiod': 'istiod 1.30.3 in istio-system',
+      'istio-cni': 'cni 1.30.3 in istio-system',
+      'ztunnel': 'ztunnel 1.30.3 in istio-system',
     });
     new AccessLogging(chart, 'logs');
     expect(() => Testing.synth(chart)).toThrow('chart "install" installs Istio with a release list and also holds Telemetry default');

@@ -245,6 +245,11 @@ export class AmbientMesh extends Construct {
     return this._releases.map(r => r.chart);
   }
 
+  /** The Helm releases (chart, release name, namespace, version), in install order: what a delivery delivers. */
+  public get releases(): IstioRelease[] {
+    return this._releases.map(r => ({ ...r }));
+  }
+
   /** Release name of a chart. */
   public releaseName(chart: IstioChart): string {
     const release = this._releases.find(r => r.chart === chart);
