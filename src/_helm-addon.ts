@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
-import { MeshDelivery } from './ambient-mesh';
+import { MeshDelivery } from './install';
 
 /** A chart release of an add-on. */
 export interface AddonRelease {

@@ -4,7 +4,7 @@
  */
 import { IConstruct } from 'constructs';
 import { constructError } from './_validation';
-import type { AmbientMeshProps } from './ambient-mesh';
+import type { AmbientMeshProps } from './install';
 import { MeshIdentity } from './mesh-identity';
 import { MeshCertificateAuthority } from './mesh-trust';
 import { GLOBAL_SERVICE_LABEL, MeshCluster } from './multi-cluster';

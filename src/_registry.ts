@@ -3,9 +3,9 @@ import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 import { WORKLOAD_KINDS, podLabels } from './_kube-inputs';
 import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
-import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
 import type { ZeroTrustPolicy } from './authz/zero-trust-policy';
+import type { AmbientMesh } from './install';
 import type { IWaypoint, Waypoint } from './waypoint';
 
 /** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */

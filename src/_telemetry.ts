@@ -8,8 +8,8 @@ import { Construct, IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { constructError } from './_validation';
-import type { AmbientMesh } from './ambient-mesh';
 import * as tel from './imports/telemetry.istio.io';
+import type { AmbientMesh } from './install';
 import { BUILT_IN_TELEMETRY_PROVIDERS, TelemetryScope } from './telemetry';
 
 /** The section of a Telemetry object a request fills. */

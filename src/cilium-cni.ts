@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { registerPrimaryCni } from './_cni-chain';
 import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { checkNamespaceName, constructError } from './_validation';
-import { HelmInstallPlan, MeshDelivery } from './ambient-mesh';
+import { HelmInstallPlan, MeshDelivery } from './install';
 import { CILIUM_CHART_VERSION, CILIUM_HELM_REPOSITORY, ciliumValueProblems } from './semantics/cni-chaining';
 
 /** Props for `CiliumCni`. */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
-import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
+import { HelmInstallPlan, IstioChart, MeshDelivery } from './install';
 import { Tempo } from './tempo';
 
 /** Kiali's Helm repository. */

@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, checkObjectName, wholeSeconds } from './_validation';
-import { IstioChart } from './ambient-mesh';
 import * as mon from './imports/monitoring.coreos.com';
+import { IstioChart } from './install';
 
 /** Names of the monitors `MeshMetrics` writes (to keep monitors that already exist). */
 export interface MeshMetricsNames {

@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import type { CaChartRelease, TrustContext } from './_cert-manager';
 import { checkNamespaceName, checkObjectName } from './_validation';
-import type { AmbientMeshProps } from './ambient-mesh';
+import type { AmbientMeshProps } from './install';
 
 /** The cert-manager istio-csr chart version this library configures (its values are written for it). */
 export const ISTIO_CSR_VERSION = 'v0.17.0';

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { checkDns1035Label, constructError } from './_validation';
-import { HelmInstallPlan, MeshDelivery } from './ambient-mesh';
+import { HelmInstallPlan, MeshDelivery } from './install';
 
 /** The grafana-community Helm repository, where the `tempo` chart lives since 2026. */
 export const TEMPO_HELM_REPOSITORY = 'https://grafana-community.github.io/helm-charts';

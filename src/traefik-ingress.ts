@@ -3,10 +3,10 @@ import { Construct } from 'constructs';
 import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
-import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
 import { AmbientNamespace } from './ambient-namespace';
 import { PolicySource } from './authz/policy-source';
 import { MtlsMode } from './authz/zero-trust-policy';
+import { HelmInstallPlan, IstioChart, MeshDelivery } from './install';
 import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountName } from './semantics/third-party-ingress';
 
 /** Props for `TraefikIngress`. */

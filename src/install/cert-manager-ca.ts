@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { TrustContext, emitCertManagerCa, issuerRoot } from '../_cert-manager';
 import { caServerOverrides } from '../_mesh-trust-install';
 import { constructError } from '../_validation';
-import type { AmbientMeshProps } from '../ambient-mesh';
+import type { AmbientMeshProps } from './index';
 import { CertManagerCaOptions, MeshCertificateAuthority } from '../mesh-trust';
 
 /** `MeshCertificateAuthority.certManager()`: the `cacerts` Certificate chain, served by istiod's CA server. */

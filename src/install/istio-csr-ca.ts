@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { CaChartRelease, TrustContext, istioCsrValues, issuerRoot } from '../_cert-manager';
 import { caServerOverrides } from '../_mesh-trust-install';
 import { constructError } from '../_validation';
-import type { AmbientMeshProps } from '../ambient-mesh';
+import type { AmbientMeshProps } from './index';
 import { ISTIO_CSR_VERSION, IstioCsrOptions, JETSTACK_HELM_REPOSITORY, MeshCertificateAuthority } from '../mesh-trust';
 
 /** `MeshCertificateAuthority.istioCsr()`: the istio-csr chart, installed before the mesh's charts. */
