@@ -1,5 +1,6 @@
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshContext } from './_context';
 import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
@@ -13,7 +14,7 @@ import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountNa
 export interface TraefikIngressProps {
   /**
    * Namespace of the controller; it is enrolled in ambient (declared as an AmbientNamespace unless
-   * the app declares it already).
+   * the app declares one of that name, anywhere).
    * @default "traefik"
    */
   readonly namespace?: string;
@@ -85,8 +86,11 @@ export class TraefikIngress extends Construct {
     this.serviceAccountName = traefikServiceAccountName(this.releaseName);
     this.policySource = PolicySource.serviceAccountName(this.namespace, this.serviceAccountName);
 
+    // The namespace is declared at synth unless the app declares it anywhere (before placement: "0-").
     const registry = MeshRegistry.of(this);
-    if (!registry.namespace(this.namespace)) new AmbientNamespace(this, 'Namespace', { name: this.namespace });
+    MeshContext.of(this).onPrepare(`0-traefik-namespace:${this.node.path}`, () => {
+      if (!registry.namespace(this.namespace)) new AmbientNamespace(this, 'Namespace', { name: this.namespace });
+    });
 
     addAddonRelease(this, props.delivery, () => this.release());
     this.node.addValidation({ validate: () => this.checkPlaintextEntry() });
