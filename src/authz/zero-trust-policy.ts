@@ -269,6 +269,7 @@ export class ZeroTrustPolicy extends Construct {
   private readonly jwts: JwtIntent[] = [];
   /** The objects written at the last synthesis, in order: ids, kinds, names and namespaces. */
   private materialized: { id: string; signature: string }[] = [];
+  private materializedPlan?: PolicyPlan;
 
   public constructor(scope: Construct, id: string, props: ZeroTrustPolicyProps = {}) {
     super(scope, id);
@@ -413,6 +414,9 @@ export class ZeroTrustPolicy extends Construct {
    */
   private materialize(): void {
     const plan = this.plan();
+    // The per-chart passes of one synthesis share the plan: its objects are written already.
+    if (plan === this.materializedPlan) return;
+    this.materializedPlan = plan;
     const namespace = this.namespace;
     const wanted: { id: string; signature: string; create: () => void }[] = [];
     wanted.push({
