@@ -1,10 +1,12 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkObjectName, constructError } from './_validation';
 import * as net from './imports/networking.istio.io';
 import { PolicyTarget } from './policy-target';
+import { DestinationRuleShape, destinationRuleMergeLoss } from './semantics/destination-rules';
 
 /** How a waypoint spreads requests over a Service's endpoints. */
 export class LoadBalancing {
@@ -150,13 +152,20 @@ export class ResiliencePolicy extends Construct {
     }
     const registry = MeshRegistry.of(this);
     registry.checkObjectFree(this, 'DestinationRule', ns, name, 'Merge the settings into one ResiliencePolicy for the Service.');
+    const host = `${service.name}.${ns}.svc.cluster.local`;
+    const shape: DestinationRuleShape = { name, namespace: ns, host, hasTrafficPolicy: true, subsets: [], hasWorkloadSelector: false, exportTo: [] };
+    const byHost = MeshContext.of(this).slot(HOSTS_SLOT, () => new Map<string, { policy: ResiliencePolicy; shape: DestinationRuleShape }>());
+    const other = byHost.get(`${ns}/${host}`);
+    if (other && destinationRuleMergeLoss(other.shape, shape)) {
+      throw constructError(this, `Service "${ns}/${service.name}" already has a ResiliencePolicy at ${other.policy.node.path} (DestinationRule "${other.shape.name}"); with a second DestinationRule "${name}" for the same host, istiod keeps the trafficPolicy of the one created first and silently drops the other's. Merge the settings into one ResiliencePolicy for the Service.`);
+    }
     const preset = props.preset ? PRESETS[props.preset] : {};
     const pool = { ...preset.pool, ...props.connectionPool };
     const outlier = { ...preset.outlier, ...props.outlierDetection };
     this.apiObject = new net.DestinationRule(this, 'Resource', {
       metadata: { name, namespace: ns },
       spec: {
-        host: `${service.name}.${ns}.svc.cluster.local`,
+        host,
         trafficPolicy: {
           loadBalancer: props.loadBalancing?._spec,
           connectionPool: this.renderPool(pool),
@@ -171,6 +180,7 @@ export class ResiliencePolicy extends Construct {
       },
     });
     registry.claimObject(this, 'DestinationRule', ns, name);
+    byHost.set(`${ns}/${host}`, { policy: this, shape });
   }
 
   private renderPool(pool: ConnectionPoolLimits): net.DestinationRuleSpecTrafficPolicyConnectionPool | undefined {
@@ -207,6 +217,9 @@ export class ResiliencePolicy extends Construct {
     };
   }
 }
+
+/** The ResiliencePolicy of each host (`namespace/host`) in an app (a MeshContext slot). */
+const HOSTS_SLOT = 'traffic.resilience-hosts';
 
 /** Istio durations: whole seconds or milliseconds, at least 1ms. */
 function seconds(scope: Construct, what: string, d: Duration | undefined): string | undefined {
