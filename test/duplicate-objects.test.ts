@@ -126,7 +126,12 @@ describe('AMB135 over manifests', () => {
     const [finding, ...rest] = analyze(`${cm('name: c, namespace: shop')}---\n${cm('name: c, namespace: shop', 'b')}`);
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({
-      code: 'AMB135', severity: 'error', kind: 'ConfigMap', namespace: 'shop', name: 'c', source: 'all.yaml',
+      code: 'AMB135',
+      severity: 'error',
+      kind: 'ConfigMap',
+      namespace: 'shop',
+      name: 'c',
+      source: 'all.yaml',
       title: 'Two manifests write the same object (group, kind, namespace, name)',
       message: 'ConfigMap shop/c is written twice in `all.yaml`: the API server holds one such object, so at apply time the copy applied last silently replaces the others.',
     });

@@ -54,7 +54,9 @@ export interface ObjectIdentity {
  * object. A namespaced object without a namespace lands in the namespace it is applied to: like the
  * rest of the analysis, `default`.
  */
-export function objectIdentity(obj: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } }): ObjectIdentity | undefined {
+export function objectIdentity(
+  obj: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } },
+): ObjectIdentity | undefined {
   const name = obj.metadata?.name;
   if (!name || !obj.kind) return undefined;
   const group = apiGroup(obj.apiVersion ?? '');

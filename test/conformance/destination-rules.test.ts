@@ -43,7 +43,11 @@ describe('conformance: several DestinationRules for one host', () => {
     ]);
     expect(rest).toEqual([]);
     expect(finding).toMatchObject({
-      severity: 'error', kind: 'DestinationRule', namespace: 'shop', name: 'api-pool', upstreamCodes: ['KIA0201'],
+      severity: 'error',
+      kind: 'DestinationRule',
+      namespace: 'shop',
+      name: 'api-pool',
+      upstreamCodes: ['KIA0201'],
       message: 'DestinationRules shop/api-lb (`drs.yaml`) and shop/api-pool (`drs.yaml`) both configure host api.shop.svc.cluster.local: istiod merges them into one, taking them oldest first (creation time, then name), and the later one loses its whole top-level trafficPolicy (not field by field). Which one wins depends on when each was created.',
       fix: 'Put the settings for a host in one DestinationRule (in the library: one ResiliencePolicy per Service).',
     });

@@ -1,13 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { canonicalRules } from './_authz';
-import { enrollConsumer } from './_enrollment';
-import { MeshRegistry } from './_registry';
-import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from './_validation';
-import * as net from './imports/networking.istio.io';
-import * as sec from './imports/security.istio.io';
-import { PolicySource } from './policy-source';
-import { IWaypoint } from './waypoint';
+import { canonicalRules } from '../_authz';
+import { enrollConsumer } from '../_enrollment';
+import { MeshRegistry } from '../_registry';
+import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from '../_validation';
+import * as net from '../imports/networking.istio.io';
+import * as sec from '../imports/security.istio.io';
+import { PolicySource } from '../policy-source';
+import { IWaypoint } from '../waypoint';
 
 /** How applications reach the external host. */
 export enum EgressProtocol {

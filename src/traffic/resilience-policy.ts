@@ -1,12 +1,12 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { MeshContext } from './_context';
-import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
-import { MeshRegistry } from './_registry';
-import { checkObjectName, constructError } from './_validation';
-import * as net from './imports/networking.istio.io';
-import { PolicyTarget } from './policy-target';
-import { DestinationRuleShape, destinationRuleMergeLoss } from './semantics/destination-rules';
+import { MeshContext } from '../_context';
+import { SERVICE_KIND, kubeObjectOf, objectNamespace } from '../_kube-inputs';
+import { MeshRegistry } from '../_registry';
+import { checkObjectName, constructError } from '../_validation';
+import * as net from '../imports/networking.istio.io';
+import { PolicyTarget } from '../policy-target';
+import { DestinationRuleShape, destinationRuleMergeLoss } from '../semantics/destination-rules';
 
 /** How a waypoint spreads requests over a Service's endpoints. */
 export class LoadBalancing {
