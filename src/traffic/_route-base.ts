@@ -6,7 +6,11 @@ import { MeshRegistry } from '../_registry';
 import { checkDns1035Label, checkHostname, checkNamespaceName, constructError, namespaceOf } from '../_validation';
 import * as gwapi from '../imports/gateway.networking.k8s.io';
 
-/** Shared parts of HTTPRoute and GRPCRoute. */
+/**
+ * Shared parts of HTTPRoute and GRPCRoute (a hidden base class: its public members are HttpRoute's and
+ * GrpcRoute's own in the jsii API).
+ * @internal
+ */
 export abstract class RouteBase extends Construct {
   public readonly name: string;
   public readonly namespace: string;
