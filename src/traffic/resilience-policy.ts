@@ -1,12 +1,12 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { MeshContext } from '../_context';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace } from '../_kube-inputs';
 import { MeshRegistry } from '../_registry';
 import { checkObjectName, constructError } from '../_validation';
+import { checkDestinationRuleHostFree, claimDestinationRule } from './_destination-rule-hosts';
 import * as net from '../imports/networking.istio.io';
 import { PolicyTarget } from '../policy-target';
-import { DestinationRuleShape, destinationRuleMergeLoss } from '../semantics/destination-rules';
+import { DestinationRuleShape } from '../semantics/destination-rules';
 
 /** How a waypoint spreads requests over a Service's endpoints. */
 export class LoadBalancing {
@@ -154,11 +154,7 @@ export class ResiliencePolicy extends Construct {
     registry.checkObjectFree(this, 'DestinationRule', ns, name, 'Merge the settings into one ResiliencePolicy for the Service.');
     const host = `${service.name}.${ns}.svc.cluster.local`;
     const shape: DestinationRuleShape = { name, namespace: ns, host, hasTrafficPolicy: true, subsets: [], hasWorkloadSelector: false, exportTo: [] };
-    const byHost = MeshContext.of(this).slot(HOSTS_SLOT, () => new Map<string, { policy: ResiliencePolicy; shape: DestinationRuleShape }>());
-    const other = byHost.get(`${ns}/${host}`);
-    if (other && destinationRuleMergeLoss(other.shape, shape)) {
-      throw constructError(this, `Service "${ns}/${service.name}" already has a ResiliencePolicy at ${other.policy.node.path} (DestinationRule "${other.shape.name}"); with a second DestinationRule "${name}" for the same host, istiod keeps the trafficPolicy of the one created first and silently drops the other's. Merge the settings into one ResiliencePolicy for the Service.`);
-    }
+    checkDestinationRuleHostFree(this, shape, other => `Service "${ns}/${service.name}" already has a ResiliencePolicy at ${other.owner.node.path} (DestinationRule "${other.shape.name}"); with a second DestinationRule "${name}" for the same host, istiod keeps the trafficPolicy of the one created first and silently drops the other's. Merge the settings into one ResiliencePolicy for the Service.`);
     const preset = props.preset ? PRESETS[props.preset] : {};
     const pool = { ...preset.pool, ...props.connectionPool };
     const outlier = { ...preset.outlier, ...props.outlierDetection };
@@ -180,7 +176,7 @@ export class ResiliencePolicy extends Construct {
       },
     });
     registry.claimObject(this, 'DestinationRule', ns, name);
-    byHost.set(`${ns}/${host}`, { policy: this, shape });
+    claimDestinationRule(this, shape);
   }
 
   private renderPool(pool: ConnectionPoolLimits): net.DestinationRuleSpecTrafficPolicyConnectionPool | undefined {
@@ -217,9 +213,6 @@ export class ResiliencePolicy extends Construct {
     };
   }
 }
-
-/** The ResiliencePolicy of each host (`namespace/host`) in an app (a MeshContext slot). */
-const HOSTS_SLOT = 'traffic.resilience-hosts';
 
 /** Istio durations: whole seconds or milliseconds, at least 1ms. */
 function seconds(scope: Construct, what: string, d: Duration | undefined): string | undefined {
