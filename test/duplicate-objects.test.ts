@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, Include, Testing } from 'cdk8s';
+import { ApiObject, Chart, Include, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { findObject, synthValid, testChart } from './support';
 import { AmbientNamespace, GrpcRoute, HttpRoute, MeshAnalyzer, ResiliencePolicy, ResiliencePreset, RouteBackend, RouteParent } from '../src';
@@ -173,5 +173,17 @@ describe('AMB135 over manifests', () => {
       path.join(dir, 'b.yaml'),
       `ConfigMap shop/c is written twice, by \`${path.join(dir, 'a.yaml')}\` and \`${path.join(dir, 'b.yaml')}\`: the API server holds one such object, so at apply time the copy applied last silently replaces the others.`,
     ]]);
+  });
+});
+
+describe('a cdk8s-plus object and a library construct for one object', () => {
+  test('a kplus Namespace next to the AmbientNamespace of the same name fails synth, whatever the chart namespaces', () => {
+    const app = Testing.app();
+    const platform = new Chart(app, 'platform', { namespace: 'platform' });
+    new AmbientNamespace(platform, 'shop', { name: 'shop' });
+    const team = new Chart(app, 'team', { namespace: 'team' });
+    new kplus.Namespace(team, 'shop', { metadata: { name: 'shop' } });
+    expect(() => app.synth()).toThrow(
+      '[] AMB135 Namespace team/shop (team/shop/Resource): Namespace shop is written twice, by `platform/shop/Resource` and `team/shop/Resource` (Namespace is cluster-scoped: the namespace in the manifests does not tell copies apart): the API server holds one such object, so at apply time the copy applied last silently replaces the others.');
   });
 });
