@@ -20,55 +20,58 @@ import {
   RouteBackend, RouteParent, ZeroTrustPolicy,
 } from '../src';
 import { bookinfo } from './lib/bookinfo';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
-export function build(app: App): void {
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): void {
   const chart = new Chart(app, 'bookinfo', { namespace: 'default', disableResourceNameHashes: true });
 
   // `default` exists in every cluster: the Namespace object adopts it and adds the ambient labels.
   const ns = new AmbientNamespace(chart, 'default', { name: 'default' });
-  ns.addWaypoint('waypoint');
   const { services, serviceAccounts } = bookinfo(chart);
-
   // samples/bookinfo/gateway-api/bookinfo-gateway.yaml, annotated ClusterIP as in the getting-started.
   const gateway = new IngressGateway(chart, 'bookinfo-gateway', { name: 'bookinfo-gateway', serviceType: GatewayServiceType.CLUSTER_IP });
-  const toProductpage = [RouteBackend.service(services.productpage, { port: 9080 })];
-  new HttpRoute(chart, 'bookinfo', {
-    parents: [RouteParent.gateway(gateway)],
-    rules: [{
-      matches: [
-        { path: PathMatch.exact('/productpage') },
-        { path: PathMatch.prefix('/static') },
-        { path: PathMatch.exact('/login') },
-        { path: PathMatch.exact('/logout') },
-        { path: PathMatch.prefix('/api/v1/products') },
-      ],
-      backends: toProductpage,
-    }],
+
+  declare(order, {
+    // What `istioctl waypoint apply --enroll-namespace` does.
+    waypoint: () => ns.addWaypoint('waypoint'),
+    ingressRoute: () => new HttpRoute(chart, 'bookinfo', {
+      parents: [RouteParent.gateway(gateway)],
+      rules: [{
+        matches: [
+          { path: PathMatch.exact('/productpage') },
+          { path: PathMatch.prefix('/static') },
+          { path: PathMatch.exact('/login') },
+          { path: PathMatch.exact('/logout') },
+          { path: PathMatch.prefix('/api/v1/products') },
+        ],
+        backends: [RouteBackend.service(services.productpage, { port: 9080 })],
+      }],
+    }),
+    // Manage traffic: 90/10 between reviews-v1 and reviews-v2, applied by the waypoint.
+    reviewsRoute: () => new HttpRoute(chart, 'reviews', {
+      parents: [RouteParent.service(services.reviews, 9080)],
+      rules: [{
+        backends: [
+          RouteBackend.service(services['reviews-v1'], { weight: 90 }),
+          RouteBackend.service(services['reviews-v2'], { weight: 10 }),
+        ],
+      }],
+    }),
+    ratingsResilience: () => new ResiliencePolicy(chart, 'ratings-resilience', { service: services.ratings, preset: ResiliencePreset.STANDARD }),
+    zeroTrust: () => {
+      const policy = new ZeroTrustPolicy(chart, 'zero-trust', { namespace: 'default' });
+      const productpage = PolicySource.serviceAccount(serviceAccounts.productpage);
+      declare(order, {
+        toProductpage: () => policy.to(PolicyTarget.service(services.productpage))
+          .allowFrom(gateway.policySource)
+          .allowFrom(PolicySource.serviceAccountName('default', 'curl'), { methods: ['GET'] }),
+        toDetails: () => policy.to(PolicyTarget.service(services.details)).allowFrom(productpage, { methods: ['GET'], ports: [9080] }),
+        toReviews: () => policy.to(PolicyTarget.service(services.reviews)).allowFrom(productpage, { methods: ['GET'], ports: [9080] }),
+        toRatings: () => policy.to(PolicyTarget.service(services.ratings))
+          .allowFrom(PolicySource.serviceAccount(serviceAccounts.reviews), { methods: ['GET'], ports: [9080] }),
+      });
+    },
   });
-  // Manage traffic: 90/10 between reviews-v1 and reviews-v2, applied by the waypoint.
-  new HttpRoute(chart, 'reviews', {
-    parents: [RouteParent.service(services.reviews, 9080)],
-    rules: [{
-      backends: [
-        RouteBackend.service(services['reviews-v1'], { weight: 90 }),
-        RouteBackend.service(services['reviews-v2'], { weight: 10 }),
-      ],
-    }],
-  });
-  new ResiliencePolicy(chart, 'ratings-resilience', { service: services.ratings, preset: ResiliencePreset.STANDARD });
-
-  const policy = new ZeroTrustPolicy(chart, 'zero-trust', { namespace: 'default' });
-  const ingress = gateway.policySource;
-
-  policy.to(PolicyTarget.service(services.productpage))
-    .allowFrom(ingress)
-    .allowFrom(PolicySource.serviceAccountName('default', 'curl'), { methods: ['GET'] });
-
-  const productpage = PolicySource.serviceAccount(serviceAccounts.productpage);
-  policy.to(PolicyTarget.service(services.details)).allowFrom(productpage, { methods: ['GET'], ports: [9080] });
-  policy.to(PolicyTarget.service(services.reviews)).allowFrom(productpage, { methods: ['GET'], ports: [9080] });
-  policy.to(PolicyTarget.service(services.ratings))
-    .allowFrom(PolicySource.serviceAccount(serviceAccounts.reviews), { methods: ['GET'], ports: [9080] });
 }
 
 if (require.main === module) {

@@ -10,22 +10,25 @@
  */
 import { App, Chart } from 'cdk8s';
 import { AmbientNamespace, EgressHost, EgressProtocol, GatewayNamespaces, PolicySource } from '../src';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
-export function build(app: App): void {
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): void {
   const chart = new Chart(app, 'egress', { namespace: 'egress', disableResourceNameHashes: true });
   const ns = new AmbientNamespace(chart, 'namespace', { name: 'egress' });
   const waypoint = ns.addWaypoint('egress-waypoint', { name: 'egress-waypoint', enroll: false, allowedNamespaces: GatewayNamespaces.names('egress') });
 
-  new EgressHost(chart, 'httpbin', {
-    host: 'httpbin.org',
-    waypoint,
-    protocol: EgressProtocol.HTTP_WITH_TLS_ORIGINATION,
-    allow: [{ source: PolicySource.namespaces('apps'), methods: ['GET'], paths: ['/get', '/status/*'] }],
-  });
-  new EgressHost(chart, 'github', {
-    host: 'api.github.com',
-    waypoint,
-    allow: [{ source: PolicySource.serviceAccountName('apps', 'release-bot') }],
+  declare(order, {
+    httpbin: () => new EgressHost(chart, 'httpbin', {
+      host: 'httpbin.org',
+      waypoint,
+      protocol: EgressProtocol.HTTP_WITH_TLS_ORIGINATION,
+      allow: [{ source: PolicySource.namespaces('apps'), methods: ['GET'], paths: ['/get', '/status/*'] }],
+    }),
+    github: () => new EgressHost(chart, 'github', {
+      host: 'api.github.com',
+      waypoint,
+      allow: [{ source: PolicySource.serviceAccountName('apps', 'release-bot') }],
+    }),
   });
 }
 

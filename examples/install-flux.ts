@@ -8,10 +8,13 @@
  */
 import { App, Chart } from 'cdk8s';
 import { AmbientMesh, MeshDelivery } from '../src';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
-export function build(app: App): void {
-  const bootstrap = new Chart(app, 'flux-bootstrap', { disableResourceNameHashes: true });
-  const mesh = new Chart(app, 'istio-flux', { disableResourceNameHashes: true });
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): void {
+  const { bootstrap, mesh } = declare(order, {
+    bootstrap: () => new Chart(app, 'flux-bootstrap', { disableResourceNameHashes: true }),
+    mesh: () => new Chart(app, 'istio-flux', { disableResourceNameHashes: true }),
+  });
   new AmbientMesh(mesh, 'mesh', {
     delivery: MeshDelivery.flux({
       repositoryUrl: 'oci://registry.istio.io/release/charts',

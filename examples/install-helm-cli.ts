@@ -8,19 +8,24 @@
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { AmbientMesh, CiliumCni, MeshDelivery, MeshPlatform } from '../src';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
-export function build(app: App): void {
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): void {
   const chart = new Chart(app, 'istio-helm', { disableResourceNameHashes: true });
-  const mesh = new AmbientMesh(chart, 'mesh', {
-    delivery: MeshDelivery.helmCli(),
-    platform: MeshPlatform.K3S,
-    cni: { excludeNamespaces: ['kube-system', 'cilium'] },
-    ztunnel: { logLevel: 'info' },
-    meshConfig: { accessLogFile: '/dev/stdout' },
+  const { mesh, cilium } = declare(order, {
+    mesh: () => new AmbientMesh(chart, 'mesh', {
+      delivery: MeshDelivery.helmCli(),
+      platform: MeshPlatform.K3S,
+      cni: { excludeNamespaces: ['kube-system', 'cilium'] },
+      ztunnel: { logLevel: 'info' },
+      meshConfig: { accessLogFile: '/dev/stdout' },
+    }),
+    cilium: () => new CiliumCni(chart, 'cilium'),
   });
-  const cilium = new CiliumCni(chart, 'cilium');
-  cilium.helmInstall().writeTo(path.join(app.outdir, 'helm'));
-  mesh.helmInstall().writeTo(path.join(app.outdir, 'helm'));
+  declare(order, {
+    ciliumValues: () => cilium.helmInstall().writeTo(path.join(app.outdir, 'helm')),
+    meshValues: () => mesh.helmInstall().writeTo(path.join(app.outdir, 'helm')),
+  });
 }
 
 if (require.main === module) {

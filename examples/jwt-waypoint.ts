@@ -8,13 +8,13 @@
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AmbientNamespace, PolicySource, PolicyTarget, ZeroTrustPolicy } from '../src';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
 const ISSUER = 'testing@secure.istio.io';
 
-export function build(app: App): void {
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): void {
   const chart = new Chart(app, 'jwt-demo', { namespace: 'jwt-demo', disableResourceNameHashes: true });
   const ns = new AmbientNamespace(chart, 'namespace', { name: 'jwt-demo' });
-  ns.addWaypoint('waypoint');
 
   const httpbin = new kplus.Deployment(chart, 'httpbin', {
     metadata: { name: 'httpbin' },
@@ -23,15 +23,20 @@ export function build(app: App): void {
   });
   const service = httpbin.exposeViaService({ name: 'httpbin', ports: [{ port: 8000, targetPort: 8080, name: 'http' }] });
 
-  const policy = new ZeroTrustPolicy(chart, 'zero-trust', { namespace: 'jwt-demo' });
-  policy.to(PolicyTarget.service(service))
-    .requireJwt({
-      issuer: ISSUER,
-      jwksUri: 'https://raw.githubusercontent.com/istio/istio/release-1.30/security/tools/jwt/samples/jwks.json',
-      forwardOriginalToken: true,
-    })
-    .allowFrom(PolicySource.jwt({ issuer: ISSUER }), { methods: ['GET'], notPaths: ['/admin*'] })
-    .allowFrom(PolicySource.jwt({ issuer: ISSUER, subject: ISSUER }), { paths: ['/admin*'] });
+  declare(order, {
+    waypoint: () => ns.addWaypoint('waypoint'),
+    zeroTrust: () => {
+      const policy = new ZeroTrustPolicy(chart, 'zero-trust', { namespace: 'jwt-demo' });
+      policy.to(PolicyTarget.service(service))
+        .requireJwt({
+          issuer: ISSUER,
+          jwksUri: 'https://raw.githubusercontent.com/istio/istio/release-1.30/security/tools/jwt/samples/jwks.json',
+          forwardOriginalToken: true,
+        })
+        .allowFrom(PolicySource.jwt({ issuer: ISSUER }), { methods: ['GET'], notPaths: ['/admin*'] })
+        .allowFrom(PolicySource.jwt({ issuer: ISSUER, subject: ISSUER }), { paths: ['/admin*'] });
+    },
+  });
 }
 
 if (require.main === module) {

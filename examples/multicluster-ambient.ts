@@ -18,25 +18,25 @@ import {
   AmbientMesh, AmbientNamespace, EastWestGateway, MeshCertificateAuthority, MeshCluster, MeshDelivery, MultiClusterMesh,
   PolicySource, PolicyTarget, ZeroTrustPolicy,
 } from '../src';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
 const NAMESPACE = 'sample';
 
-function declareCluster(app: App, cluster: MeshCluster, version: string): void {
-  const install = new Chart(app, 'istio', { disableResourceNameHashes: true });
-  new AmbientMesh(install, 'mesh', {
-    cluster,
-    delivery: MeshDelivery.flux({ istiodDependsOn: [{ name: 'gateway-api-crds', namespace: 'flux-system' }] }),
+function declareCluster(app: App, cluster: MeshCluster, version: string, order: DeclarationOrder): void {
+  declare(order, {
+    install: () => new AmbientMesh(new Chart(app, 'istio', { disableResourceNameHashes: true }), 'mesh', {
+      cluster,
+      delivery: MeshDelivery.flux({ istiodDependsOn: [{ name: 'gateway-api-crds', namespace: 'flux-system' }] }),
+    }),
+    // Istio and Gateway API resources in their own chart: Flux applies it after the install.
+    network: () => new EastWestGateway(new Chart(app, 'mesh-network', { disableResourceNameHashes: true }), 'eastwest', { cluster }),
+    sample: () => declareSample(app, version, order),
   });
+}
 
-  // Istio and Gateway API resources in their own chart: Flux applies it after the install.
-  const network = new Chart(app, 'mesh-network', { disableResourceNameHashes: true });
-  new EastWestGateway(network, 'eastwest', { cluster });
-
+function declareSample(app: App, version: string, order: DeclarationOrder): void {
   const sample = new Chart(app, NAMESPACE, { namespace: NAMESPACE, disableResourceNameHashes: true });
   const ns = new AmbientNamespace(sample, 'namespace', { name: NAMESPACE });
-  // The same waypoint name in every cluster, and global, so either cluster's waypoint can serve helloworld.
-  const waypoint = ns.addWaypoint('waypoint');
-  MeshCluster.globalWaypoint(waypoint);
 
   const helloworldSa = new kplus.ServiceAccount(sample, 'helloworld-sa', { metadata: { name: 'helloworld' } });
   const helloworld = new kplus.Deployment(sample, 'helloworld', {
@@ -57,8 +57,6 @@ function declareCluster(app: App, cluster: MeshCluster, version: string): void {
     selector: kplus.Pods.select(sample, 'helloworld-pods', { labels: { app: 'helloworld' } }),
     ports: [{ port: 5000, targetPort: 5000, name: 'http' }],
   });
-  // Global in every cluster where it exists.
-  MeshCluster.globalService(service);
 
   const curlSa = new kplus.ServiceAccount(sample, 'curl-sa', { metadata: { name: 'curl' } });
   new kplus.Deployment(sample, 'curl', {
@@ -67,12 +65,18 @@ function declareCluster(app: App, cluster: MeshCluster, version: string): void {
     containers: [{ name: 'curl', image: 'curlimages/curl:8.16.0', command: ['/bin/sleep', 'infinity'], securityContext: { ensureNonRoot: false } }],
   });
 
-  // The same policy in both clusters: curl from either cluster may GET helloworld, at the waypoint.
-  const policy = new ZeroTrustPolicy(sample, 'zero-trust', { namespace: NAMESPACE });
-  policy.to(PolicyTarget.service(service)).allowFrom(PolicySource.serviceAccount(curlSa), { methods: ['GET'] });
+  declare(order, {
+    // The same waypoint name in every cluster, and global, so either cluster's waypoint can serve helloworld.
+    waypoint: () => MeshCluster.globalWaypoint(ns.addWaypoint('waypoint')),
+    // Global in every cluster where it exists.
+    globalService: () => MeshCluster.globalService(service),
+    // The same policy in both clusters: curl from either cluster may GET helloworld, at the waypoint.
+    zeroTrust: () => new ZeroTrustPolicy(sample, 'zero-trust', { namespace: NAMESPACE })
+      .to(PolicyTarget.service(service)).allowFrom(PolicySource.serviceAccount(curlSa), { methods: ['GET'] }),
+  });
 }
 
-export function build(app: App): App[] {
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): App[] {
   const mesh = new MultiClusterMesh({
     meshId: 'mesh1',
     trustDomain: 'mesh.example.com',
@@ -81,15 +85,21 @@ export function build(app: App): App[] {
   const cluster1 = mesh.addCluster({ clusterName: 'cluster1', network: 'network1', kubeContext: 'ctx-cluster1' });
   const cluster2 = mesh.addCluster({ clusterName: 'cluster2', network: 'network2', kubeContext: 'ctx-cluster2' });
 
-  const apps = [[cluster1, 'v1'], [cluster2, 'v2']].map(([cluster, version]) => {
-    const clusterApp = new App({ outdir: path.join(app.outdir, (cluster as MeshCluster).clusterName) });
-    declareCluster(clusterApp, cluster as MeshCluster, version as string);
-    return clusterApp;
+  const clusterApp = (cluster: MeshCluster, version: string) => {
+    const out = new App({ outdir: path.join(app.outdir, cluster.clusterName) });
+    declareCluster(out, cluster, version, order);
+    return out;
+  };
+  const apps = declare(order, {
+    cluster1: () => clusterApp(cluster1, 'v1'),
+    cluster2: () => clusterApp(cluster2, 'v2'),
+    // Remote secrets carry credentials: the program writes the commands, never the Secrets.
+    remoteSecrets: () => {
+      fs.mkdirSync(app.outdir, { recursive: true });
+      fs.writeFileSync(path.join(app.outdir, 'remote-secrets.sh'), ['#!/bin/sh', 'set -e', ...mesh.remoteSecretCommands(), ''].join('\n'));
+    },
   });
-  // Remote secrets carry credentials: the program writes the commands, never the Secrets.
-  fs.mkdirSync(app.outdir, { recursive: true });
-  fs.writeFileSync(path.join(app.outdir, 'remote-secrets.sh'), ['#!/bin/sh', 'set -e', ...mesh.remoteSecretCommands(), ''].join('\n'));
-  return apps;
+  return [apps.cluster1, apps.cluster2];
 }
 
 if (require.main === module) {

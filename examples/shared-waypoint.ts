@@ -10,9 +10,16 @@
 import { ApiObject, App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { AmbientNamespace, Waypoint, WaypointTrafficType } from '../src';
+import { AS_WRITTEN, declare, DeclarationOrder } from './lib/declare';
 
-export function build(app: App): void {
-  const platform = new Chart(app, 'platform', { disableResourceNameHashes: true });
+export function build(app: App, order: DeclarationOrder = AS_WRITTEN): void {
+  // One chart (one file) per team and one for the platform.
+  const { platform, teamA, teamB } = declare(order, {
+    platform: () => new Chart(app, 'platform', { disableResourceNameHashes: true }),
+    teamA: () => new Chart(app, 'team-a', { namespace: 'team-a', disableResourceNameHashes: true }),
+    teamB: () => new Chart(app, 'team-b', { namespace: 'team-b', disableResourceNameHashes: true }),
+  });
+
   new AmbientNamespace(platform, 'common-infrastructure', { name: 'common-infrastructure' });
   const waypoint = new Waypoint(platform, 'shared-waypoint', {
     name: 'shared-waypoint',
@@ -26,31 +33,36 @@ export function build(app: App): void {
     },
   });
 
-  const teamA = new Chart(app, 'team-a', { namespace: 'team-a', disableResourceNameHashes: true });
-  new AmbientNamespace(teamA, 'namespace', { name: 'team-a', waypoint, ingressUseWaypoint: true });
-
-  const teamB = new Chart(app, 'team-b', { namespace: 'team-b', disableResourceNameHashes: true });
-  const teamBNamespace = new AmbientNamespace(teamB, 'namespace', { name: 'team-b' });
-  // A Service written as a raw object (as it would come from an Include): enrolled by name.
-  new ApiObject(teamB, 'orders-service', {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'orders' },
-    spec: { selector: { app: 'orders' }, ports: [{ name: 'http', port: 8080 }] },
+  declare(order, {
+    teamA: () => new AmbientNamespace(teamA, 'namespace', { name: 'team-a', waypoint, ingressUseWaypoint: true }),
+    teamB: () => {
+      const teamBNamespace = new AmbientNamespace(teamB, 'namespace', { name: 'team-b' });
+      declare(order, {
+        // A Service written as a raw object (as it would come from an Include): enrolled by name.
+        ordersService: () => new ApiObject(teamB, 'orders-service', {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'orders' },
+          spec: { selector: { app: 'orders' }, ports: [{ name: 'http', port: 8080 }] },
+        }),
+        enrollOrders: () => waypoint.enrollServiceByName('orders', { namespace: 'team-b' }),
+        metrics: () => {
+          const metrics = new kplus.Deployment(teamB, 'metrics', {
+            metadata: { name: 'metrics' },
+            containers: [{ image: 'prom/statsd-exporter:v0.28.0', portNumber: 9102, securityContext: { ensureNonRoot: false } }],
+          });
+          teamBNamespace.bypassWaypoint(metrics.exposeViaService({ name: 'metrics' }));
+        },
+        batch: () => {
+          const batch = new kplus.Deployment(teamB, 'batch', {
+            metadata: { name: 'nightly-batch' },
+            containers: [{ image: 'busybox:1.37', command: ['sh', '-c', 'sleep 3600'], securityContext: { ensureNonRoot: false } }],
+          });
+          teamBNamespace.excludeWorkload(batch);
+        },
+      });
+    },
   });
-  waypoint.enrollServiceByName('orders', { namespace: 'team-b' });
-
-  const metrics = new kplus.Deployment(teamB, 'metrics', {
-    metadata: { name: 'metrics' },
-    containers: [{ image: 'prom/statsd-exporter:v0.28.0', portNumber: 9102, securityContext: { ensureNonRoot: false } }],
-  });
-  teamBNamespace.bypassWaypoint(metrics.exposeViaService({ name: 'metrics' }));
-
-  const batch = new kplus.Deployment(teamB, 'batch', {
-    metadata: { name: 'nightly-batch' },
-    containers: [{ image: 'busybox:1.37', command: ['sh', '-c', 'sleep 3600'], securityContext: { ensureNonRoot: false } }],
-  });
-  teamBNamespace.excludeWorkload(batch);
 }
 
 if (require.main === module) {

@@ -19,9 +19,19 @@ export class MeshContext extends Construct {
     return new MeshContext(root as Construct, MESH_CONTEXT_ID);
   }
 
+  /**
+   * Makes the objects of an app that depend on the whole app (see `onPrepare`), as synthesis would,
+   * for reading a construct tree outside synthesis. Does nothing for an app without the library.
+   */
+  public static prepareApp(scope: IConstruct): void {
+    const context = scope.node.root.node.tryFindChild(MESH_CONTEXT_ID);
+    if (context instanceof MeshContext) context.prepare();
+  }
+
   private readonly slots = new Map<string, unknown>();
   private readonly preparers = new Map<string, () => void>();
   private readonly appValidations = new Map<string, () => string[]>();
+  private preparing = false;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -47,7 +57,13 @@ export class MeshContext extends Construct {
 
   /** Runs every prepare step (see `onPrepare`). Also called by the offline analysis of a construct tree. */
   public prepare(): void {
-    for (const key of [...this.preparers.keys()].sort()) this.preparers.get(key)!();
+    if (this.preparing) return; // a step that reads the tree (the mesh analysis) prepares nothing again
+    this.preparing = true;
+    try {
+      for (const key of [...this.preparers.keys()].sort()) this.preparers.get(key)!();
+    } finally {
+      this.preparing = false;
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 import type { LabelTarget } from './_kube-inputs';
 import { invalidateSynthMemo } from './_memo';
+import { MeshRegistry } from './_registry';
 import { constructError } from './_validation';
 import { IstioLabels } from './labels';
 import type { IWaypoint } from './waypoint';
@@ -53,11 +54,5 @@ export function servesWorkloads(waypoint: IWaypoint): boolean {
 
 /** Finds a Service object declared anywhere in the app (cdk8s-plus, ApiObject or Include). */
 export function findServiceObject(scope: IConstruct, name: string, namespace: string): ApiObject | undefined {
-  for (const node of scope.node.root.node.findAll()) {
-    if (!ApiObject.isApiObject(node)) continue;
-    if (node.kind === 'Service' && node.apiVersion === 'v1' && node.name === name && node.metadata.namespace === namespace) {
-      return node;
-    }
-  }
-  return undefined;
+  return MeshRegistry.of(scope).service(namespace, name);
 }

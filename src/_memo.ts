@@ -2,68 +2,74 @@ import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 
 /**
- * cdk8s validates the whole app once per chart it writes (App.synth runs validate() and then each
- * chart's toJson() runs it again), so app-wide checks would be quadratic. Their results are kept for
- * the rest of the current synchronous synthesis: until the next microtask, and only while the app
- * has the same signature (the library's own changes and new top-level constructs invalidate them).
+ * Results of app-wide work (placement, the mesh analysis, indexes), kept for one synthesis.
  *
- * The state lives in the app's MeshContext.
+ * cdk8s validates the whole app once per chart it writes: `App.synth()` runs validate() and then
+ * each chart's toJson() runs it again. Recomputing app-wide results in each of those passes would make
+ * synthesis quadratic, and between the passes of one `App.synth()` no user code runs, so the app
+ * cannot change. A pass therefore starts fresh unless it is one of those nested passes:
+ *
+ * - the first pass of `App.synth()` / `App.synthYaml()`, and every `Chart.toJson()` /
+ *   `Testing.synth()` of its own, recompute everything;
+ * - the per-chart passes inside one `App.synth()` reuse the first pass's results;
+ * - the library's own API (a rule, an enrollment, a new construct) drops them at once.
+ *
+ * Results are kept only from the start of a pass to the end of the current synchronous job; outside
+ * synthesis every call computes afresh. The state lives in the app's MeshContext.
  */
 interface Memo {
   /** Bumped by every change the library's API makes to the app. */
   epoch: number;
-  /** The signature the values were computed for (-1: none yet in this job). */
-  signature: string;
-  readonly values: Map<string, { signature: string; value: any }>;
-  /** Whether a microtask is queued to drop the values at the end of this synchronous job. */
-  expiring: boolean;
+  /** Bumped at the start of every pass that must not reuse results. */
+  pass: number;
+  /** A pass began in the current synchronous job (results may be kept). */
+  inPass: boolean;
+  readonly values: Map<string, { pass: number; epoch: number; value: any }>;
 }
 
 const MEMO_SLOT = 'synth-memo';
 
 function memoOf(scope: IConstruct): Memo {
-  const memo = MeshContext.of(scope).slot<Memo>(MEMO_SLOT, () => ({ epoch: 0, signature: '', values: new Map(), expiring: false }));
-  if (!memo.expiring) {
-    memo.expiring = true;
-    queueMicrotask(() => {
-      memo.values.clear();
-      memo.signature = '';
-      memo.expiring = false;
-    });
-  }
-  return memo;
+  return MeshContext.of(scope).slot<Memo>(MEMO_SLOT, () => ({ epoch: 0, pass: 0, inPass: false, values: new Map() }));
 }
 
-/** Called by the root's validation at the start of each pass: takes the app's signature once. */
+/** Called by the root's validation at the start of each synthesis pass. */
 export function beginValidationPass(root: IConstruct): void {
   const memo = memoOf(root);
-  memo.signature = treeSignature(root, memo.epoch);
+  if (!memo.inPass) {
+    memo.inPass = true;
+    queueMicrotask(() => {
+      memo.inPass = false;
+      memo.values.clear();
+    });
+  }
+  if (!continuesAppSynth()) memo.pass++;
 }
 
 export function memoizeForSynth<T>(scope: IConstruct, key: string, compute: () => T): T {
-  const root = scope.node.root;
-  const memo = memoOf(root);
-  if (!memo.signature) memo.signature = treeSignature(root, memo.epoch);
+  const memo = memoOf(scope);
+  if (!memo.inPass) return compute();
   const hit = memo.values.get(key);
-  if (hit && hit.signature === memo.signature) return hit.value;
+  if (hit && hit.pass === memo.pass && hit.epoch === memo.epoch) return hit.value;
   const value = compute();
-  memo.values.set(key, { signature: memo.signature, value });
+  memo.values.set(key, { pass: memo.pass, epoch: memo.epoch, value });
   return value;
 }
 
-/**
- * The library's epoch plus the number of constructs at the top two levels (the app's charts and
- * what they hold directly): a full walk per pass would make synthesis quadratic.
- */
-function treeSignature(root: IConstruct, epoch: number): string {
-  let n = 0;
-  for (const child of root.node.children) n += 1 + child.node.children.length;
-  return `${epoch}:${n}`;
+/** Drops the results of an app: the library calls it whenever its own API changes the mesh. */
+export function invalidateSynthMemo(scope: IConstruct): void {
+  memoOf(scope).epoch++;
 }
 
-/** Drops the memo of an app: the library calls it whenever its own API changes the mesh. */
-export function invalidateSynthMemo(scope: IConstruct): void {
-  const memo = memoOf(scope);
-  memo.epoch++;
-  memo.signature = '';
+/**
+ * Whether this pass is a per-chart pass inside `App.synth()`/`App.synthYaml()` (cdk8s's `_synthChart`
+ * called from them), read from the call stack: nothing else tells the passes of one synthesis from a
+ * new synthesis. When the frames are not recognized, the pass recomputes (slower, never stale).
+ */
+function continuesAppSynth(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 30;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return stack.includes('_synthChart') && /\.synth(Yaml)? \([^)\n]*[\\/]app\.(js|ts):/.test(stack);
 }

@@ -1,15 +1,18 @@
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
 import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
 import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
+import type { ZeroTrustPolicy } from './authz/zero-trust-policy';
 import type { IWaypoint, Waypoint } from './waypoint';
-import type { ZeroTrustPolicy } from './zero-trust-policy';
 
 /** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */
 export interface WorkloadEnrollment {
   readonly waypoint: IWaypoint;
   readonly namespace: string;
+  /** The workload's name, for the names of the objects that admit the waypoint to it. */
+  readonly name: string;
   /** The workload's pod selector (what a ztunnel policy selects). */
   readonly selector: { [key: string]: string };
   /** The labels of its pod template (what a Service selector is matched against). */
@@ -26,10 +29,18 @@ export class MeshRegistry {
     return context.slot(REGISTRY_SLOT, () => {
       const root = scope.node.root;
       context.onPrepare('0-begin-pass', () => beginValidationPass(root));
-      // Once per app: the whole app, including objects the constructs did not write (Include,
-      // ApiObject), goes through the mesh analyzer before synth writes anything.
-      context.addAppValidation('mesh-analysis', () => memoizeForSynth(root, 'mesh-analysis', () => analyzeApp(root)));
-      return new MeshRegistry();
+      // Once per pass, after every other step: the whole app, including objects the constructs did not
+      // write (Include, ApiObject), goes through the mesh analyzer before synth writes anything. Each
+      // error is reported by the construct that declared the object ("~" sorts after the other keys).
+      const reported = new Set<IConstruct>();
+      context.onPrepare('~mesh-analysis', () => {
+        for (const construct of meshAnalysis(root).keys()) {
+          if (reported.has(construct)) continue;
+          reported.add(construct);
+          construct.node.addValidation({ validate: () => meshAnalysis(root).get(construct) ?? [] });
+        }
+      });
+      return new MeshRegistry(root);
     });
   }
 
@@ -43,7 +54,7 @@ export class MeshRegistry {
   private _meshPolicy?: ZeroTrustPolicy;
   private _mesh?: AmbientMesh;
 
-  private constructor() {}
+  private constructor(private readonly root: IConstruct) {}
 
   public registerNamespace(ns: AmbientNamespace): void {
     invalidateSynthMemo(ns);
@@ -132,14 +143,24 @@ export class MeshRegistry {
   }
 
   /**
-   * A workload's pods were sent through a waypoint (enrollWorkload). The namespace's ZeroTrustPolicy,
-   * declared before or after, admits that waypoint to those pods at ztunnel.
+   * A workload's pods were sent through a waypoint (enrollWorkload). The namespace's ZeroTrustPolicy
+   * admits that waypoint to those pods at ztunnel (at synth, wherever either is declared).
    */
   public registerWorkloadEnrollment(enrollment: WorkloadEnrollment): void {
+    invalidateSynthMemo(enrollment.waypoint);
     const list = this.workloadEnrollmentsByNamespace.get(enrollment.namespace) ?? [];
     list.push(enrollment);
     this.workloadEnrollmentsByNamespace.set(enrollment.namespace, list);
-    this.policies.get(enrollment.namespace)?._admitWorkloadWaypoint(enrollment);
+  }
+
+  /** The Service objects of the app in a namespace (any origin: cdk8s-plus, ApiObject, Include), by name. */
+  public servicesInNamespace(namespace: string): ApiObject[] {
+    return [...serviceIndex(this.root).byNamespace.get(namespace) ?? []];
+  }
+
+  /** A Service object of the app, by namespace and name. */
+  public service(namespace: string, name: string): ApiObject | undefined {
+    return serviceIndex(this.root).byName.get(`${namespace}/${name}`);
   }
 
   /** Workloads of a namespace enrolled in a waypoint. */
@@ -193,12 +214,51 @@ export class MeshRegistry {
 /** The registry's slot in the app's MeshContext. */
 const REGISTRY_SLOT = 'registry';
 
-/** Analyzer errors for the whole app, as validation messages. */
-function analyzeApp(root: IConstruct): string[] {
-  // Loaded here: the analyzer depends on modules that depend on this one.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { MeshAnalyzer } = require('./analysis/analyzer') as typeof import('./analysis/analyzer');
-  return MeshAnalyzer.fromConstruct(root).analyze()
-    .filter(f => f.severity === 'error')
-    .map(f => `${f.code} ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}${f.source ? ` (${f.source})` : ''}: ${f.message} Fix: ${f.fix}`);
+interface ServiceIndex {
+  readonly byNamespace: Map<string, ApiObject[]>;
+  readonly byName: Map<string, ApiObject>;
+}
+
+/** Every Service object of the app, indexed once per synthesis pass (one walk, not one per lookup). */
+function serviceIndex(root: IConstruct): ServiceIndex {
+  return memoizeForSynth(root, 'service-index', () => {
+    const byNamespace = new Map<string, ApiObject[]>();
+    const byName = new Map<string, ApiObject>();
+    for (const node of root.node.findAll()) {
+      if (!ApiObject.isApiObject(node) || node.kind !== 'Service' || node.apiVersion !== 'v1') continue;
+      const namespace = node.metadata.namespace ?? '';
+      const list = byNamespace.get(namespace) ?? [];
+      list.push(node);
+      byNamespace.set(namespace, list);
+      if (!byName.has(`${namespace}/${node.name}`)) byName.set(`${namespace}/${node.name}`, node);
+    }
+    for (const list of byNamespace.values()) list.sort((a, b) => a.name.localeCompare(b.name));
+    return { byNamespace, byName };
+  });
+}
+
+/**
+ * Analyzer errors for the whole app (once per synthesis pass), as validation messages keyed by the
+ * construct that declared the object: a cdk8s-plus construct rather than its `Resource`, otherwise the
+ * ApiObject itself. An error with no object of the app behind it goes to the app's MeshContext.
+ */
+function meshAnalysis(root: IConstruct): Map<IConstruct, string[]> {
+  return memoizeForSynth(root, 'mesh-analysis', () => {
+    // Loaded here: the analyzer depends on modules that depend on this one.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { MeshAnalyzer } = require('./analysis/analyzer') as typeof import('./analysis/analyzer');
+    const errors = MeshAnalyzer.fromConstruct(root).analyze().filter(f => f.severity === 'error');
+    const byPath = new Map<string, IConstruct>();
+    if (errors.length > 0) for (const node of root.node.findAll()) byPath.set(node.node.path, node);
+    const out = new Map<IConstruct, string[]>();
+    for (const f of errors) {
+      const object = f.source !== undefined ? byPath.get(f.source) : undefined;
+      const declaredBy = object && object.node.id === 'Resource' && object.node.scope && object.node.scope !== root ? object.node.scope : object;
+      const owner = declaredBy ?? MeshContext.of(root);
+      const list = out.get(owner) ?? [];
+      list.push(`${f.code} ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}: ${f.message} Fix: ${f.fix}`);
+      out.set(owner, list);
+    }
+    return out;
+  });
 }

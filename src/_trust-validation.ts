@@ -42,9 +42,9 @@ export function principalTrustErrors(root: IConstruct, bundle: TrustDomainBundle
       const fixed = `${bundle.trustDomain}/ns/${parsed.namespace}/sa/${parsed.serviceAccount}`;
       const where = `[${c.node.path}] AuthorizationPolicy ${c.metadata.namespace ?? ''}/${c.name} ${use.field}`;
       if (verdict === PrincipalTrust.FOREIGN) {
-        errors.push(`${where}: principal "${use.principal}" names trust domain "${parsed.trustDomain}", which is neither the mesh trust domain "${bundle.trustDomain}" nor an alias (${aliases}), so it matches no workload of this mesh. Write "${fixed}" (pass the mesh's trustDomain, or declare the AmbientMesh before the policy), or add "${parsed.trustDomain}" to trustDomainAliases if it is the mesh's former domain (honoured by waypoints only).`);
+        errors.push(`${where}: principal "${use.principal}" names trust domain "${parsed.trustDomain}", which is neither the mesh trust domain "${bundle.trustDomain}" nor an alias (${aliases}), so it matches no workload of this mesh. Write "${fixed}" (or pass the mesh's trustDomain), or add "${parsed.trustDomain}" to trustDomainAliases if it is the mesh's former domain (honoured by waypoints only).`);
       } else if (verdict === PrincipalTrust.LITERAL_MISMATCH) {
-        errors.push(`${where}: principal "${use.principal}" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "${bundle.trustDomain}": the rule silently never matches (an ALLOW then denies). Write "${fixed}" (pass the mesh's trustDomain, or declare the AmbientMesh before the policy), or use PolicySource.serviceAccountAnyTrustDomain("${parsed.namespace}", "${parsed.serviceAccount}") (source.serviceAccounts, which names no trust domain).`);
+        errors.push(`${where}: principal "${use.principal}" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "${bundle.trustDomain}": the rule silently never matches (an ALLOW then denies). Write "${fixed}" (or pass the mesh's trustDomain), or use PolicySource.serviceAccountAnyTrustDomain("${parsed.namespace}", "${parsed.serviceAccount}") (source.serviceAccounts, which names no trust domain).`);
       }
     }
   }

@@ -5,11 +5,11 @@ import { renderDeploymentTuning } from './_infrastructure';
 import { SECRET_KIND, kubeObjectOf } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkHostname, checkNamespaceName, checkObjectName, constructError, namespaceOf, sortedUnique } from './_validation';
+import { PolicySource } from './authz/policy-source';
 import * as gwapi from './imports/gateway.networking.k8s.io';
 import * as sec from './imports/security.istio.io';
 import { IstioLabels } from './labels';
 import { MeshIdentity } from './mesh-identity';
-import { PolicySource } from './policy-source';
 import { invalidCidrs } from './semantics/cidr';
 import { GatewayDeploymentOptions, GatewayNamespaces } from './waypoint';
 
@@ -115,7 +115,7 @@ export interface IngressGatewayProps extends GatewayDeploymentOptions {
   readonly allowedNamespaces?: GatewayNamespaces;
   /**
    * Mesh trust domain, for the gateway's identity.
-   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
+   * @default - the app's AmbientMesh trust domain (wherever it is declared), else "cluster.local"
    */
   readonly trustDomain?: string;
   /**
@@ -148,11 +148,10 @@ export class IngressGateway extends Construct {
   public readonly name: string;
   /** Namespace. */
   public readonly namespace: string;
-  /** The gateway's identity (service account `<name>-istio`). */
-  public readonly identity: MeshIdentity;
   /** The Gateway object. */
   public readonly apiObject: ApiObject;
 
+  private readonly trustDomain?: string;
   private readonly listeners: GatewayListener[] = [];
   private readonly allowedNamespaces?: GatewayNamespaces;
   private readonly routeNamespaces = new Set<string>();
@@ -166,7 +165,8 @@ export class IngressGateway extends Construct {
       throw constructError(this, `gateway name "${this.name}" is too long: istiod names its Service "${this.name}-istio", which must fit in 63 characters.`);
     }
     this.namespace = namespaceOf(this, props.namespace, `IngressGateway "${this.name}"`);
-    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, `${this.name}-istio`, props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
+    this.trustDomain = props.trustDomain;
+    this.identity; // checks the trust domain now
     this.allowedNamespaces = props.allowedNamespaces;
     const tuning = renderDeploymentTuning(this, props);
     const options = tuning ? new kplus.k8s.KubeConfigMap(this, 'Options', {
@@ -246,9 +246,17 @@ export class IngressGateway extends Construct {
     return this.listeners.map(l => l.name);
   }
 
+  /**
+   * The gateway's identity (service account `<name>-istio`), in the trust domain given, else the
+   * app's AmbientMesh's (wherever it is declared), else `cluster.local`.
+   */
+  public get identity(): MeshIdentity {
+    return MeshIdentity.fromServiceAccountName(this.namespace, `${this.name}-istio`, this.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
+  }
+
   /** The gateway as a source for ZeroTrustPolicy rules. */
   public get policySource(): PolicySource {
-    return PolicySource.ingressGateway(this.name, { namespace: this.namespace, trustDomain: this.identity.trustDomain });
+    return PolicySource._ingressGateway(this.name, this.namespace, `${this.name}-istio`, () => this.identity.trustDomain);
   }
 
   /**

@@ -2,10 +2,10 @@ import { IConstruct } from 'constructs';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, checkObjectName } from './_validation';
+import { PolicyTarget } from './authz/policy-target';
+import { DEFAULT_ROOT_NAMESPACE } from './authz/zero-trust-policy';
 import * as tel from './imports/telemetry.istio.io';
-import { PolicyTarget } from './policy-target';
 import { IWaypoint } from './waypoint';
-import { DEFAULT_ROOT_NAMESPACE } from './zero-trust-policy';
 
 /** Providers every mesh has without configuration (`pkg/config/mesh/mesh.go`). */
 export const BUILT_IN_TELEMETRY_PROVIDERS = ['envoy', 'prometheus', 'stackdriver'];

@@ -5,9 +5,9 @@ import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
 import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
 import { AmbientNamespace } from './ambient-namespace';
-import { PolicySource } from './policy-source';
+import { PolicySource } from './authz/policy-source';
+import { MtlsMode } from './authz/zero-trust-policy';
 import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountName } from './semantics/third-party-ingress';
-import { MtlsMode } from './zero-trust-policy';
 
 /** Props for `TraefikIngress`. */
 export interface TraefikIngressProps {

@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { MeshContext } from './_context';
 import { consumerNamespacesOf, enrollConsumer, findServiceObject, servesServices, servesWorkloads } from './_enrollment';
 import { renderDeploymentTuning } from './_infrastructure';
 import { LabelTarget, SERVICE_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, podTemplateLabels, workloadSelector } from './_kube-inputs';
@@ -81,7 +82,7 @@ export interface WaypointReferenceOptions {
   readonly trafficType?: WaypointTrafficType;
   /**
    * Mesh trust domain, for the waypoint's identity.
-   * @default "cluster.local"
+   * @default - the app's AmbientMesh trust domain (wherever it is declared), else "cluster.local"
    */
   readonly trustDomain?: string;
 }
@@ -209,7 +210,7 @@ export interface WaypointOptions extends GatewayDeploymentOptions {
   readonly allowedNamespaces?: GatewayNamespaces;
   /**
    * Mesh trust domain (`meshConfig.trustDomain`), for the waypoint's identity.
-   * @default - the app's AmbientMesh trust domain if declared before, else "cluster.local"
+   * @default - the app's AmbientMesh trust domain (wherever it is declared), else "cluster.local"
    */
   readonly trustDomain?: string;
 }
@@ -269,17 +270,32 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
 
   /**
    * Like `enrollService`, for a Service declared in this app without cdk8s-plus (an `ApiObject` or
-   * an `Include`d manifest). The Service must be declared before this call.
+   * an `Include`d manifest), anywhere in the app: the Service is found and labelled at synth.
    */
   public enrollServiceByName(name: string, options: WaypointEnrollServiceByNameOptions = {}): void {
     checkObjectName(this, 'Service name', name);
     const ns = options.namespace ?? this.namespace;
     checkNamespaceName(this, 'Service namespace', ns);
-    const service = findServiceObject(this, name, ns);
-    if (!service) {
-      throw constructError(this, `no Service "${ns}/${name}" is declared in this app, so it cannot be labelled with istio.io/use-waypoint. Declare the Service (cdk8s-plus Service, ApiObject or Include) before enrolling it, or pass the cdk8s-plus Service to enrollService().`);
-    }
-    this.enrollServiceObject(service.metadata, name, ns, service.node.path, options);
+    this.checkServesServices(ns, name);
+    let outcome: { error?: string } | undefined;
+    // Enrollments come before placement: the "1-" prefix orders this step before the policies' steps.
+    MeshContext.of(this).onPrepare(`1-enroll:${this.node.path}:${ns}/${name}`, () => {
+      if (outcome) return;
+      const service = findServiceObject(this, name, ns);
+      if (!service) return;
+      try {
+        this.enrollServiceObject(service.metadata, name, ns, service.node.path, options);
+        outcome = {};
+      } catch (e) {
+        outcome = { error: (e as Error).message.replace(`[${this.node.path}] `, '') };
+      }
+    });
+    this.node.addValidation({
+      validate: () => {
+        if (outcome) return outcome.error ? [outcome.error] : [];
+        return [`enrollServiceByName("${name}"): no Service "${ns}/${name}" is declared in this app, so it cannot be labelled with istio.io/use-waypoint. Declare the Service (cdk8s-plus Service, ApiObject or Include), or pass the cdk8s-plus Service to enrollService().`];
+      },
+    });
   }
 
   /**
@@ -294,16 +310,20 @@ export abstract class WaypointBase extends Construct implements IWaypoint {
     const namespace = objectNamespace(obj, workload);
     enrollConsumer(this, podTemplateLabels(workload, obj), namespace, workload.node.path);
     MeshRegistry.of(this).registerWorkloadEnrollment({
-      waypoint: this, namespace, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj),
+      waypoint: this, namespace, name: obj.name, selector: workloadSelector(obj).matchLabels, podLabels: podLabels(obj),
     });
+  }
+
+  private checkServesServices(ns: string, name: string): void {
+    if (!servesServices(this)) {
+      throw constructError(this, `cannot enroll Service "${ns}/${name}": waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds Services to waypoints for \`service\` or \`all\` traffic (status UnsupportedTrafficType), so the Service's traffic would skip it. Set trafficType: WaypointTrafficType.SERVICE or ALL, or enroll the workloads with enrollWorkload().`);
+    }
   }
 
   private enrollServiceObject(
     metadata: LabelTarget, name: string, ns: string, path: string, options: WaypointEnrollServiceOptions,
   ): void {
-    if (!servesServices(this)) {
-      throw constructError(this, `cannot enroll Service "${ns}/${name}": waypoint "${this.namespace}/${this.name}" serves ${this.trafficType} traffic, and Istio only binds Services to waypoints for \`service\` or \`all\` traffic (status UnsupportedTrafficType), so the Service's traffic would skip it. Set trafficType: WaypointTrafficType.SERVICE or ALL, or enroll the workloads with enrollWorkload().`);
-    }
+    this.checkServesServices(ns, name);
     enrollConsumer(this, metadata, ns, path);
     if (options.ingressUseWaypoint) metadata.addLabel(IstioLabels.INGRESS_USE_WAYPOINT, 'true');
   }
@@ -337,8 +357,6 @@ export class Waypoint extends WaypointBase {
   public readonly namespace: string;
   /** The traffic this waypoint serves. */
   public readonly trafficType: WaypointTrafficType;
-  /** The waypoint's identity: service account `<name>` in `<namespace>`. */
-  public readonly identity: MeshIdentity;
   /** The Gateway object. */
   public readonly apiObject: ApiObject;
   /** The ConfigMap holding deployment tuning, when any is set. */
@@ -346,6 +364,7 @@ export class Waypoint extends WaypointBase {
 
   private readonly explicitTrafficType: boolean;
   private readonly allowedNamespaces?: GatewayNamespaces;
+  private readonly trustDomain?: string;
 
   public constructor(scope: Construct, id: string, props: WaypointProps = {}) {
     super(scope, id);
@@ -358,7 +377,8 @@ export class Waypoint extends WaypointBase {
     this.trafficType = props.trafficType ?? WaypointTrafficType.SERVICE;
     this.explicitTrafficType = props.trafficType !== undefined;
     this.allowedNamespaces = props.allowedNamespaces;
-    this.identity = MeshIdentity.fromServiceAccountName(this.namespace, this.name, props.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
+    this.trustDomain = props.trustDomain;
+    this.identity; // checks the name and trust domain now
 
     const labels: { [key: string]: string } = {};
     if (this.explicitTrafficType) labels[IstioLabels.WAYPOINT_FOR] = this.trafficType;
@@ -394,6 +414,14 @@ export class Waypoint extends WaypointBase {
         return errors;
       },
     });
+  }
+
+  /**
+   * The waypoint's identity: service account `<name>` in `<namespace>`, in the trust domain given,
+   * else the app's AmbientMesh's (wherever it is declared), else `cluster.local`.
+   */
+  public get identity(): MeshIdentity {
+    return MeshIdentity.fromServiceAccountName(this.namespace, this.name, this.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
   }
 
   /** The principal other policies use to admit this waypoint: `<trustDomain>/ns/<ns>/sa/<name>`. */
@@ -463,7 +491,7 @@ class ImportedWaypoint extends WaypointBase {
   public readonly name: string;
   public readonly namespace: string;
   public readonly trafficType: WaypointTrafficType;
-  public readonly identity: MeshIdentity;
+  private readonly trustDomain?: string;
 
   public constructor(scope: Construct, id: string, name: string, options: WaypointReferenceOptions) {
     super(scope, id);
@@ -475,7 +503,12 @@ class ImportedWaypoint extends WaypointBase {
     this.name = name;
     this.namespace = options.namespace;
     this.trafficType = options.trafficType ?? WaypointTrafficType.SERVICE;
-    this.identity = MeshIdentity.fromServiceAccountName(options.namespace, name, options.trustDomain);
+    this.trustDomain = options.trustDomain;
+    this.identity; // checks the trust domain now
     MeshRegistry.of(this).registerWaypointReference(this);
+  }
+
+  public get identity(): MeshIdentity {
+    return MeshIdentity.fromServiceAccountName(this.namespace, this.name, this.trustDomain ?? MeshRegistry.of(this).mesh?.trustDomain);
   }
 }

@@ -161,7 +161,7 @@ describe('explain', () => {
       waypoint: 'default/waypoint',
       ingressUsesWaypoint: false,
       mtls: 'STRICT (namespace default/default)',
-      ztunnelPolicies: ['default/allow-nothing (ALLOW nothing)', 'default/require-waypoint (ALLOW, 1 rule)', 'default/productpage-ztunnel (ALLOW, 1 rule)'],
+      ztunnelPolicies: ['default/allow-nothing (ALLOW nothing)', 'default/productpage-ztunnel (ALLOW, 1 rule)', 'default/require-waypoint (ALLOW, 1 rule)'],
       waypointPolicies: ['default/productpage-waypoint (ALLOW, 1 rule)', 'default/allow-nothing-waypoint (ALLOW nothing)'],
       jwt: [],
       routes: [],

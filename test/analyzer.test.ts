@@ -226,7 +226,8 @@ describe('synth runs the analyzer', () => {
       metadata: { name: 'get-only', namespace: 'shop' },
       spec: { selector: { matchLabels: { app: 'web' } }, rules: [{ to: [{ operation: { methods: ['GET'] } }] }] },
     });
-    expect(() => Testing.synth(chart)).toThrow(/AMB101 AuthorizationPolicy shop\/get-only \(test\/raw\): AuthorizationPolicy shop\/get-only uses L7 attributes \(methods\) but has no targetRefs/);
+    // Reported by the construct that declared the object, never with an empty path.
+    expect(() => Testing.synth(chart)).toThrow('Validation failed with the following errors:\n  [test/raw] AMB101 AuthorizationPolicy shop/get-only: AuthorizationPolicy shop/get-only uses L7 attributes (methods) but has no targetRefs, so ztunnel enforces it: ztunnel drops the rules with HTTP attributes (rule 0), so the traffic they allow is denied. Fix: Attach it to the waypoint with targetRefs (kind Service, or the waypoint Gateway); without a waypoint, deploy one or drop the L7 attributes.');
   });
 
   test('a DENY from an ingress gateway, placed at ztunnel for a waypoint-served Service, passes its own analyzer', () => {

@@ -247,7 +247,7 @@ describe('inputs that cannot be read', () => {
     new AmbientNamespace(chart, 'ns', { name: 'shop' });
     const pod = new ApiObject(chart, 'bare', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
     const policy = new ZeroTrustPolicy(chart, 'policy');
-    expect(() => policy.allowFrom(PolicySource.namespaces('shop'), { to: PolicyTarget.workload(pod) }))
-      .toThrow('[test/policy] workload "bare" has no pod labels to select it by, so a policy for it would select every pod of the namespace. Label its pods.');
+    policy.allowFrom(PolicySource.namespaces('shop'), { to: PolicyTarget.workload(pod) });
+    expect(() => Testing.synth(chart)).toThrow('Validation failed with the following errors:\n  [test/policy] workload "bare" has no pod labels to select it by, so a policy for it would select every pod of the namespace. Label its pods.');
   });
 });

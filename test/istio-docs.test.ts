@@ -137,10 +137,11 @@ rules:
     const chart = new Chart(Testing.app(), 'demo', { namespace: 'ambient-demo' });
     new AmbientNamespace(chart, 'ns', { name: 'ambient-demo' });
     const policy = new ZeroTrustPolicy(chart, 'policy');
-    expect(() => policy.allowFrom(PolicySource.serviceAccountName('ambient-demo', 'curl'), {
+    policy.allowFrom(PolicySource.serviceAccountName('ambient-demo', 'curl'), {
       to: PolicyTarget.pods('httpbin', { app: 'httpbin' }),
       methods: ['GET'],
-    })).toThrow(/uses L7 attributes \(methods\), but workload "ambient-demo\/httpbin" has no waypoint: ztunnel would drop the rule/);
+    });
+    expect(() => Testing.synth(chart)).toThrow(/uses L7 attributes \(methods\), but workload "ambient-demo\/httpbin" has no waypoint: ztunnel would drop the rule/);
   });
 });
 

@@ -369,21 +369,23 @@ describe('refusals: construct path, bad value and fix', () => {
 
   test('a principal whose trust domain is neither the domain nor an alias', () => {
     expect(() => sampleApp(true, identity('other.org'), false).synth()).toThrow(
-      '[istio/mesh] [sample/zt/namespace-waypoint] AuthorizationPolicy sample/namespace-waypoint rules[0].from.source.principals: principal "other.org/ns/other/sa/curl" names trust domain "other.org", which is neither the mesh trust domain "mesh.example.com" nor an alias (aliases "old.example.com"), so it matches no workload of this mesh. Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or add "other.org" to trustDomainAliases if it is the mesh\'s former domain (honoured by waypoints only).');
+      '[istio/mesh] [sample/zt/namespace-waypoint] AuthorizationPolicy sample/namespace-waypoint rules[0].from.source.principals: principal "other.org/ns/other/sa/curl" names trust domain "other.org", which is neither the mesh trust domain "mesh.example.com" nor an alias (aliases "old.example.com"), so it matches no workload of this mesh. Write "mesh.example.com/ns/other/sa/curl" (or pass the mesh\'s trustDomain), or add "other.org" to trustDomainAliases if it is the mesh\'s former domain (honoured by waypoints only).');
   });
 
   test('an alias principal enforced by ztunnel (matched literally: silently denies)', () => {
     expect(() => sampleApp(true, identity('old.example.com'), true).synth()).toThrow(
-      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "old.example.com/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or use PolicySource.serviceAccountAnyTrustDomain("other", "curl") (source.serviceAccounts, which names no trust domain).');
+      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "old.example.com/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (or pass the mesh\'s trustDomain), or use PolicySource.serviceAccountAnyTrustDomain("other", "curl") (source.serviceAccounts, which names no trust domain).');
   });
 
-  test('a policy declared before the mesh wrote cluster.local, which ztunnel would match literally', () => {
-    expect(() => sampleApp(false, PolicySource.serviceAccountName('other', 'curl'), true).synth()).toThrow(
-      '[istio/mesh] [sample/zt/httpbin-workload-ztunnel] AuthorizationPolicy sample/httpbin-workload-ztunnel rules[0].from.source.principals: principal "cluster.local/ns/other/sa/curl" is enforced by ztunnel, which matches principals literally (no "cluster.local" pointer and no alias expansion, istio/ztunnel#1260), while peers present "mesh.example.com": the rule silently never matches (an ALLOW then denies). Write "mesh.example.com/ns/other/sa/curl" (pass the mesh\'s trustDomain, or declare the AmbientMesh before the policy), or use PolicySource.serviceAccountAnyTrustDomain("other", "curl") (source.serviceAccounts, which names no trust domain).');
-    // With a waypoint, the rule itself runs at the waypoint (where cluster.local points at the mesh's
-    // domain), but the ztunnel admission of the waypoint (require-waypoint) has the same problem.
-    expect(() => sampleApp(false, PolicySource.serviceAccountName('other', 'curl'), false).synth()).toThrow(
-      /\[sample\/zt\/require-waypoint\] AuthorizationPolicy sample\/require-waypoint rules\[0\]\.from\.source\.principals: principal "cluster\.local\/ns\/sample\/sa\/waypoint" is enforced by ztunnel/);
+  test('a policy and a waypoint declared before the mesh take its trust domain (principals are written at synth)', () => {
+    const sampleChart = (app: App) => Testing.synth(app.node.findChild('sample') as Chart);
+    for (const l4 of [true, false]) {
+      const late = sampleChart(sampleApp(false, PolicySource.serviceAccountName('other', 'curl'), l4));
+      expect(late).toEqual(sampleChart(sampleApp(true, PolicySource.serviceAccountName('other', 'curl'), l4)));
+      const principals = late.filter(o => o.kind === 'AuthorizationPolicy')
+        .flatMap(o => (o.spec.rules ?? []).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source.principals ?? [])));
+      expect(principals.sort()).toEqual(l4 ? ['mesh.example.com/ns/other/sa/curl'] : ['mesh.example.com/ns/other/sa/curl', 'mesh.example.com/ns/sample/sa/waypoint']);
+    }
   });
 });
 

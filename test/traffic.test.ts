@@ -27,7 +27,7 @@ describe('IngressGateway', () => {
     const chart = testChart({ namespace: 'ingress' });
     const gw = new IngressGateway(chart, 'gw', { name: 'web' });
     expect(gw.identity.principal).toBe('cluster.local/ns/ingress/sa/web-istio');
-    expect(gw.policySource._principals).toEqual([{ namespace: 'ingress', serviceAccount: 'web-istio', trustDomain: 'cluster.local' }]);
+    expect(gw.policySource._principals.map(p => ({ ...p, trustDomain: p.trustDomain?.() }))).toEqual([{ namespace: 'ingress', serviceAccount: 'web-istio', trustDomain: 'cluster.local' }]);
     expect(gw.policySource._ingress).toBe(true);
     expect(synthValid(chart)).toEqual([{
       apiVersion: 'gateway.networking.k8s.io/v1',

@@ -261,10 +261,25 @@ spec:
         .toEqual(['infra', 'team-b']);
     });
 
-    test('refuses a Service that is not declared in the app', () => {
-      const waypoint = new Waypoint(testChart({ namespace: 'apps' }), 'wp');
-      expect(() => waypoint.enrollServiceByName('ghost'))
-        .toThrow('[test/wp] no Service "apps/ghost" is declared in this app, so it cannot be labelled with istio.io/use-waypoint.');
+    test('refuses at synth a Service that is not declared in the app', () => {
+      const chart = testChart({ namespace: 'apps' });
+      new Waypoint(chart, 'wp').enrollServiceByName('ghost');
+      expect(() => Testing.synth(chart)).toThrow('Validation failed with the following errors:\n  [test/wp] enrollServiceByName("ghost"): no Service "apps/ghost" is declared in this app, so it cannot be labelled with istio.io/use-waypoint. Declare the Service (cdk8s-plus Service, ApiObject or Include), or pass the cdk8s-plus Service to enrollService().');
+    });
+
+    test('a Service declared after the enrollment, in another chart, is labelled the same', () => {
+      const build = (serviceFirst: boolean) => {
+        const app = Testing.app();
+        const declareService = () => new ApiObject(new Chart(app, 'team', { namespace: 'team-b' }), 'raw', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orders' }, spec: { ports: [{ port: 80 }] } });
+        if (serviceFirst) declareService();
+        new Waypoint(new Chart(app, 'infra'), 'wp', { namespace: 'infra' }).enrollServiceByName('orders', { namespace: 'team-b' });
+        if (!serviceFirst) declareService();
+        return ['team', 'infra'].map(id => synthValid(app.node.findChild(id) as Chart));
+      };
+      const [team, infra] = build(false);
+      expect([team, infra]).toEqual(build(true));
+      expect(findObject(team, 'Service').metadata.labels).toEqual({ 'istio.io/use-waypoint': 'waypoint', 'istio.io/use-waypoint-namespace': 'infra' });
+      expect(findObject(infra, 'Gateway').spec.listeners[0].allowedRoutes.namespaces.selector.matchExpressions[0].values).toEqual(['infra', 'team-b']);
     });
 
     test('refuses an invalid Service name', () => {

@@ -1,10 +1,11 @@
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
 import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
 import {
   AmbientMesh, AmbientNamespace, Condition, MtlsMode, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy, ZeroTrustPolicyProps,
-  MeshAnalyzer, MeshIdentity, WaypointTrafficType,
+  MeshAnalyzer, MeshIdentity, WaypointTrafficType, IPolicySource, IPolicyTarget, PolicySourceConfig, PolicyTargetConfig,
 } from '../src';
 
 const JWKS_URI = 'https://example.com/.well-known/jwks.json';
@@ -30,6 +31,20 @@ function policies(objects: any[]): { [name: string]: any } {
 }
 
 const frontend = PolicySource.serviceAccountName('shop', 'frontend');
+
+/**
+ * Declares something whose placement depends on the whole app (so it is checked at synth) and
+ * returns the synth error: the declaration itself must not throw, and synth must.
+ */
+function refusal(scope: IConstruct, declare: () => void): string {
+  declare();
+  try {
+    Testing.synth(Chart.of(scope));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('synth did not fail');
+}
 
 describe('ZeroTrustPolicy defaults', () => {
   test('STRICT mTLS and namespace allow-nothing, nothing else, for a namespace without waypoint', () => {
@@ -97,8 +112,8 @@ describe('ZeroTrustPolicy defaults', () => {
 
   test('refuses a namespace not declared as AmbientNamespace', () => {
     const chart = testChart({ namespace: 'shop' });
-    expect(() => new ZeroTrustPolicy(chart, 'policy'))
-      .toThrow('[test/policy] namespace "shop" is not declared as an AmbientNamespace in this app, so it is unknown which waypoint (if any) serves it');
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { ports: [80] }))).toBe('Validation failed with the following errors:\n  [test/policy] namespace "shop" is not declared as an AmbientNamespace in this app, so it is unknown which waypoint (if any) serves it, and where rules are enforced. Declare it with new AmbientNamespace(scope, id, { name: \'shop\' }) (use Waypoint.fromName() for a waypoint that exists already).');
   });
 
   test('refuses a policy without a namespace', () => {
@@ -172,41 +187,37 @@ describe('ZeroTrustPolicy without a waypoint (ztunnel, L4)', () => {
     [{ conditions: [Condition.matches('request.auth.claims[group]', 'admin')] }, 'request.auth.claims[group]'],
   ])('refuses an ALLOW with L7 attributes %j: ztunnel would drop it', (options, attribute) => {
     const { policy, api } = shop();
-    expect(() => policy.allowFrom(frontend, { ...options, to: PolicyTarget.service(api) }))
-      .toThrow(`[test/policy] allowFrom(service account shop/frontend) to Service "api" uses L7 attributes (${attribute}), but Service "shop/api" has no waypoint: ztunnel would drop the rule, so the traffic it allows would be denied. Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()) before declaring the rule, or drop the L7 attributes.`);
+    expect(refusal(policy, () => policy.allowFrom(frontend, { ...options, to: PolicyTarget.service(api) }))).toContain(`[test/policy] allowFrom(service account shop/frontend) to Service "api" uses L7 attributes (${attribute}), but Service "shop/api" has no waypoint: ztunnel would drop the rule, so the traffic it allows would be denied. Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()), or drop the L7 attributes.`);
   });
 
   test('refuses a DENY with L7 attributes: ztunnel would over-deny', () => {
     const { policy } = shop();
-    expect(() => policy.denyFrom(frontend, { methods: ['POST'], ports: [8080] }))
-      .toThrow('uses L7 attributes (methods), but namespace "shop" has no waypoint: ztunnel would enforce the DENY without them and deny more traffic than intended.');
+    expect(refusal(policy, () => policy.denyFrom(frontend, { methods: ['POST'], ports: [8080] }))).toContain('uses L7 attributes (methods), but namespace "shop" has no waypoint: ztunnel would enforce the DENY without them and deny more traffic than intended.');
   });
 
   test('refuses a DENY whose clause is L7-only: at ztunnel it would fail open', () => {
     // istio master authorization_test.go "DENY policy with L4 From and L7-only To methods is a no-op due to AND empty clause".
     const { policy } = shop();
-    expect(() => policy.denyFrom(frontend, { methods: ['POST'] }))
-      .toThrow('[test/policy] denyFrom(service account shop/frontend) to the namespace uses L7 attributes (methods), but namespace "shop" has no waypoint: istiod would strip them and ztunnel would skip the emptied clause, so the DENY would have no effect (fail open). Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()) before declaring the rule, or drop the L7 attributes.');
+    expect(refusal(policy, () => policy.denyFrom(frontend, { methods: ['POST'] }))).toContain('[test/policy] denyFrom(service account shop/frontend) to the namespace uses L7 attributes (methods), but namespace "shop" has no waypoint: istiod would strip them and ztunnel would skip the emptied clause, so the DENY would have no effect (fail open). Add a waypoint (AmbientNamespace.addWaypoint() or waypoint.enrollService()), or drop the L7 attributes.');
   });
 
   test('refuses JWT principals without a waypoint', () => {
     const { policy } = shop();
-    expect(() => policy.allowFrom(PolicySource.jwt({ issuer: 'https://issuer.example.com' }))).toThrow('uses L7 attributes (requestPrincipals)');
+    expect(refusal(policy, () => policy.allowFrom(PolicySource.jwt({ issuer: 'https://issuer.example.com' })))).toContain('uses L7 attributes (requestPrincipals)');
   });
 
   test('refuses AUDIT without a waypoint', () => {
     const { policy, api } = shop();
-    expect(() => policy.auditFrom(frontend, { to: PolicyTarget.service(api) }))
-      .toThrow('[test/policy] auditFrom(service account shop/frontend) to Service "api": AUDIT is enforced by waypoints only (ztunnel ignores AUDIT policies)');
+    expect(refusal(policy, () => policy.auditFrom(frontend, { to: PolicyTarget.service(api) }))).toContain('[test/policy] auditFrom(service account shop/frontend) to Service "api": AUDIT is enforced by waypoints only (ztunnel ignores AUDIT policies)');
   });
 
   test('refuses a Service target without a selector', () => {
     const { chart, policy } = shop();
     new ApiObject(chart, 'headless', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'external' }, spec: { ports: [{ port: 80 }] } });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('external') }))
-      .toThrow('the rule is enforced by ztunnel, which selects pods by labels, but Service "shop/external" has no pod selector.');
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('ghost') }))
-      .toThrow('Service "shop/ghost" is not declared in this app and no selector was given (PolicyTarget.serviceName(name, { selector }))');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('external') }))).toContain('the rule is enforced by ztunnel, which selects pods by labels, but Service "shop/external" has no pod selector.');
+    const other = shop();
+    expect(refusal(other.policy, () => other.policy.allowFrom(frontend, { to: PolicyTarget.serviceName('ghost') })))
+      .toContain('Service "shop/ghost" is not declared in this app and no selector was given (PolicyTarget.serviceName(name, { selector }))');
   });
 
   test('serviceName with an explicit selector', () => {
@@ -217,23 +228,21 @@ describe('ZeroTrustPolicy without a waypoint (ztunnel, L4)', () => {
 
   test('refuses ports the Service does not have, and named target ports', () => {
     const { chart, policy, api } = shop();
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(api), ports: [9999] }))
-      .toThrow('Service "shop/api" has no port 9999 (ports: 8000).');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.service(api), ports: [9999] }))).toContain('Service "shop/api" has no port 9999 (ports: 8000).');
     new ApiObject(chart, 'named', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'named' },
       spec: { selector: { app: 'named' }, ports: [{ port: 80, name: 'http', targetPort: 'web' }] },
     });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('named'), ports: [80] }))
-      .toThrow('port 80 of Service "shop/named" targets the named port "web"');
+    policy.allowFrom(frontend, { to: PolicyTarget.serviceName('named'), ports: [80] });
+    expect(() => Testing.synth(chart)).toThrow('port 80 of Service "shop/named" targets the named port "web"');
   });
 
   test('refuses a target in another namespace', () => {
     const { chart, policy } = shop();
     const other = new kplus.Service(chart, 'other', { metadata: { name: 'other', namespace: 'payments' }, ports: [{ port: 80 }] });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(other) }))
-      .toThrow('[test/policy] Service "other" is in namespace "payments", but this policy is for namespace "shop": an AuthorizationPolicy only applies in its own namespace.');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.service(other) }))).toContain('[test/policy] Service "other" is in namespace "payments", but this policy is for namespace "shop": an AuthorizationPolicy only applies in its own namespace.');
   });
 
   test('refuses label expressions on a workload target', () => {
@@ -247,8 +256,7 @@ describe('ZeroTrustPolicy without a waypoint (ztunnel, L4)', () => {
         template: { metadata: { labels: { app: 'expr' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } },
       },
     });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(deployment) }))
-      .toThrow('[test/policy] workload "expr" is selected with label expressions, but AuthorizationPolicy selectors take matchLabels only. Select the workload by labels.');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.workload(deployment) }))).toContain('[test/policy] workload "expr" is selected with label expressions, but AuthorizationPolicy selectors take matchLabels only. Select the workload by labels.');
   });
 });
 
@@ -338,7 +346,7 @@ rules:
     ns.bypassWaypoint(metrics);
     policy.allowFrom(PolicySource.namespaces('monitoring'), { to: PolicyTarget.service(metrics), ports: [8000] });
     expect(policies(synthValid(chart))['metrics-ztunnel'].selector).toEqual({ matchLabels: { app: 'metrics' } });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(metrics), methods: ['GET'] })).toThrow('Service "shop/metrics" has no waypoint');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.service(metrics), methods: ['GET'] }))).toContain('Service "shop/metrics" has no waypoint');
   });
 
   test('pod-addressed traffic skips a service waypoint: workload rules stay at ztunnel (e.g. scraping)', () => {
@@ -357,7 +365,7 @@ rules:
     db.selectLabel('app', 'db');
     policy.allowFrom(frontend, { to: PolicyTarget.service(db), ports: [5432] });
     expect(policies(synthValid(chart))['db-ztunnel'].selector).toEqual({ matchLabels: { app: 'db' } });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(db), methods: ['GET'] })).toThrow('headless Service "shop/db" has no waypoint');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.service(db), methods: ['GET'] }))).toContain('headless Service "shop/db" has no waypoint');
   });
 
   test('refuses a headless Service behind a waypoint that carries pod traffic (Service targetRefs are ignored there)', () => {
@@ -366,8 +374,7 @@ rules:
     const policy = new ZeroTrustPolicy(chart, 'pods-policy', { namespace: 'pods' });
     const cache = new kplus.Service(chart, 'cache', { metadata: { name: 'cache', namespace: 'pods' }, clusterIP: 'None', ports: [{ port: 6379 }] });
     cache.selectLabel('app', 'cache');
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(cache), ports: [6379] }))
-      .toThrow('[test/pods-policy] allowFrom(service account shop/frontend) to Service "cache": headless Service "pods/cache" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "pods/pods-all", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.service(cache), ports: [6379] }))).toContain('[test/pods-policy] allowFrom(service account shop/frontend) to Service "cache": headless Service "pods/cache" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "pods/pods-all", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
   });
 
   test('refuses a workload target behind a workload waypoint (no targetRefs can name it)', () => {
@@ -375,8 +382,7 @@ rules:
     const wp = new Waypoint(chart, 'pods-wp', { name: 'pods-wp', trafficType: WaypointTrafficType.WORKLOAD });
     const pod = new kplus.Pod(chart, 'pod', { metadata: { name: 'worker' }, containers: [{ image: 'busybox' }] });
     wp.enrollWorkload(pod);
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) }))
-      .toThrow('[test/policy] allowFrom(service account shop/frontend) to workload "worker": workload "shop/worker" is behind waypoint "shop/pods-wp", where ztunnel sees the waypoint\'s identity instead of the client\'s');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) }))).toContain('[test/policy] allowFrom(service account shop/frontend) to workload "worker": workload "shop/worker" is behind waypoint "shop/pods-wp", where ztunnel sees the waypoint\'s identity instead of the client\'s');
   });
 
   test('refuses a namespace rule when the waypoint lives in another namespace', () => {
@@ -386,12 +392,11 @@ rules:
     new AmbientNamespace(chart, 'ns', { name: 'shop', waypoint: shared });
     new ZeroTrustPolicy(chart, 'infra-policy', { namespace: 'infra' });
     const policy = new ZeroTrustPolicy(chart, 'policy', { namespace: 'shop' });
-    expect(() => policy.allowFrom(frontend, { methods: ['GET'] }))
-      .toThrow('the namespace\'s waypoint "infra/shared" lives in another namespace, and a policy can only attach to a Gateway in its own namespace. Target the Services instead');
     // Its require-waypoint admits the shared waypoint; its default deny lives with the waypoint.
     const out = Object.fromEntries(synthValid(chart).filter(o => o.kind === 'AuthorizationPolicy').map(o => [`${o.metadata.namespace}/${o.metadata.name}`, o.spec]));
     expect(out['shop/require-waypoint'].rules[0].from[0].source.principals).toEqual(['cluster.local/ns/infra/sa/shared']);
     expect(out['infra/allow-nothing-shared'].targetRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shared' }]);
+    expect(refusal(policy, () => policy.allowFrom(frontend, { methods: ['GET'] }))).toContain('the namespace\'s waypoint "infra/shared" lives in another namespace, and a policy can only attach to a Gateway in its own namespace. Target the Services instead');
   });
 
   test('fails synth when a shared waypoint has no default deny', () => {
@@ -409,8 +414,7 @@ rules:
     const waypoint = ns.addWaypoint('waypoint');
     new AmbientNamespace(chart, 'other', { name: 'other', waypoint });
     const policy = new ZeroTrustPolicy(chart, 'policy', { namespace: 'shop' });
-    expect(() => policy.allowFrom(frontend, { methods: ['GET'] }))
-      .toThrow('waypoint "shop/waypoint" also serves namespaces other, so a rule attached to it would apply to them too.');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { methods: ['GET'] }))).toContain('waypoint "shop/waypoint" also serves namespaces other, so a rule attached to it would apply to them too.');
   });
 
   describe('ingress gateways', () => {
@@ -431,9 +435,9 @@ rules:
 
     test('refuses L7 rules for ingress that bypasses the waypoint', () => {
       const { policy, api } = shop({ waypoint: true });
-      expect(() => policy.allowFrom(ingress, { to: PolicyTarget.service(api), methods: ['GET'] }))
-        .toThrow('uses L7 attributes (methods), but the ingress gateway sends traffic for Service "shop/api" straight to its pods, past waypoint "shop/waypoint", so no proxy that can read requests sees it. Set ingressUseWaypoint on the Service or namespace');
-      expect(() => policy.auditFrom(ingress, { to: PolicyTarget.service(api) })).toThrow('ingress traffic to Service "shop/api" bypasses its waypoint, and only waypoints enforce AUDIT.');
+      expect(refusal(policy, () => policy.allowFrom(ingress, { to: PolicyTarget.service(api), methods: ['GET'] }))).toContain('uses L7 attributes (methods), but the ingress gateway sends traffic for Service "shop/api" straight to its pods, past waypoint "shop/waypoint", so no proxy that can read requests sees it. Set ingressUseWaypoint on the Service or namespace');
+      const other = shop({ waypoint: true });
+      expect(refusal(other.policy, () => other.policy.auditFrom(ingress, { to: PolicyTarget.service(other.api) }))).toContain('ingress traffic to Service "shop/api" bypasses its waypoint, and only waypoints enforce AUDIT.');
     });
 
     test('with ingress-use-waypoint the rule goes to the waypoint', () => {
@@ -577,25 +581,39 @@ describe('ZeroTrustPolicy rules', () => {
     expect(() => policy.auditFrom(frontend, { to: PolicyTarget.service(api), dryRun: true })).toThrow('dry-run applies to ALLOW and DENY rules only');
   });
 
-  test('fails synth when an enrollment after the rule would move it', () => {
-    const { chart, ns, policy, api } = shop();
-    policy.allowFrom(frontend, { to: PolicyTarget.service(api) });
-    ns.addWaypoint('waypoint');
-    expect(() => Testing.synth(chart)).toThrow(/allowFrom\(service account shop\/frontend\) to Service "api" was placed when Service "shop\/api" was served by no waypoint, but it is now served by waypoint "shop\/waypoint", which changes where Istio enforces it\. Declare waypoints and enrollments before the ZeroTrustPolicy rules\./);
+  test('a waypoint declared after the rule serves it: the same objects as declaring it first', () => {
+    const build = (waypointFirst: boolean) => {
+      const chart = testChart({ namespace: 'shop' });
+      const ns = new AmbientNamespace(chart, 'ns', { name: 'shop' });
+      const api = svc(chart, 'api');
+      if (waypointFirst) ns.addWaypoint('waypoint');
+      new ZeroTrustPolicy(chart, 'policy').allowFrom(frontend, { to: PolicyTarget.service(api), methods: ['GET'] });
+      if (!waypointFirst) ns.addWaypoint('waypoint');
+      return synthValid(chart);
+    };
+    const late = build(false);
+    expect(late).toEqual(build(true));
+    expect(policies(late)['api-waypoint']).toEqual({
+      action: 'ALLOW',
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/frontend'] } }], to: [{ operation: { methods: ['GET'] } }] }],
+    });
   });
 
-  test('fails synth when a waypoint is declared in the namespace after the policy', () => {
+  test('a waypoint declared in the namespace after the policy gets its default deny', () => {
     const { chart } = shop();
     new Waypoint(chart, 'late', { name: 'late' });
-    expect(() => Testing.synth(chart)).toThrow(/waypoint "shop\/late" was declared after this ZeroTrustPolicy, so it has no default deny\. Declare waypoints before the policy\./);
+    expect(policies(synthValid(chart))['allow-nothing-late']).toEqual({
+      action: 'ALLOW',
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'late' }],
+    });
   });
 
   test('a name collision between different policies is refused', () => {
     const { chart, policy } = shop();
     const ns2 = svc(chart, 'namespace');
     policy.allowFrom(frontend, { ports: [8080] });
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.service(ns2) }))
-      .toThrow('two different policies would be named "namespace-ztunnel"');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.service(ns2) }))).toContain('two different policies would be named "namespace-ztunnel"');
   });
 });
 
@@ -608,7 +626,7 @@ describe('ZeroTrustPolicy review fixes', () => {
       .allowFrom(ingress)
       .requireJwt({ issuer: 'iss', jwksUri: JWKS_URI })
       .denyFrom(PolicySource.anyone(), { paths: ['/admin*'] });
-    expect(() => Testing.synth(chart)).toThrow(/allowFrom\(ingress gateway ingress\/gw\) to Service "api" lets the ingress gateway reach Service "shop\/api" directly, past its waypoint, so requireJwt\(iss\) for Service "shop\/api"; denyFrom\(anyone\) to Service "api" would not apply to ingress traffic\. Set ingressUseWaypoint/);
+    expect(() => Testing.synth(chart)).toThrow(/allowFrom\(ingress gateway ingress\/gw\) to Service "api" lets the ingress gateway reach Service "shop\/api" directly, past its waypoint, so denyFrom\(anyone\) to Service "api"; requireJwt\(iss\) for Service "shop\/api" would not apply to ingress traffic\. Set ingressUseWaypoint/);
   });
 
   test('a namespace-wide ingress rule conflicts with Service JWT requirements too; identity DENYs do not', () => {
@@ -658,11 +676,10 @@ describe('ZeroTrustPolicy review fixes', () => {
 
   test('refuses ports for an undeclared Service enforced at ztunnel', () => {
     const { policy } = shop();
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('ext', { selector: { app: 'ext' } }), ports: [80] }))
-      .toThrow('ztunnel enforces ports on the pods, and Service "shop/ext" is not declared in this app, so its port 80 cannot be translated to a pod port.');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.serviceName('ext', { selector: { app: 'ext' } }), ports: [80] }))).toContain('ztunnel enforces ports on the pods, and Service "shop/ext" is not declared in this app, so its port 80 cannot be translated to a pod port.');
   });
 
-  test('mesh-wide DENY at ztunnel exempts the known waypoints; a later waypoint fails synth', () => {
+  test('mesh-wide DENY at ztunnel exempts every waypoint of the app, declared before or after', () => {
     const chart = testChart();
     const ns = new AmbientNamespace(chart, 'ns', { name: 'shop' });
     ns.addWaypoint('waypoint');
@@ -673,8 +690,11 @@ describe('ZeroTrustPolicy review fixes', () => {
       from: [{ source: { notPrincipals: ['cluster.local/ns/shop/sa/waypoint'] } }],
       when: [{ key: 'source.namespace', notValues: ['prod'] }],
     }]);
+    // A waypoint declared after the rules is exempted too: the rules are placed at synth.
     Waypoint.fromName(chart, 'late', 'late', { namespace: 'other' });
-    expect(() => Testing.synth(chart)).toThrow(/a waypoint was declared after the mesh-wide DENY rules/);
+    expect(policies(synthValid(chart))['mesh-ztunnel-deny'].rules[0].from).toEqual([
+      { source: { notPrincipals: ['cluster.local/ns/other/sa/late', 'cluster.local/ns/shop/sa/waypoint'] } },
+    ]);
   });
 
   test.each([
@@ -745,7 +765,7 @@ describe('ZeroTrustPolicy JWT', () => {
     policy.requireJwt({ issuer: 'b', jwks: '{"keys":[{"kty":"RSA","e":"AQAB","n":"xyz"}]}', to });
     policy.requireJwt({ issuer: 'a', jwksUri: JWKS_URI, to });
     expect(findObject(synthValid(chart), 'RequestAuthentication').spec.jwtRules.map((r: any) => r.issuer)).toEqual(['a', 'b']);
-    expect(() => policy.requireJwt({ issuer: 'a', jwksUri: JWKS_URI, to })).toThrow('issuer "a" is already required for Service "shop/api"');
+    expect(refusal(policy, () => policy.requireJwt({ issuer: 'a', jwksUri: JWKS_URI, to }))).toContain('issuer "a" is already required for Service "shop/api"');
   });
 
   test('a namespace-wide requireJwt covers JWT rules of the namespace services', () => {
@@ -786,8 +806,7 @@ describe('ZeroTrustPolicy JWT', () => {
 
   test('refuses requireJwt without a waypoint, and mesh-wide', () => {
     const { policy } = shop();
-    expect(() => policy.requireJwt({ issuer: 'i', jwksUri: JWKS_URI }))
-      .toThrow('requireJwt(i) for namespace "shop": JWT validation is L7 and namespace "shop" has no waypoint; ztunnel cannot read requests.');
+    expect(refusal(policy, () => policy.requireJwt({ issuer: 'i', jwksUri: JWKS_URI }))).toContain('requireJwt(i) for namespace "shop": JWT validation is L7 and namespace "shop" has no waypoint; ztunnel cannot read requests.');
     const mesh = new ZeroTrustPolicy(testChart(), 'mesh', { meshWide: true });
     expect(() => mesh.requireJwt({ issuer: 'i', jwksUri: JWKS_URI })).toThrow('requireJwt() is per namespace');
   });
@@ -850,7 +869,7 @@ describe('PolicySource', () => {
     const withSa = new kplus.Deployment(chart, 'a', { serviceAccount: sa, containers: [{ image: 'x' }] });
     const withoutSa = new kplus.Deployment(chart, 'b', { metadata: { name: 'b' }, containers: [{ image: 'x' }] });
     const waypoint = new Waypoint(chart, 'wp', { trustDomain: 'td' });
-    const p = (s: PolicySource) => s._principals.map(x => `${x.trustDomain ?? '-'}/${x.namespace}/${x.serviceAccount}`);
+    const p = (s: PolicySource) => s._principals.map(x => `${x.trustDomain?.() ?? '-'}/${x.namespace}/${x.serviceAccount}`);
     expect(p(PolicySource.serviceAccount(sa))).toEqual(['-/shop/api']);
     expect(p(PolicySource.workload(withSa))).toEqual(['-/shop/api']);
     expect(p(PolicySource.workload(withoutSa))).toEqual(['-/shop/default']);
@@ -907,7 +926,7 @@ describe('PolicyTarget', () => {
     const pod = new kplus.Pod(chart, 'pod', { metadata: { name: 'worker' }, containers: [{ image: 'busybox' }] });
     wp.enrollWorkload(pod);
     const policy = new ZeroTrustPolicy(chart, 'policy');
-    expect(() => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) })).toThrow('is behind waypoint "shop/pods-wp"');
+    expect(refusal(policy, () => policy.allowFrom(frontend, { to: PolicyTarget.workload(pod) }))).toContain('is behind waypoint "shop/pods-wp"');
   });
 });
 
@@ -943,7 +962,7 @@ describe('workload waypoints under default deny', () => {
     expect(MeshAnalyzer.fromObjects(before).analyze().filter(f => f.code === 'AMB123')).toEqual([]);
   });
 
-  test('a rule for a headless Service declared before its pods are enrolled fails synth instead of being ignored', () => {
+  test('a rule for a headless Service declared before its pods are enrolled is refused as if declared after', () => {
     const chart = testChart({ namespace: 'shop' });
     new AmbientNamespace(chart, 'mesh', { name: 'shop' });
     const db = new kplus.StatefulSet(chart, 'db', {
@@ -955,12 +974,86 @@ describe('workload waypoints under default deny', () => {
     const policy = new ZeroTrustPolicy(chart, 'policy');
     policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] });
     dbWaypoint.enrollWorkload(db);
-    expect(() => Testing.synth(chart)).toThrow('[test/policy] allowFrom(service account shop/api) to Service "db" was placed when headless Service "shop/db" was served by no waypoint, but it is now served by waypoint "shop/db-waypoint", which changes where Istio enforces it. Declare waypoints and enrollments before the ZeroTrustPolicy rules.');
+    expect(() => Testing.synth(chart)).toThrow('Validation failed with the following errors:\n  [test/policy] allowFrom(service account shop/api) to Service "db": headless Service "shop/db" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "shop/db-waypoint", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
   });
 
   test('a rule for a headless Service whose pods use a workload waypoint is refused', () => {
     const { policy, db } = build(false);
-    expect(() => policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] })).toThrow(
-      '[test/policy] allowFrom(service account shop/api) to Service "db": headless Service "shop/db" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "shop/db-waypoint", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
+    expect(refusal(policy, () => policy.allowFrom(PolicySource.serviceAccountName('shop', 'api'), { to: PolicyTarget.service(db.service), ports: [5432] }))).toContain('[test/policy] allowFrom(service account shop/api) to Service "db": headless Service "shop/db" has no VIP, so its traffic is addressed to pod IPs and passes waypoint "shop/db-waypoint", which ignores Service-attached policies for pod-addressed traffic while ztunnel sees the waypoint\'s identity. Give the Service a cluster IP, or opt its pods out of the waypoint (label istio.io/use-waypoint: none).');
+  });
+});
+
+describe('waypoints other than the namespace\'s, under default deny', () => {
+  test('two workloads in one workload waypoint: ztunnel admits it to each, one policy per selector', () => {
+    const chart = testChart({ namespace: 'pay' });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'pay' });
+    const wp = ns.addWaypoint('wp', { name: 'pods', trafficType: WaypointTrafficType.WORKLOAD, enroll: false });
+    const web = new kplus.Deployment(chart, 'web', { metadata: { name: 'web' }, podMetadata: { labels: { app: 'web' } }, containers: [{ image: 'web' }] });
+    const api = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, podMetadata: { labels: { app: 'api' } }, containers: [{ image: 'api' }] });
+    new ZeroTrustPolicy(chart, 'policy');
+    wp.enrollWorkload(web);
+    wp.enrollWorkload(api);
+    const objects = synthValid(chart);
+    const out = policies(objects);
+    const admit = { from: [{ source: { principals: ['cluster.local/ns/pay/sa/pods'] } }] };
+    expect(out['require-pods-api']).toEqual({ action: 'ALLOW', selector: { matchLabels: findObject(objects, 'Deployment', 'api').spec.selector.matchLabels }, rules: [admit] });
+    expect(out['require-pods-web']).toEqual({ action: 'ALLOW', selector: { matchLabels: findObject(objects, 'Deployment', 'web').spec.selector.matchLabels }, rules: [admit] });
+    expect(out['require-pods']).toBeUndefined();
+    expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.severity !== 'info')).toEqual([]);
+  });
+
+  test('a Service enrolled in a shared waypoint: ztunnel admits that waypoint to its pods, with no rule declared', () => {
+    const chart = testChart();
+    const infra = new AmbientNamespace(chart, 'infra', { name: 'infra' });
+    const shared = infra.addWaypoint('shared', { name: 'shared', enroll: false });
+    new ZeroTrustPolicy(chart, 'infra-policy', { namespace: 'infra' });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'shop' });
+    ns.addWaypoint('waypoint');
+    const orders = new kplus.Service(chart, 'orders', { metadata: { name: 'orders', namespace: 'shop' }, ports: [{ port: 80, targetPort: 8080 }] });
+    orders.selectLabel('app', 'orders');
+    shared.enrollService(orders);
+    new ZeroTrustPolicy(chart, 'policy', { namespace: 'shop' });
+    const objects = synthValid(chart);
+    const ap = objects.find(o => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'shop' && o.metadata.name === 'orders-ztunnel');
+    expect(ap.spec).toEqual({
+      action: 'ALLOW',
+      selector: { matchLabels: { app: 'orders' } },
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/infra/sa/shared'] } }] }],
+    });
+    expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.severity !== 'info').map(f => `${f.code} ${f.name}`)).toEqual([]);
+  });
+});
+
+describe('open to extension: sources and targets of your own', () => {
+  test('an IPolicySource and an IPolicyTarget are bound at synth and placed like the built-in ones', () => {
+    const { chart, policy, api } = shop({ waypoint: true });
+    /** Everyone on a team: its namespaces. */
+    class TeamSource implements IPolicySource {
+      public readonly description = 'team payments';
+      public bind(): PolicySourceConfig {
+        return { namespaces: ['billing', 'payments'] };
+      }
+    }
+    /** The API Service, under a policy name of the team's choice. */
+    class PublicApi implements IPolicyTarget {
+      public readonly description = 'the public API';
+      public bind(scope: IConstruct, namespace: string): PolicyTargetConfig {
+        return { ...PolicyTarget.service(api).bind(scope, namespace), baseName: 'public-api' };
+      }
+    }
+    policy.allowFrom(new TeamSource(), { to: new PublicApi(), methods: ['GET'] });
+    const out = policies(synthValid(chart));
+    expect(out['public-api-waypoint']).toEqual({
+      action: 'ALLOW',
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      rules: [{ from: [{ source: { namespaces: ['billing', 'payments'] } }], to: [{ operation: { methods: ['GET'] } }] }],
+    });
+  });
+
+  test('a mesh-wide policy refuses a target of another kind than the whole mesh', () => {
+    const chart = testChart();
+    const mesh = new ZeroTrustPolicy(chart, 'mesh', { meshWide: true });
+    const custom: IPolicyTarget = { description: 'a custom target', bind: () => { throw new Error('not bound'); } };
+    expect(() => mesh.allowFrom(frontend, { to: custom })).toThrow('[test/mesh] allowFrom(service account shop/frontend) to the mesh: a mesh-wide policy applies to the whole mesh; put rules for a custom target in the ZeroTrustPolicy of its namespace.');
   });
 });

@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
+import { MeshContext } from '../_context';
 import { CHECKS, runChecks } from './checks';
 import { clusterFolders } from './cluster-layout';
 import { diagnose, diagnoseText } from './diagnose';
@@ -763,6 +764,8 @@ export class MeshAnalyzer {
   }
 
   private addConstructs(scope: IConstruct): MeshAnalyzer {
+    // The library writes some objects at synth, from the whole app: make them as synth would.
+    MeshContext.prepareApp(scope);
     for (const node of scope.node.findAll()) {
       if (ApiObject.isApiObject(node)) this.located.push({ obj: node.toJson(), source: node.node.path });
     }

@@ -2,11 +2,11 @@
  * The checks: each one reads the model and reports what Istio ambient will do that the manifests'
  * author probably did not intend. Every check is linear in the objects it looks at.
  */
-import { l7AttributesOf, matchesEverything } from '../_authz';
 import { key, K8sObject, Located, MeshModel, ServiceInfo, WaypointRef } from './model';
 import { MULTICLUSTER_CHECKS } from './multicluster-checks';
 import { checkOverlaps, OVERLAP_CHECKS } from './overlap-checks';
 import { checkThirdPartyIngress, THIRD_PARTY_INGRESS_CHECKS } from './third-party-ingress-checks';
+import { l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
 import { RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
 import { conflictingInjectionLabels, namespaceInjectionLabel, namespaceRequestsAmbient } from '../semantics/membership';
 import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';

@@ -3,9 +3,9 @@
  * A controller inside the mesh is an ordinary client: its requests pass the destination's waypoint
  * only when it dials the Service VIP.
  */
-import { l7AttributesOf } from '../_authz';
 import type { CheckInfo } from './checks';
 import { key, Located, MeshModel, ServiceInfo } from './model';
+import { l7AttributesOf } from '../semantics/canonical-rules';
 import { selectorsSelectSamePods } from '../semantics/selectors';
 import { ingressRouteUsesServiceVip, traefikServiceAccountName } from '../semantics/third-party-ingress';
 

@@ -5,8 +5,8 @@
  * Services with a ztunnel guard that requires the waypoint, RequestAuthentications beside them. What
  * cannot move is listed with the guide's advice. Pure: objects in, objects and notes out.
  */
-import { l7AttributesOf } from '../_authz';
 import { ServiceRef, virtualServiceToRoute } from './virtual-service-to-route';
+import { l7AttributesOf } from '../semantics/canonical-rules';
 import { namespaceInjectsSidecars } from '../semantics/membership';
 import { selectorMatches } from '../semantics/selectors';
 

@@ -1,12 +1,14 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { canonicalRules } from '../_authz';
 import { enrollConsumer } from '../_enrollment';
 import { MeshRegistry } from '../_registry';
 import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from '../_validation';
+import { IPolicySource } from '../authz/policy-source';
+import { renderSource } from '../authz/rule-rendering';
 import * as net from '../imports/networking.istio.io';
 import * as sec from '../imports/security.istio.io';
-import { PolicySource } from '../policy-source';
+import { DEFAULT_TRUST_DOMAIN } from '../mesh-identity';
+import { canonicalRules } from '../semantics/canonical-rules';
 import { DestinationRuleShape } from '../semantics/destination-rules';
 import { IWaypoint } from '../waypoint';
 import { checkDestinationRuleHostFree, claimDestinationRule } from './_destination-rule-hosts';
@@ -24,7 +26,7 @@ export enum EgressProtocol {
 /** An allow rule for egress traffic to the host. */
 export interface EgressAllowRule {
   /** Who may call the host. */
-  readonly source: PolicySource;
+  readonly source: IPolicySource;
   /** HTTP methods (needs an HTTP protocol). @default - any */
   readonly methods?: string[];
   /** HTTP paths (needs an HTTP protocol). @default - any */
@@ -154,24 +156,19 @@ export class EgressHost extends Construct {
       this.node.addValidation({ validate: () => checkClosedWithoutAllow(this, waypoint, props.host) });
       return;
     }
-    const rules = props.allow.map((rule, i) => {
+    // Principals are written at synth, in the waypoint's trust domain (the mesh may be declared later).
+    const renderRules = (trustDomain: string) => props.allow!.map((rule, i) => {
       const l7 = (rule.methods?.length ?? 0) + (rule.paths?.length ?? 0) > 0;
       if (l7 && protocol === EgressProtocol.TLS) {
         throw constructError(this, `allow[${i}]: methods and paths need HTTP: with protocol TLS the waypoint only sees the encrypted stream. Use EgressProtocol.HTTP_WITH_TLS_ORIGINATION, or drop them.`);
       }
-      const source = rule.source;
-      if (source._requestPrincipals.length) {
+      const source = rule.source.bind(this);
+      if (source.requestPrincipals?.length) {
         throw constructError(this, `allow[${i}]: JWT sources are not supported for egress; name workloads or namespaces.`);
       }
+      const from = renderSource(source, trustDomain);
       return {
-        from: source.isIdentityBased || source._ipBlocks.length ? [{
-          source: {
-            principals: source._principals.length ? source._principals.map(p => `${p.trustDomain ?? props.waypoint.identity.trustDomain}/ns/${p.namespace}/sa/${p.serviceAccount}`).sort() : undefined,
-            namespaces: source._namespaces.length ? [...source._namespaces] : undefined,
-            serviceAccounts: source._serviceAccounts.length ? [...source._serviceAccounts] : undefined,
-            ipBlocks: source._ipBlocks.length ? [...source._ipBlocks] : undefined,
-          },
-        }] : undefined,
+        from: from.principals || from.namespaces || from.serviceAccounts || from.ipBlocks ? [{ source: from }] : undefined,
         to: l7 ? [{
           operation: {
             methods: rule.methods?.length ? [...rule.methods] : undefined,
@@ -180,7 +177,7 @@ export class EgressHost extends Construct {
         }] : undefined,
       };
     });
-    if (rules.some(r => !r.from && !r.to)) {
+    if (renderRules(DEFAULT_TRUST_DOMAIN).some(r => !r.from && !r.to)) {
       throw constructError(this, 'an allow rule for anyone without methods or paths would allow everything; name the sources.');
     }
     new sec.AuthorizationPolicy(this, 'Allow', {
@@ -188,7 +185,7 @@ export class EgressHost extends Construct {
       spec: {
         targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: this.name }],
         action: sec.AuthorizationPolicySpecAction.ALLOW,
-        rules: canonicalRules(rules),
+        rules: Lazy.any({ produce: () => canonicalRules(renderRules(props.waypoint.identity.trustDomain)) }) as any,
       },
     });
     registry.claimObject(this, 'AuthorizationPolicy', ns, policyName);

@@ -4,8 +4,8 @@ import { SERVICE_KIND, kubeObjectOf, objectNamespace } from '../_kube-inputs';
 import { MeshRegistry } from '../_registry';
 import { checkObjectName, constructError } from '../_validation';
 import { checkDestinationRuleHostFree, claimDestinationRule } from './_destination-rule-hosts';
+import { PolicyTarget } from '../authz/policy-target';
 import * as net from '../imports/networking.istio.io';
-import { PolicyTarget } from '../policy-target';
 import { DestinationRuleShape } from '../semantics/destination-rules';
 
 /** How a waypoint spreads requests over a Service's endpoints. */

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
 import { SERVICE_KIND, kubeObjectOf, objectNamespace, serviceInfo } from '../_kube-inputs';
 import { checkNamespaceName, checkObjectName, constructError } from '../_validation';
+import { PolicyTarget } from '../authz/policy-target';
 import { IngressGateway } from '../ingress-gateway';
-import { PolicyTarget } from '../policy-target';
 import { portProblem } from '../semantics/gateway-api-syntax';
 
 /** Where a route attaches: an ingress gateway (north-south) or a Service at its waypoint (east-west). */

@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
-import { SERVICE_ACCOUNT_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podServiceAccount } from './_kube-inputs';
-import { checkNamespaceName, checkObjectName, sortedUnique } from './_validation';
-import { MeshIdentity } from './mesh-identity';
-import { IWaypoint } from './waypoint';
+import { SERVICE_ACCOUNT_KIND, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podServiceAccount } from '../_kube-inputs';
+import { checkNamespaceName, checkObjectName, sortedUnique } from '../_validation';
+import { MeshIdentity } from '../mesh-identity';
+import { IWaypoint } from '../waypoint';
 
 /** Options for `PolicySource.jwt`. */
 export interface JwtPrincipalOptions {
@@ -31,11 +31,71 @@ export interface IngressGatewaySourceOptions {
   readonly trustDomain?: string;
 }
 
-/** A principal kept in parts until the policy's trust domain is known. @internal */
+/** A principal kept in parts until the trust domain is known (at synth). @internal */
 export interface _PrincipalRef {
   readonly namespace: string;
   readonly serviceAccount: string;
+  /** The principal's own trust domain, read at synth; undefined: the policy's. */
+  readonly trustDomain?: () => string | undefined;
+}
+
+/** A mesh identity, by service account. */
+export interface PrincipalConfig {
+  /** The service account's namespace. */
+  readonly namespace: string;
+  /** The service account. */
+  readonly serviceAccount: string;
+  /**
+   * The identity's trust domain.
+   * @default - the policy's trust domain
+   */
   readonly trustDomain?: string;
+}
+
+/** Who a rule is about, as AuthorizationPolicy source fields (see `IPolicySource.bind`). */
+export interface PolicySourceConfig {
+  /**
+   * Mesh identities (`source.principals`).
+   * @default - none
+   */
+  readonly principals?: PrincipalConfig[];
+  /**
+   * Namespaces (`source.namespaces`).
+   * @default - none
+   */
+  readonly namespaces?: string[];
+  /**
+   * `<namespace>/<service account>` in any trust domain (`source.serviceAccounts`).
+   * @default - none
+   */
+  readonly serviceAccounts?: string[];
+  /**
+   * Client IP blocks (`source.ipBlocks`).
+   * @default - none
+   */
+  readonly ipBlocks?: string[];
+  /**
+   * JWT principals `<issuer>/<subject>` (`source.requestPrincipals`, L7).
+   * @default - none
+   */
+  readonly requestPrincipals?: string[];
+  /**
+   * The source is an ingress gateway, which reaches pods directly unless the destination sets
+   * `istio.io/ingress-use-waypoint`.
+   * @default false
+   */
+  readonly viaIngressGateway?: boolean;
+}
+
+/**
+ * A source of ZeroTrustPolicy rules. `PolicySource` covers identities, namespaces, IP blocks and JWT
+ * principals; implement it for other sources.
+ */
+export interface IPolicySource {
+  /** Human-readable description, used in error messages. */
+  readonly description: string;
+  /** The source as AuthorizationPolicy fields. Called at synth, when the whole app is declared. */
+  bind(scope: IConstruct): PolicySourceConfig;
 }
 
 /**
@@ -45,7 +105,7 @@ export interface _PrincipalRef {
  * Identity and namespace sources are L4 (ztunnel can enforce them, unless a waypoint sits in front of
  * the destination). JWT sources are L7 and need a waypoint.
  */
-export class PolicySource {
+export class PolicySource implements IPolicySource {
   /**
    * Workloads running as a ServiceAccount declared in this app: a cdk8s-plus ServiceAccount of any
    * version, an `ApiObject` of kind ServiceAccount, or an `Include` holding one.
@@ -80,14 +140,14 @@ export class PolicySource {
   /** A mesh identity. */
   public static identity(identity: MeshIdentity): PolicySource {
     return PolicySource.fromPrincipals(`identity ${identity.principal}`, [{
-      namespace: identity.namespace, serviceAccount: identity.serviceAccount, trustDomain: identity.trustDomain,
+      namespace: identity.namespace, serviceAccount: identity.serviceAccount, trustDomain: () => identity.trustDomain,
     }]);
   }
 
   /** Traffic forwarded by a waypoint (its service account). */
   public static waypoint(waypoint: IWaypoint): PolicySource {
     return PolicySource.fromPrincipals(`waypoint ${waypoint.namespace}/${waypoint.name}`, [{
-      namespace: waypoint.namespace, serviceAccount: waypoint.name, trustDomain: waypoint.identity.trustDomain,
+      namespace: waypoint.namespace, serviceAccount: waypoint.name, trustDomain: () => waypoint.identity.trustDomain,
     }]);
   }
 
@@ -100,8 +160,18 @@ export class PolicySource {
     checkNamespaceName('PolicySource.ingressGateway()', 'namespace', options.namespace);
     const sa = options.serviceAccount ?? `${name}-istio`;
     checkObjectName('PolicySource.ingressGateway()', 'service account', sa);
-    return new PolicySource(`ingress gateway ${options.namespace}/${name}`, {
-      principals: [{ namespace: options.namespace, serviceAccount: sa, trustDomain: options.trustDomain }],
+    const trustDomain = options.trustDomain;
+    return PolicySource._ingressGateway(name, options.namespace, sa, trustDomain === undefined ? undefined : () => trustDomain);
+  }
+
+  /**
+   * An ingress gateway source whose trust domain is read at synth (the gateway takes the app's mesh
+   * trust domain, and the mesh may be declared after it).
+   * @internal
+   */
+  public static _ingressGateway(name: string, namespace: string, serviceAccount: string, trustDomain?: () => string | undefined): PolicySource {
+    return new PolicySource(`ingress gateway ${namespace}/${name}`, {
+      principals: [{ namespace, serviceAccount, trustDomain }],
       ingress: true,
     });
   }
@@ -184,6 +254,21 @@ export class PolicySource {
     this._requestPrincipals = parts.requestPrincipals ?? [];
     this._serviceAccounts = parts.serviceAccounts ?? [];
     this._ingress = parts.ingress ?? false;
+  }
+
+  /** The source as AuthorizationPolicy fields, with the trust domains known at synth. */
+  public bind(_scope: IConstruct): PolicySourceConfig {
+    const nonEmpty = (values: string[]) => values.length ? [...values] : undefined;
+    return {
+      principals: this._principals.length
+        ? this._principals.map(p => ({ namespace: p.namespace, serviceAccount: p.serviceAccount, trustDomain: p.trustDomain?.() }))
+        : undefined,
+      namespaces: nonEmpty(this._namespaces),
+      serviceAccounts: nonEmpty(this._serviceAccounts),
+      ipBlocks: nonEmpty(this._ipBlocks),
+      requestPrincipals: nonEmpty(this._requestPrincipals),
+      viaIngressGateway: this._ingress || undefined,
+    };
   }
 
   /** True when the source is identified by its mTLS identity (principals, service accounts or namespaces). */

@@ -3,12 +3,12 @@
  * and which need a waypoint (L7), and a canonical form of rules so that output does not depend on
  * declaration order. Shared by the constructs and the analyzer.
  */
-import * as sec from './imports/security.istio.io';
+import type * as sec from '../imports/security.istio.io';
 
 export type Rule = sec.AuthorizationPolicySpecRules;
 
 /** Which attributes are L7 (need a waypoint) is owned by the semantics layer. */
-export { ZTUNNEL_CONDITION_KEYS as L4_CONDITION_KEYS, l7AttributesOf } from './semantics/enforcement';
+export { ZTUNNEL_CONDITION_KEYS as L4_CONDITION_KEYS, l7AttributesOf } from './enforcement';
 
 function sortStrings(values: string[] | undefined): string[] | undefined {
   return values && values.length > 0 ? [...new Set(values)].sort() : undefined;

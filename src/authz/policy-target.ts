@@ -1,13 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { findServiceObject } from './_enrollment';
+import { findServiceObject } from '../_enrollment';
 import {
   SERVICE_KIND, ServiceInfo, WORKLOAD_KINDS, kubeObjectOf, objectNamespace, podLabels, serviceInfo, workloadSelector,
-} from './_kube-inputs';
-import { MeshRegistry } from './_registry';
-import { checkLabels, checkObjectName, constructError } from './_validation';
-import { IstioLabels } from './labels';
-import { selectorMatches } from './semantics/selectors';
+} from '../_kube-inputs';
+import { MeshRegistry } from '../_registry';
+import { checkLabels, checkObjectName, constructError } from '../_validation';
+import { IstioLabels } from '../labels';
+import { selectorMatches } from '../semantics/selectors';
 
 /** Options for `PolicyTarget.serviceName`. */
 export interface ServiceNameTargetOptions {
@@ -18,45 +18,114 @@ export interface ServiceNameTargetOptions {
   readonly selector?: { [key: string]: string };
 }
 
-/** The waypoint a destination's traffic goes through. @internal */
-export interface _WaypointBinding {
+/** What kind of destination a policy target is: it decides which objects a rule can attach to. */
+export enum PolicyTargetKind {
+  /** Every workload of the namespace: namespace-wide policies, or the namespace's waypoint Gateway. */
+  NAMESPACE = 'namespace',
+  /** A Service: `targetRefs` to it at its waypoint, its pods' selector at ztunnel. */
+  SERVICE = 'service',
+  /** Pods selected by labels: traffic addressed to the pods' own IPs. */
+  WORKLOAD = 'workload',
+}
+
+/** The waypoint a destination's traffic goes through. */
+export interface TargetWaypoint {
+  /** The waypoint's name (its Gateway and service account). */
   readonly name: string;
+  /** The waypoint's namespace. */
   readonly namespace: string;
+  /**
+   * The waypoint's trust domain.
+   * @default - the policy's trust domain
+   */
   readonly trustDomain?: string;
-  /** `service`, `workload`, `all` or `none`; undefined when the waypoint is not declared in the app (Istio's default, service). */
+  /**
+   * `service`, `workload`, `all` or `none`.
+   * @default - not declared in the app (Istio's default, `service`)
+   */
   readonly trafficType?: string;
 }
 
-/** A destination resolved against the mesh as declared in the app. @internal */
-export interface _ResolvedTarget {
-  readonly kind: 'namespace' | 'service' | 'workload';
-  /** Base of the names of the policies emitted for it. */
+/** A Service port and the pod port it targets (what ztunnel sees). */
+export interface ServicePortMapping {
+  /** The Service port. */
+  readonly port: number;
+  /**
+   * The numeric pod port.
+   * @default - see targetPortName
+   */
+  readonly targetPort?: number;
+  /**
+   * A named pod port, which ztunnel rules cannot use.
+   * @default - the port is numeric
+   */
+  readonly targetPortName?: string;
+}
+
+/** A policy destination, resolved against the app at synth (see `IPolicyTarget.bind`). */
+export interface PolicyTargetConfig {
+  /** What kind of destination it is. */
+  readonly kind: PolicyTargetKind;
+  /** Base of the names of the policies written for it (`<base>-waypoint`, `<base>-ztunnel`). */
   readonly baseName: string;
-  /** Human-readable, for error messages. */
+  /** Human-readable, for error messages: `Service "shop/api"`. */
   readonly description: string;
-  /** Service name, for `targetRefs`. */
+  /**
+   * Service name, for `targetRefs` (kind SERVICE).
+   * @default - not a Service
+   */
   readonly serviceName?: string;
-  /** Pod selector, for ztunnel `selector` policies (undefined for namespace-wide). */
+  /**
+   * Pod selector, for ztunnel `selector` policies.
+   * @default - none (namespace-wide, or unknown: see selectorProblem)
+   */
   readonly selector?: { [key: string]: string };
-  /** Why a selector is missing, when it is needed but cannot be known. */
+  /**
+   * Why the selector is missing when it is needed, e.g. `Service "shop/x" has no pod selector`.
+   * @default - the selector is known
+   */
   readonly selectorProblem?: string;
-  /** The waypoint serving the destination, if any. */
-  readonly waypoint?: _WaypointBinding;
-  /** Ingress gateways send this destination's traffic through its waypoint. */
+  /**
+   * The waypoint that serves the destination's traffic.
+   * @default - no waypoint: ztunnel enforces its rules
+   */
+  readonly waypoint?: TargetWaypoint;
+  /** Ingress gateways send this destination's traffic through its waypoint (`istio.io/ingress-use-waypoint`). */
   readonly ingressUsesWaypoint: boolean;
-  /** Service port -> pod port, for ztunnel rules on a Service. */
-  readonly podPorts: Map<number, number | string>;
-  /** The Service's ports are unknown (not declared in the app), so they cannot be translated to pod ports. */
+  /**
+   * Service ports and their pod ports (kind SERVICE).
+   * @default - none
+   */
+  readonly ports?: ServicePortMapping[];
+  /**
+   * The Service's ports are unknown (it is not declared in the app), so they cannot be translated to pod ports.
+   * @default false
+   */
   readonly portsUnknown?: boolean;
-  /** A headless Service: its traffic is addressed to pod IPs (semantics/binding). */
+  /**
+   * A headless Service: its traffic is addressed to pod IPs.
+   * @default false
+   */
   readonly headless?: boolean;
 }
+
+/**
+ * A destination of ZeroTrustPolicy rules. `PolicyTarget` covers namespaces, Services and workloads;
+ * implement it for other destinations (for example by delegating to `PolicyTarget.service()`).
+ */
+export interface IPolicyTarget {
+  /** What the target is, for messages. */
+  readonly description: string;
+  /** Resolves the destination against the app. Called at synth, when the whole app is declared. */
+  bind(scope: IConstruct, namespace: string): PolicyTargetConfig;
+}
+
 
 /**
  * Which destination a rule protects: the whole namespace, a Service (enforced at its waypoint when
  * it has one), or a workload's pods.
  */
-export class PolicyTarget {
+export class PolicyTarget implements IPolicyTarget {
   /** Every workload in the policy's namespace (or the whole mesh for a mesh-wide policy). */
   public static namespace(): PolicyTarget {
     return new PolicyTarget('namespace', 'the namespace', (scope, ns) => resolveNamespace(scope, ns));
@@ -114,17 +183,22 @@ export class PolicyTarget {
   /** What the target is, for messages. */
   public readonly description: string;
   /** @internal */ public readonly _kind: string;
-  private readonly resolver: (scope: IConstruct, namespace: string) => _ResolvedTarget;
+  private readonly resolver: (scope: IConstruct, namespace: string) => PolicyTargetConfig;
 
-  private constructor(kind: string, description: string, resolver: (scope: IConstruct, namespace: string) => _ResolvedTarget) {
+  private constructor(kind: string, description: string, resolver: (scope: IConstruct, namespace: string) => PolicyTargetConfig) {
     this._kind = kind;
     this.description = description;
     this.resolver = resolver;
   }
 
-  /** @internal */
-  public _resolve(scope: IConstruct, namespace: string): _ResolvedTarget {
+  /** Resolves the destination against the app (at synth). */
+  public bind(scope: IConstruct, namespace: string): PolicyTargetConfig {
     return this.resolver(scope, namespace);
+  }
+
+  /** @internal */
+  public _resolve(scope: IConstruct, namespace: string): PolicyTargetConfig {
+    return this.bind(scope, namespace);
   }
 }
 
@@ -134,7 +208,7 @@ function checkSameNamespace(scope: IConstruct, what: string, actual: string, exp
   }
 }
 
-function namespaceBinding(scope: IConstruct, namespace: string): { waypoint?: _WaypointBinding; ingress: boolean } {
+function namespaceBinding(scope: IConstruct, namespace: string): { waypoint?: TargetWaypoint; ingress: boolean } {
   const ns = MeshRegistry.of(scope).namespace(namespace);
   if (!ns) {
     throw constructError(scope, `namespace "${namespace}" is not declared as an AmbientNamespace in this app, so it is unknown which waypoint (if any) serves it, and where rules are enforced. Declare it with new AmbientNamespace(scope, id, { name: '${namespace}' }) (use Waypoint.fromName() for a waypoint that exists already).`);
@@ -147,25 +221,24 @@ function namespaceBinding(scope: IConstruct, namespace: string): { waypoint?: _W
 }
 
 /** Traffic addressed to pod IPs only goes through a waypoint for `workload` or `all` traffic. */
-function carriesPodTraffic(waypoint: _WaypointBinding | undefined): _WaypointBinding | undefined {
+function carriesPodTraffic(waypoint: TargetWaypoint | undefined): TargetWaypoint | undefined {
   return waypoint && (waypoint.trafficType === 'workload' || waypoint.trafficType === 'all') ? waypoint : undefined;
 }
 
-function resolveNamespace(scope: IConstruct, namespace: string): _ResolvedTarget {
+function resolveNamespace(scope: IConstruct, namespace: string): PolicyTargetConfig {
   const binding = namespaceBinding(scope, namespace);
   return {
-    kind: 'namespace',
+    kind: PolicyTargetKind.NAMESPACE,
     baseName: 'namespace',
     description: `namespace "${namespace}"`,
     waypoint: binding.waypoint,
     ingressUsesWaypoint: binding.ingress,
-    podPorts: new Map(),
   };
 }
 
 /** Istio's precedence: a Service label beats the namespace label; `none` opts out. */
 interface LabelBinding {
-  readonly waypoint?: _WaypointBinding;
+  readonly waypoint?: TargetWaypoint;
   /** The object has its own use-waypoint label (which may be `none`). */
   readonly explicit: boolean;
 }
@@ -181,12 +254,13 @@ function bindingFromLabels(scope: IConstruct, labels: { [key: string]: string | 
 
 function resolveService(
   scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string }, knownSpec?: ServiceInfo,
-): _ResolvedTarget {
+): PolicyTargetConfig {
   const nsBinding = namespaceBinding(scope, namespace);
   const own: LabelBinding = service ? bindingFromLabels(scope, service.metadata.toJson().labels ?? {}, namespace) : { explicit: false };
   const spec: ServiceInfo = knownSpec ?? (service ? serviceInfo(service) : { ports: [] });
-  const podPorts = new Map<number, number | string>();
-  for (const port of spec.ports) podPorts.set(port.port, port.targetPort);
+  const ports: ServicePortMapping[] = spec.ports.map(p => typeof p.targetPort === 'string'
+    ? { port: p.port, targetPortName: p.targetPort }
+    : { port: p.port, targetPort: p.targetPort });
   const effectiveSelector = selector ?? (spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : undefined);
   // Istio reads ingress-use-waypoint from the Service first and falls back to its namespace.
   const ingressLabel = service?.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT);
@@ -194,7 +268,7 @@ function resolveService(
   const headless = spec.clusterIP === 'None';
   const serviceWaypoint = own.explicit ? own.waypoint : nsBinding.waypoint;
   return {
-    kind: 'service',
+    kind: PolicyTargetKind.SERVICE,
     baseName: name,
     description: `${headless ? 'headless ' : ''}Service "${namespace}/${name}"`,
     serviceName: name,
@@ -204,7 +278,7 @@ function resolveService(
       : `Service "${namespace}/${name}" is not declared in this app and no selector was given (PolicyTarget.serviceName(name, { selector }))`,
     waypoint: headless ? headlessWaypoint(scope, namespace, effectiveSelector, nsBinding.waypoint) : serviceWaypoint,
     ingressUsesWaypoint: ingressLabel !== undefined ? ingressLabel.toLowerCase() === 'true' : nsBinding.ingress,
-    podPorts,
+    ports,
     portsUnknown: !service,
     headless,
   };
@@ -216,8 +290,8 @@ function resolveService(
  * workload traffic (semantics/binding, as the analyzer resolves it).
  */
 function headlessWaypoint(
-  scope: IConstruct, namespace: string, selector: { [key: string]: string } | undefined, namespaceWaypoint: _WaypointBinding | undefined,
-): _WaypointBinding | undefined {
+  scope: IConstruct, namespace: string, selector: { [key: string]: string } | undefined, namespaceWaypoint: TargetWaypoint | undefined,
+): TargetWaypoint | undefined {
   if (selector) {
     const enrolled = MeshRegistry.of(scope).workloadEnrollments(namespace)
       .find(e => selectorMatches(selector, e.podLabels));
@@ -231,11 +305,11 @@ function headlessWaypoint(
 
 function resolveWorkload(
   scope: IConstruct, namespace: string, name: string, selector: { [key: string]: string }, podTemplateLabels?: { [key: string]: string },
-): _ResolvedTarget {
+): PolicyTargetConfig {
   const nsBinding = namespaceBinding(scope, namespace);
   const own: LabelBinding = podTemplateLabels ? bindingFromLabels(scope, podTemplateLabels, namespace) : { explicit: false };
   return {
-    kind: 'workload',
+    kind: PolicyTargetKind.WORKLOAD,
     baseName: `${name}-workload`,
     description: `workload "${namespace}/${name}"`,
     selector,
@@ -243,6 +317,5 @@ function resolveWorkload(
     // it passes the pod's own waypoint, or the namespace's if that one serves workload traffic.
     waypoint: own.explicit ? own.waypoint : carriesPodTraffic(nsBinding.waypoint),
     ingressUsesWaypoint: nsBinding.ingress,
-    podPorts: new Map(),
   };
 }
