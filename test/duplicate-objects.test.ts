@@ -79,16 +79,17 @@ describe('two ResiliencePolicies for one Service under different DestinationRule
   });
 });
 
+const fix = 'Fix: Keep one copy: drop the object from the included manifest or ApiObject, or give the library construct another `name` (one construct per object).';
+
 describe('a library construct and a hand-written object for the same object fail synth (AMB135)', () => {
-  const fix = 'Fix: Keep one copy: drop the object from the included manifest or ApiObject, or give the library construct another `name` (one construct per object).';
 
   test('ResiliencePolicy and an ApiObject DestinationRule of the same name: one message naming both paths', () => {
     const { chart, api } = shop();
     new ResiliencePolicy(chart, 'strict', { service: api, preset: ResiliencePreset.STRICT });
     new ApiObject(chart, 'mine', { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'api' }, spec: { host: 'api.shop.svc.cluster.local', trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } } });
-    expect(() => Testing.synth(chart)).toThrow(
-      'Validation failed with the following errors:\n  [] AMB135 DestinationRule shop/api (test/strict/Resource): DestinationRule.networking.istio.io shop/api is written twice, by `test/mine` and `test/strict/Resource`: the API server holds one such object, so at apply time the copy applied last silently replaces the others. '
-      + fix);
+    expect(() => Testing.synth(chart)).toThrow(new Error(
+      'Validation failed with the following errors:\n  [test/strict] AMB135 DestinationRule shop/api: DestinationRule.networking.istio.io shop/api is written twice, by `test/mine` and `test/strict/Resource`: the API server holds one such object, so at apply time the copy applied last silently replaces the others. '
+      + fix));
   });
 
   test('HttpRoute and an Include of a manifest with the same HTTPRoute (apiVersion v1beta1: the version does not matter)', () => {
@@ -104,7 +105,7 @@ describe('a library construct and a hand-written object for the same object fail
       message = e.message;
     }
     expect(message.split('\n').filter(l => l.includes('AMB'))).toEqual([
-      '  [] AMB135 HTTPRoute shop/api (test/route/Resource): HTTPRoute.gateway.networking.k8s.io shop/api is written twice, by `test/legacy/api-httproute-shop` and `test/route/Resource`: the API server holds one such object, so at apply time the copy applied last silently replaces the others. ' + fix,
+      '  [test/route] AMB135 HTTPRoute shop/api: HTTPRoute.gateway.networking.k8s.io shop/api is written twice, by `test/legacy/api-httproute-shop` and `test/route/Resource`: the API server holds one such object, so at apply time the copy applied last silently replaces the others. ' + fix,
     ]);
   });
 
@@ -183,7 +184,7 @@ describe('a cdk8s-plus object and a library construct for one object', () => {
     new AmbientNamespace(platform, 'shop', { name: 'shop' });
     const team = new Chart(app, 'team', { namespace: 'team' });
     new kplus.Namespace(team, 'shop', { metadata: { name: 'shop' } });
-    expect(() => app.synth()).toThrow(
-      '[] AMB135 Namespace team/shop (team/shop/Resource): Namespace shop is written twice, by `platform/shop/Resource` and `team/shop/Resource` (Namespace is cluster-scoped: the namespace in the manifests does not tell copies apart): the API server holds one such object, so at apply time the copy applied last silently replaces the others.');
+    expect(() => app.synth()).toThrow(new Error(
+      'Validation failed with the following errors:\n  [team/shop] AMB135 Namespace team/shop: Namespace shop is written twice, by `platform/shop/Resource` and `team/shop/Resource` (Namespace is cluster-scoped: the namespace in the manifests does not tell copies apart): the API server holds one such object, so at apply time the copy applied last silently replaces the others. ' + fix));
   });
 });

@@ -31,15 +31,13 @@ export abstract class RouteBase extends Construct {
     }
   }
 
-  /** Istio only honours a Service route at a waypoint, for a route in the Service's namespace. */
+  /** Istio only honours a Service route in the Service's namespace (and at its waypoint: AMB102). */
   private checkServiceParent(parent: RouteParent, kind: string): void {
     if (parent._namespace !== this.namespace) {
       throw constructError(this, `${kind} "${this.name}" in namespace "${this.namespace}" names Service "${parent._namespace}/${parent._name}" as parent; declare the route in the Service's namespace so it applies to all its clients.`);
     }
-    const resolved = parent._target!._resolve(this, parent._namespace);
-    if (!resolved.waypoint) {
-      throw constructError(this, `${kind} "${this.name}" attaches to ${resolved.description}, which has no waypoint: Istio would ignore the route (ResolvedWaypoints: MissingUseWaypointLabel), since only waypoints apply routes to mesh traffic. Enroll the Service (or its namespace) in a waypoint first.`);
-    }
+    // Whether the Service has a waypoint is judged at synth, when every waypoint and enrollment of the
+    // app is known, by the analyzer's AMB102 (reported on this route): one rule, one message.
   }
 
   /** @internal */

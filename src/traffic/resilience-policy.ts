@@ -4,6 +4,7 @@ import { SERVICE_KIND, kubeObjectOf, objectNamespace } from '../_kube-inputs';
 import { MeshRegistry } from '../_registry';
 import { checkObjectName, constructError } from '../_validation';
 import { checkDestinationRuleHostFree, claimDestinationRule } from './_destination-rule-hosts';
+import { requireWaypoint } from './_waypoint-check';
 import { PolicyTarget } from '../authz/policy-target';
 import * as net from '../imports/networking.istio.io';
 import { DestinationRuleShape } from '../semantics/destination-rules';
@@ -146,10 +147,8 @@ export class ResiliencePolicy extends Construct {
     const ns = objectNamespace(service, props.service);
     const name = props.name ?? service.name;
     checkObjectName(this, 'name', name);
-    const resolved = PolicyTarget.service(props.service)._resolve(this, ns);
-    if (!resolved.waypoint) {
-      throw constructError(this, `${resolved.description} has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.`);
-    }
+    // Judged at synth, when every waypoint and enrollment of the app is known.
+    requireWaypoint(this, PolicyTarget.service(props.service), ns, description => `${description} has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.`);
     const registry = MeshRegistry.of(this);
     registry.checkObjectFree(this, 'DestinationRule', ns, name, 'Merge the settings into one ResiliencePolicy for the Service.');
     const host = `${service.name}.${ns}.svc.cluster.local`;
