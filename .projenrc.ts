@@ -125,8 +125,13 @@ project.addTask('bench', {
 });
 
 project.addTask('bench:analyzer', {
-  description: 'Analyzer time and memory for 1k, 10k and 50k objects (writes docs/analyzer-benchmark.md)',
+  description: 'Analyzer time and memory for 1k to 100k objects (writes docs/analyzer-benchmark.md)',
   steps: [{ spawn: 'compile' }, { exec: 'ts-node --project benchmarks/tsconfig.json benchmarks/analyzer.ts' }],
+});
+
+project.addTask('bench:cli', {
+  description: 'CLI cold start: user CPU of `analyze` on one small file in a fresh process (writes docs/cli-benchmark.md)',
+  steps: [{ spawn: 'compile' }, { exec: 'ts-node --project benchmarks/tsconfig.json benchmarks/cli.ts' }],
 });
 
 project.addTask('bench:diff', {

@@ -5,7 +5,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { constructError } from './_validation';
-import { CertManagerIssuerKind, MeshCertificateAuthority } from './mesh-trust';
+import { CertManagerCaOptions, CertManagerIssuerKind, CertManagerIssuerRef, IstioCsrOptions } from './mesh-trust';
 
 /**
  * cert-manager objects are written as plain ApiObjects: the three kinds are few fields here, while their
@@ -26,8 +26,7 @@ export interface TrustContext {
 }
 
 /** The cert-manager objects of a plugged-in CA, as children of `scope`. Returns them in apply order. */
-export function emitCertManagerCa(scope: Construct, ca: MeshCertificateAuthority, ctx: TrustContext): ApiObject[] {
-  const o = ca._certManager!;
+export function emitCertManagerCa(scope: Construct, o: CertManagerCaOptions, ctx: TrustContext): ApiObject[] {
   const kind = o.rootIssuer.kind ?? CertManagerIssuerKind.CLUSTER_ISSUER;
   const objects: ApiObject[] = [];
   const annotations = ctx.annotations;
@@ -61,8 +60,7 @@ export function emitCertManagerCa(scope: Construct, ca: MeshCertificateAuthority
 }
 
 /** Helm values of the istio-csr chart for this mesh (cert-manager-istio-csr v0.17.0). */
-export function istioCsrValues(ca: MeshCertificateAuthority, ctx: TrustContext): { [key: string]: any } {
-  const o = ca._istioCsr!;
+export function istioCsrValues(o: IstioCsrOptions, ctx: TrustContext): { [key: string]: any } {
   const rootSecret = o.rootCaSecretName ?? 'istio-root-ca';
   return {
     app: {
@@ -81,4 +79,24 @@ export function istioCsrValues(ca: MeshCertificateAuthority, ctx: TrustContext):
     volumeMounts: [{ name: 'root-ca', mountPath: '/var/run/secrets/istio-csr' }],
     volumes: [{ name: 'root-ca', secret: { secretName: rootSecret } }],
   };
+}
+
+/** A chart a certificate authority installs before the mesh's charts (istio-csr). */
+export interface CaChartRelease {
+  /** Short name for construct ids and values files, e.g. "istio-csr". */
+  readonly name: string;
+  /** Name of the chart repository (`helm repo add` name, Flux HelmRepository). */
+  readonly repositoryName: string;
+  /** https URL of the chart repository. */
+  readonly repositoryUrl: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly values: { [key: string]: any };
+}
+
+/** `Kind/name` of an issuer. */
+export function issuerRoot(issuer: CertManagerIssuerRef): string {
+  return `${issuer.kind ?? CertManagerIssuerKind.CLUSTER_ISSUER}/${issuer.name}`;
 }

@@ -17,6 +17,8 @@ export function registerPrimaryCni(scope: IConstruct, cni: PrimaryCni): void {
   MeshContext.of(scope).slot<PrimaryCni[]>(PRIMARY_CNIS_SLOT, () => []).push(cni);
 }
 
+/** The app's primary CNIs by construct path, so the order does not depend on declaration order. */
 export function primaryCnis(scope: IConstruct): PrimaryCni[] {
-  return [...MeshContext.of(scope).slot<PrimaryCni[]>(PRIMARY_CNIS_SLOT, () => [])];
+  return [...MeshContext.of(scope).slot<PrimaryCni[]>(PRIMARY_CNIS_SLOT, () => [])]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

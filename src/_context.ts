@@ -24,8 +24,13 @@ export class MeshContext extends Construct {
    * for reading a construct tree outside synthesis. Does nothing for an app without the library.
    */
   public static prepareApp(scope: IConstruct): void {
+    MeshContext.find(scope)?.prepare();
+  }
+
+  /** The context of the app `scope` belongs to, if the library created one. */
+  public static find(scope: IConstruct): MeshContext | undefined {
     const context = scope.node.root.node.tryFindChild(MESH_CONTEXT_ID);
-    if (context instanceof MeshContext) context.prepare();
+    return context instanceof MeshContext ? context : undefined;
   }
 
   private readonly slots = new Map<string, unknown>();

@@ -2,15 +2,11 @@
  * Third-party Helm charts (Traefik, Cilium, Tempo, Kiali) delivered the same way as the mesh: a Flux
  * HelmRepository and HelmRelease, an Argo CD Application, or ordered helm CLI commands.
  */
-import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
-import { MeshDelivery } from './ambient-mesh';
-import * as argo from './imports/argoproj.io';
-import * as helm from './imports/helm.toolkit.fluxcd.io';
-import * as source from './imports/source.toolkit.fluxcd.io';
+import { MeshDelivery } from './install';
 
 /** A chart release of an add-on. */
 export interface AddonRelease {
@@ -30,95 +26,84 @@ export interface AddonRelease {
   readonly syncWave: number;
 }
 
-/** HelmRepositories already emitted in an app (a MeshContext slot). */
-const REPOSITORIES_SLOT = 'helm-addon.repositories';
-
-/**
- * The delivery an add-on uses: its own, else the app's mesh's, else the helm CLI. The mesh's is read
- * when the add-on is declared; a mesh declared later fails synth instead of silently leaving the
- * add-on on the helm CLI.
- */
-export function addonDelivery(scope: Construct, explicit?: MeshDelivery): MeshDelivery {
-  if (explicit) return explicit;
-  const mesh = MeshRegistry.of(scope).mesh;
-  if (mesh) return mesh.delivery;
-  scope.node.addValidation({
-    validate: () => {
-      const later = MeshRegistry.of(scope).mesh;
-      return later && later.delivery._kind !== 'helm'
-        ? [`no delivery is set and the AmbientMesh (${later.node.path}) is declared after this construct, so it would not be installed with the mesh's delivery. Declare the AmbientMesh first, or pass delivery.`]
-        : [];
-    },
-  });
-  return MeshDelivery.helmCli();
+/** An add-on declared in an app: its release is emitted at synth, when the app's mesh is known. */
+interface Addon {
+  readonly scope: Construct;
+  readonly explicit?: MeshDelivery;
+  readonly release: () => AddonRelease;
+  /** What an earlier synthesis pass emitted: the child ids, and whether they include the shared chart source. */
+  emitted?: { ownsSource: boolean; ids: string[] };
 }
 
-/** Emits the release for the delivery; returns the helm CLI commands that install it (for every form). */
-export function emitAddonRelease(scope: Construct, delivery: MeshDelivery, release: AddonRelease): string[] {
-  checkNamespaceName(scope, 'namespace', release.namespace);
-  if (!release.repositoryUrl.startsWith('https://')) {
-    throw constructError(scope, `chart repository "${release.repositoryUrl}" must be an https URL.`);
+/** The app's add-ons (a MeshContext slot). */
+const ADDONS_SLOT = 'helm-addon.addons';
+
+/**
+ * The delivery an add-on uses: its own, else the app's mesh's (declared before or after the add-on),
+ * else the helm CLI. Read at synth.
+ */
+export function addonDelivery(scope: Construct, explicit?: MeshDelivery): MeshDelivery {
+  return explicit ?? MeshRegistry.of(scope).mesh?.delivery ?? MeshDelivery.helmCli();
+}
+
+/**
+ * Declares the release of an add-on: checked now, emitted for its delivery at synth (the delivery
+ * of a mesh declared later counts). `release` is read at synth too, so it may depend on the mesh.
+ */
+export function addAddonRelease(scope: Construct, explicit: MeshDelivery | undefined, release: () => AddonRelease): void {
+  const r = release();
+  checkNamespaceName(scope, 'namespace', r.namespace);
+  if (!r.repositoryUrl.startsWith('https://')) {
+    throw constructError(scope, `chart repository "${r.repositoryUrl}" must be an https URL.`);
   }
-  if (delivery._kind === 'flux') {
-    const sourceNamespace = delivery._flux.sourceNamespace ?? 'flux-system';
-    // One HelmRepository per repository and app, shared by the releases that use it.
-    const repoId = `HelmRepository-${release.repositoryName}`;
-    const emitted = MeshContext.of(scope).slot(REPOSITORIES_SLOT, () => new Set<string>());
-    if (!emitted.has(repoId)) {
-      // The repository object lives in the chart of its first user.
-      new source.HelmRepository(scope, repoId, {
-        metadata: { name: release.repositoryName, namespace: sourceNamespace },
-        spec: { interval: '1h', url: release.repositoryUrl },
-      });
-      emitted.add(repoId);
-    }
-    new helm.HelmRelease(scope, 'HelmRelease', {
-      metadata: { name: release.releaseName, namespace: release.namespace },
-      spec: {
-        interval: '10m',
-        releaseName: release.releaseName,
-        chart: {
-          spec: {
-            chart: release.chart,
-            version: release.version,
-            sourceRef: { kind: helm.HelmReleaseSpecChartSpecSourceRefKind.HELM_REPOSITORY, name: release.repositoryName, namespace: sourceNamespace },
-          },
-        },
-        dependsOn: Lazy.any({ produce: () => { const d = release.dependsOn?.() ?? []; return d.length ? d : undefined; } }),
-        install: { createNamespace: true, remediation: { retries: 3 } },
-        upgrade: { remediation: { retries: 3 } },
-        values: Lazy.any({ produce: () => release.values() }),
-      },
-    });
-  } else if (delivery._kind === 'argocd') {
-    const automated = delivery._argo.automatedSync ?? true;
-    new argo.Application(scope, 'Application', {
-      metadata: {
-        name: release.releaseName,
-        namespace: delivery._argo.namespace ?? 'argocd',
-        annotations: { 'argocd.argoproj.io/sync-wave': String(release.syncWave) },
-        finalizers: ['resources-finalizer.argocd.argoproj.io'],
-      },
-      spec: {
-        project: delivery._argo.project ?? 'default',
-        source: {
-          repoUrl: release.repositoryUrl,
-          chart: release.chart,
-          targetRevision: release.version,
-          helm: { releaseName: release.releaseName, valuesObject: Lazy.any({ produce: () => release.values() }) },
-        },
-        destination: { server: delivery._argo.destinationServer ?? 'https://kubernetes.default.svc', namespace: release.namespace },
-        syncPolicy: {
-          automated: automated ? { prune: true, selfHeal: true } : undefined,
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-        },
-      },
-    });
-  }
+  const context = MeshContext.of(scope);
+  const addons = context.slot(ADDONS_SLOT, () => {
+    const list: Addon[] = [];
+    context.onPrepare('helm-addon.releases', () => emitAddonReleases(list));
+    return list;
+  });
+  addons.push({ scope, explicit, release });
+}
+
+/** The helm CLI commands that install an add-on's release (for every delivery form). */
+export function addonHelmCommands(release: AddonRelease): string[] {
   return [
     `helm repo add ${release.repositoryName} ${release.repositoryUrl}`,
     `helm upgrade --install ${release.releaseName} ${release.repositoryName}/${release.chart} --version ${release.version} --namespace ${release.namespace} --create-namespace --values values-${release.releaseName}.yaml --wait`,
   ];
+}
+
+function byPath(a: Addon, b: Addon): number {
+  const pa = a.scope.node.path;
+  const pb = b.scope.node.path;
+  return pa < pb ? -1 : pa > pb ? 1 : 0;
+}
+
+/**
+ * Emits every add-on's release. A Flux HelmRepository is shared by the releases that use it and
+ * lives under the user with the smallest construct path, so its chart and file do not depend on
+ * declaration order. Idempotent: runs at the start of every synthesis pass.
+ */
+function emitAddonReleases(addons: Addon[]): void {
+  const resolved = [...addons].sort(byPath).map(a => ({ addon: a, delivery: addonDelivery(a.scope, a.explicit), release: a.release() }));
+  const sourceOwners = new Map<string, Construct>();
+  for (const { addon, delivery, release } of resolved) {
+    const key = delivery._addonSourceKey(release);
+    if (key !== undefined && !sourceOwners.has(key)) sourceOwners.set(key, addon.scope);
+  }
+  for (const { addon, delivery, release } of resolved) {
+    const scope = addon.scope;
+    const key = delivery._addonSourceKey(release);
+    const ownsSource = key !== undefined && sourceOwners.get(key) === scope;
+    if (addon.emitted) {
+      // Emitted by an earlier pass: keep it, unless the owner of the shared source changed.
+      if (addon.emitted.ownsSource === ownsSource) continue;
+      for (const id of addon.emitted.ids) scope.node.tryRemoveChild(id);
+    }
+    const before = new Set(scope.node.children);
+    delivery._bindAddon(scope, release, ownsSource);
+    addon.emitted = { ownsSource, ids: scope.node.children.filter(c => !before.has(c)).map(c => c.node.id) };
+  }
 }
 
 /** Drops undefined values and maps left empty, and sorts keys, so values are stable and minimal. */

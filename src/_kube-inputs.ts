@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition, JsonPatch } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { memoizeForSynth } from './_memo';
 import { constructError, namespaceOf } from './_validation';
 
 /**
@@ -76,12 +77,26 @@ export function objectNamespace(obj: ApiObject, input: IConstruct): string {
  */
 export function renderedObject(obj: ApiObject): any {
   try {
-    return obj.toJson();
+    return renderOnce(obj, () => obj.toJson());
   } catch (e) {
     // cdk8s wraps the construct's own error in "Failed serializing construct at path ...: Error: ...".
     const reason = (e as Error).message.replace(/^Failed serializing construct at path '[^']*' with name '[^']*': (Error: )?/, '');
     throw constructError(obj, `${obj.kind} "${obj.name}" cannot be read yet: ${reason}. Complete it (containers, ports) before passing it to the mesh constructs.`);
   }
+}
+
+/**
+ * An object's JSON, rendered once per synthesis pass: placement reads a Service for every rule that
+ * targets it, and the synth-time analysis reads every object before cdk8s writes it. Outside
+ * synthesis it renders every time.
+ */
+export function renderOnce(obj: ApiObject, render: () => any): any {
+  const rendered = memoizeForSynth(obj, 'rendered-objects', () => new Map<ApiObject, any>());
+  const known = rendered.get(obj);
+  if (known !== undefined) return known;
+  const json = render();
+  rendered.set(obj, json);
+  return json;
 }
 
 /** The ports of a Service object: port -> target port (the port itself when unset). */

@@ -47,7 +47,9 @@ export function beginValidationPass(root: IConstruct): void {
 }
 
 export function memoizeForSynth<T>(scope: IConstruct, key: string, compute: () => T): T {
-  const memo = memoOf(scope);
+  const context = MeshContext.find(scope);
+  if (!context) return compute(); // an app without the library's constructs: nothing is kept
+  const memo = memoOf(context);
   if (!memo.inPass) return compute();
   const hit = memo.values.get(key);
   if (hit && hit.pass === memo.pass && hit.epoch === memo.epoch) return hit.value;

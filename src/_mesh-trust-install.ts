@@ -4,17 +4,15 @@
  */
 import { IConstruct } from 'constructs';
 import { constructError } from './_validation';
-import type { AmbientMeshProps } from './ambient-mesh';
+import type { AmbientMeshProps } from './install';
 import { MeshIdentity } from './mesh-identity';
 import { MeshCertificateAuthority } from './mesh-trust';
 import { GLOBAL_SERVICE_LABEL, MeshCluster } from './multi-cluster';
+import { GLOBAL_SERVICE_SCOPE } from './semantics/multicluster';
 import { bundleProblems } from './semantics/trust';
 
-/** The entry the ambient profile puts in `meshConfig.serviceScopeConfigs` (manifests/helm-profiles/ambient.yaml, 1.30.3). */
-export const GLOBAL_SERVICE_SCOPE = {
-  servicesSelector: { matchExpressions: [{ key: GLOBAL_SERVICE_LABEL, operator: 'In', values: ['true'] }] },
-  scope: 'GLOBAL',
-};
+/** The ambient profile's global-Service scope entry; the fact lives in semantics/multicluster. */
+export { GLOBAL_SERVICE_SCOPE };
 
 /** Trust and cluster settings of one install, resolved from its props. */
 export interface MeshTrustSettings {
@@ -27,6 +25,14 @@ export interface MeshTrustSettings {
 function envValue(values: any, name: string): string | undefined {
   const v = values?.env?.[name] ?? values?.pilot?.env?.[name];
   return v === undefined ? undefined : String(v);
+}
+
+/** Where the install sets istiod's ENABLE_CA_SERVER, and to what (each CA refuses what contradicts it). */
+export function caServerOverrides(props: AmbientMeshProps): Array<[string, string | undefined]> {
+  return [
+    ['istiod.env', props.istiod?.env?.ENABLE_CA_SERVER],
+    ['values.istiod', envValue(props.values?.istiod, 'ENABLE_CA_SERVER')],
+  ];
 }
 
 /** Resolves and checks trust and cluster settings; throws with the construct path, the bad value and the fix. */
@@ -57,36 +63,8 @@ export function resolveTrust(scope: IConstruct, props: AmbientMeshProps, default
     throw constructError(scope, `cluster "${cluster.clusterName}" of mesh "${cluster.mesh.meshId}" has no shared root of trust: istiod's built-in CA generates a self-signed root per cluster, so workloads in other clusters fail mTLS. Set certificateAuthority on the MultiClusterMesh (MeshCertificateAuthority.certManager({ rootIssuer }) or istioCsr({ issuer })).`);
   }
 
-  const ca = settings.certificateAuthority;
+  settings.certificateAuthority?._checkInstall(scope, props);
   const istiodOverrides = props.values?.istiod;
-  const envs: Array<[string, string | undefined]> = [
-    ['istiod.env', props.istiod?.env?.ENABLE_CA_SERVER],
-    ['values.istiod', envValue(istiodOverrides, 'ENABLE_CA_SERVER')],
-  ];
-  if (ca?._kind === 'istio-csr') {
-    for (const [where, value] of envs) {
-      if (value !== undefined && value !== 'false') {
-        throw constructError(scope, `${where} sets ENABLE_CA_SERVER="${value}" while istio-csr is the CA: istiod's built-in CA and istio-csr would both sign workload certificates. Remove ENABLE_CA_SERVER; the library sets it to "false".`);
-      }
-    }
-    const caAddresses: Array<[string, unknown]> = [
-      ['values.istiod.global.caAddress', istiodOverrides?.global?.caAddress],
-      ['values.ztunnel.caAddress', props.values?.ztunnel?.caAddress],
-      ['values.ztunnel.global.caAddress', props.values?.ztunnel?.global?.caAddress],
-    ];
-    for (const [where, value] of caAddresses) {
-      if (value !== undefined && value !== ca.caAddress) {
-        throw constructError(scope, `${where} is "${value}", but istio-csr serves at "${ca.caAddress}": istiod, waypoints and ztunnel must all ask istio-csr. Remove the value; the library sets it.`);
-      }
-    }
-  }
-  if (ca?._kind === 'cacerts') {
-    for (const [where, value] of envs) {
-      if (value === 'false') {
-        throw constructError(scope, `${where} sets ENABLE_CA_SERVER="false", but the plugged-in CA (Secret cacerts) is served by istiod's CA server. Remove it, or use MeshCertificateAuthority.istioCsr().`);
-      }
-    }
-  }
 
   if (cluster) {
     const expect: Array<[string, unknown, string]> = [
@@ -125,7 +103,8 @@ export function trustValues(chart: string, s: MeshTrustSettings): any {
     case 'istiod': {
       const env: any = {};
       const global: any = {};
-      if (ca?._kind === 'istio-csr') {
+      // A CA served outside istiod (istio-csr): istiod's own CA server is turned off.
+      if (ca?.caAddress !== undefined) {
         env.ENABLE_CA_SERVER = 'false';
         global.caAddress = ca.caAddress;
       }

@@ -1,10 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { MeshContext } from './_context';
+import { WORKLOAD_KINDS, podLabels } from './_kube-inputs';
 import { beginValidationPass, invalidateSynthMemo, memoizeForSynth } from './_memo';
-import type { AmbientMesh } from './ambient-mesh';
 import type { AmbientNamespace } from './ambient-namespace';
 import type { ZeroTrustPolicy } from './authz/zero-trust-policy';
+import type { AmbientMesh } from './install';
 import type { IWaypoint, Waypoint } from './waypoint';
 
 /** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */
@@ -158,6 +159,11 @@ export class MeshRegistry {
     return [...serviceIndex(this.root).byNamespace.get(namespace) ?? []];
   }
 
+  /** The pod template labels of every workload of the app in a namespace (any origin). */
+  public podLabelSets(namespace: string): { [key: string]: string }[] {
+    return [...serviceIndex(this.root).podLabelsByNamespace.get(namespace) ?? []];
+  }
+
   /** A Service object of the app, by namespace and name. */
   public service(namespace: string, name: string): ApiObject | undefined {
     return serviceIndex(this.root).byName.get(`${namespace}/${name}`);
@@ -217,15 +223,23 @@ const REGISTRY_SLOT = 'registry';
 interface ServiceIndex {
   readonly byNamespace: Map<string, ApiObject[]>;
   readonly byName: Map<string, ApiObject>;
+  readonly podLabelsByNamespace: Map<string, { [key: string]: string }[]>;
 }
 
-/** Every Service object of the app, indexed once per synthesis pass (one walk, not one per lookup). */
+/** Every Service and workload object of the app, indexed once per synthesis (one walk, not one per lookup). */
 function serviceIndex(root: IConstruct): ServiceIndex {
   return memoizeForSynth(root, 'service-index', () => {
     const byNamespace = new Map<string, ApiObject[]>();
     const byName = new Map<string, ApiObject>();
+    const podLabelsByNamespace = new Map<string, { [key: string]: string }[]>();
     for (const node of root.node.findAll()) {
-      if (!ApiObject.isApiObject(node) || node.kind !== 'Service' || node.apiVersion !== 'v1') continue;
+      if (!ApiObject.isApiObject(node)) continue;
+      if (WORKLOAD_KINDS.includes(node.kind)) {
+        const namespace = node.metadata.namespace ?? '';
+        podLabelsByNamespace.set(namespace, [...podLabelsByNamespace.get(namespace) ?? [], podLabels(node)]);
+        continue;
+      }
+      if (node.kind !== 'Service' || node.apiVersion !== 'v1') continue;
       const namespace = node.metadata.namespace ?? '';
       const list = byNamespace.get(namespace) ?? [];
       list.push(node);
@@ -233,7 +247,7 @@ function serviceIndex(root: IConstruct): ServiceIndex {
       if (!byName.has(`${namespace}/${node.name}`)) byName.set(`${namespace}/${node.name}`, node);
     }
     for (const list of byNamespace.values()) list.sort((a, b) => a.name.localeCompare(b.name));
-    return { byNamespace, byName };
+    return { byNamespace, byName, podLabelsByNamespace };
   });
 }
 

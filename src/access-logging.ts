@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { checkL7Scope, checkProviderDefined, telemetryFor } from './_telemetry';
+import { TelemetrySection, checkProviderDefined, l7ScopeProblems, requestTelemetry } from './_telemetry';
 import { checkObjectName, constructError } from './_validation';
 import { celSyntaxProblem } from './semantics/cel-syntax';
 import { TelemetryScope } from './telemetry';
@@ -42,11 +42,10 @@ export class AccessLogging extends Construct {
     if (celProblem) {
       throw constructError(this, `filter: "${props.filter}" ${celProblem}, so it is not a valid CEL expression. Fix it, e.g. "response.code >= 400".`);
     }
-    for (const requested of props.scopes ?? [TelemetryScope.mesh()]) {
-      const telemetryScope = requested._resolveIn(this);
-      checkL7Scope(this, telemetryScope, 'AccessLogging');
-      const state = telemetryFor(this, telemetryScope);
-      state.accessLogging.push({
+    for (const telemetryScope of props.scopes ?? [TelemetryScope.mesh()]) {
+      // At synth: a waypoint declared after this construct still counts.
+      this.node.addValidation({ validate: () => l7ScopeProblems(this, telemetryScope, 'AccessLogging') });
+      requestTelemetry(this, telemetryScope, TelemetrySection.ACCESS_LOGGING, {
         providers: [{ name: this.provider }],
         filter: props.filter ? { expression: props.filter } : undefined,
       });

@@ -1,10 +1,9 @@
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { registerPrimaryCni } from './_cni-chain';
-import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
-import { MeshRegistry } from './_registry';
+import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { checkNamespaceName, constructError } from './_validation';
-import { HelmInstallPlan, MeshDelivery } from './ambient-mesh';
+import { HelmInstallPlan, MeshDelivery } from './install';
 import { CILIUM_CHART_VERSION, CILIUM_HELM_REPOSITORY, ciliumValueProblems } from './semantics/cni-chaining';
 
 /** Props for `CiliumCni`. */
@@ -63,8 +62,6 @@ export class CiliumCni extends Construct {
   public readonly namespace: string;
   /** Release name ("cilium"). */
   public readonly releaseName = 'cilium';
-  /** The helm CLI commands that install Cilium (run them before istio-cni). */
-  public readonly helmCommands: string[];
 
   private readonly props: CiliumCniProps;
 
@@ -80,21 +77,27 @@ export class CiliumCni extends Construct {
     if (props.kubeProxyReplacement && (!props.k8sServiceHost || props.k8sServicePort === undefined)) {
       throw constructError(this, 'kubeProxyReplacement needs k8sServiceHost and k8sServicePort (the API server address): without kube-proxy nothing else routes the kubernetes Service.');
     }
-    const mesh = MeshRegistry.of(this).mesh;
-    const delivery = addonDelivery(this, props.delivery);
-    this.helmCommands = emitAddonRelease(this, delivery, {
+    addAddonRelease(this, props.delivery, () => this.release());
+    // The app's AmbientMesh, declared before or after, refuses an unchained istio-cni at synth.
+    registerPrimaryCni(this, { name: this.releaseName, namespace: this.namespace, path: this.node.path });
+  }
+
+  /** The helm CLI commands that install Cilium (run them before istio-cni). */
+  public get helmCommands(): string[] {
+    return addonHelmCommands(this.release());
+  }
+
+  private release(): AddonRelease {
+    return {
       repositoryName: 'cilium',
       repositoryUrl: CILIUM_HELM_REPOSITORY,
       chart: 'cilium',
-      version: props.version ?? CILIUM_CHART_VERSION,
+      version: this.props.version ?? CILIUM_CHART_VERSION,
       releaseName: this.releaseName,
       namespace: this.namespace,
       values: () => this.values,
       syncWave: -2,
-    });
-    const unchained = mesh?._checkChainedAfter(this.node.path);
-    if (unchained) throw constructError(this, unchained);
-    registerPrimaryCni(this, { name: this.releaseName, namespace: this.namespace, path: this.node.path });
+    };
   }
 
   /** The Cilium chart values. */

@@ -6,7 +6,7 @@ export * from './condition';
 export * from './authz/policy-source';
 export * from './authz/policy-target';
 export * from './authz/zero-trust-policy';
-export * from './ambient-mesh';
+export * from './install';
 export * from './telemetry';
 export * from './otel-tracing';
 export * from './access-logging';

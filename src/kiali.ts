@@ -1,9 +1,9 @@
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
+import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, constructError } from './_validation';
-import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
+import { HelmInstallPlan, IstioChart, MeshDelivery } from './install';
 import { Tempo } from './tempo';
 
 /** Kiali's Helm repository. */
@@ -47,47 +47,41 @@ export interface KialiProps {
  * the mesh's root namespace. Ambient needs no Kiali flag: Kiali detects ztunnel and waypoints.
  */
 export class Kiali extends Construct {
-  /** Namespace. */
-  public readonly namespace: string;
   /** Release name. */
   public readonly releaseName = 'kiali-server';
-  /** The helm CLI commands that install Kiali. */
-  public readonly helmCommands: string[];
 
   private readonly props: KialiProps;
 
   public constructor(scope: Construct, id: string, props: KialiProps) {
     super(scope, id);
     this.props = props;
-    const mesh = MeshRegistry.of(this).mesh;
-    this.namespace = props.namespace ?? mesh?.namespace ?? 'istio-system';
-    checkNamespaceName(this, 'namespace', this.namespace);
-    if (!mesh && props.namespace === undefined) {
-      this.node.addValidation({
-        validate: () => {
-          const later = MeshRegistry.of(this).mesh;
-          return later && later.namespace !== this.namespace
-            ? [`Kiali took the namespace "${this.namespace}" because the AmbientMesh (${later.node.path}, namespace "${later.namespace}") is declared after it. Declare the AmbientMesh first, or set namespace.`]
-            : [];
-        },
-      });
-    }
+    if (props.namespace !== undefined) checkNamespaceName(this, 'namespace', props.namespace);
     for (const [what, url] of [['prometheusUrl', props.prometheusUrl], ['tracingUrl', props.tracingUrl]] as const) {
       if (url !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(url)) {
         throw constructError(this, `${what} "${url}" is not an http(s) URL such as "http://prometheus.monitoring:9090".`);
       }
     }
-    if (mesh && this.namespace !== mesh.namespace) {
-      const allowed = (mesh.valuesFor(IstioChart.ISTIOD).env?.DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES ?? '').split(',').map((s: string) => s.trim());
-      if (!allowed.includes(this.namespace)) {
-        throw constructError(this, `Kiali in namespace "${this.namespace}" could not read istiod's debug endpoints: Istio 1.29+ serves them only to the mesh namespace "${mesh.namespace}" (ENABLE_DEBUG_ENDPOINT_AUTH). Install Kiali in "${mesh.namespace}", or add "${this.namespace}" to istiod.env.DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES of the AmbientMesh.`);
-      }
-    }
-    this.helmCommands = emitAddonRelease(this, addonDelivery(this, props.delivery), {
+    // At synth: the mesh may be declared after Kiali.
+    this.node.addValidation({ validate: () => this.debugEndpointProblems() });
+    addAddonRelease(this, props.delivery, () => this.release());
+  }
+
+  /** Namespace: the one given, else the app's AmbientMesh namespace (declared before or after), else "istio-system". */
+  public get namespace(): string {
+    return this.props.namespace ?? MeshRegistry.of(this).mesh?.namespace ?? 'istio-system';
+  }
+
+  /** The helm CLI commands that install Kiali. */
+  public get helmCommands(): string[] {
+    return addonHelmCommands(this.release());
+  }
+
+  private release(): AddonRelease {
+    return {
       repositoryName: 'kiali',
       repositoryUrl: KIALI_HELM_REPOSITORY,
       chart: 'kiali-server',
-      version: props.version ?? KIALI_CHART_VERSION,
+      version: this.props.version ?? KIALI_CHART_VERSION,
       releaseName: this.releaseName,
       namespace: this.namespace,
       values: () => this.values,
@@ -96,7 +90,15 @@ export class Kiali extends Construct {
         return m ? [{ name: m.revision ? `istiod-${m.revision}` : 'istiod', namespace: m.namespace }] : [];
       },
       syncWave: 10,
-    });
+    };
+  }
+
+  private debugEndpointProblems(): string[] {
+    const mesh = MeshRegistry.of(this).mesh;
+    if (!mesh || this.namespace === mesh.namespace) return [];
+    const allowed = (mesh.valuesFor(IstioChart.ISTIOD).env?.DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES ?? '').split(',').map((s: string) => s.trim());
+    if (allowed.includes(this.namespace)) return [];
+    return [`Kiali in namespace "${this.namespace}" could not read istiod's debug endpoints: Istio 1.29+ serves them only to the mesh namespace "${mesh.namespace}" (ENABLE_DEBUG_ENDPOINT_AUTH). Install Kiali in "${mesh.namespace}", or add "${this.namespace}" to istiod.env.DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES of the AmbientMesh.`];
   }
 
   /**

@@ -1,9 +1,10 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkNamespaceName, checkObjectName, wholeSeconds } from './_validation';
-import { IstioChart } from './ambient-mesh';
 import * as mon from './imports/monitoring.coreos.com';
+import { IstioChart } from './install';
 
 /** Names of the monitors `MeshMetrics` writes (to keep monitors that already exist). */
 export interface MeshMetricsNames {
@@ -75,16 +76,23 @@ const GATEWAY_CONTROLLER = 'istio.io-gateway-controller';
 export class MeshMetrics extends Construct {
   public constructor(scope: Construct, id: string, props: MeshMetricsProps = {}) {
     super(scope, id);
+    if (props.istiodNamespace !== undefined) checkNamespaceName(this, 'istiodNamespace', props.istiodNamespace);
+    if (props.ztunnelNamespace !== undefined) checkNamespaceName(this, 'ztunnelNamespace', props.ztunnelNamespace);
+    const interval = `${wholeSeconds(this, 'interval', props.interval ?? Duration.seconds(30))}s`;
+    for (const [what, name] of Object.entries(props.names ?? {})) checkObjectName(this, `names.${what}`, name as string);
+    // The monitors are written at synth: their namespaces and the gateway chart's monitor come from
+    // the app's AmbientMesh, which may be declared after this construct.
+    MeshContext.of(this).onPrepare(`mesh-metrics ${this.node.path}`, () => this.emitMonitors(props, interval));
+  }
+
+  private emitMonitors(props: MeshMetricsProps, interval: string): void {
+    if (this.node.tryFindChild('Istiod')) return;
     const mesh = MeshRegistry.of(this).mesh;
     const istiodNamespace = props.istiodNamespace ?? mesh?.namespace ?? 'istio-system';
     const ztunnelNamespace = props.ztunnelNamespace
       ?? (mesh ? mesh.releaseNamespace(IstioChart.ZTUNNEL) : 'istio-system');
-    checkNamespaceName(this, 'istiodNamespace', istiodNamespace);
-    checkNamespaceName(this, 'ztunnelNamespace', ztunnelNamespace);
-    const interval = `${wholeSeconds(this, 'interval', props.interval ?? Duration.seconds(30))}s`;
     const labels = props.labels && Object.keys(props.labels).length ? { ...props.labels } : undefined;
     const names = props.names ?? {};
-    for (const [what, name] of Object.entries(names)) checkObjectName(this, `names.${what}`, name as string);
 
     new mon.ServiceMonitor(this, 'Istiod', {
       metadata: { name: names.istiod ?? 'istiod', namespace: istiodNamespace, labels },

@@ -1,5 +1,8 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import type { CaChartRelease, TrustContext } from './_cert-manager';
 import { checkNamespaceName, checkObjectName } from './_validation';
+import type { AmbientMeshProps } from './install';
 
 /** The cert-manager istio-csr chart version this library configures (its values are written for it). */
 export const ISTIO_CSR_VERSION = 'v0.17.0';
@@ -71,8 +74,12 @@ export interface IstioCsrOptions {
 /**
  * Who signs the mesh's workload certificates. Without one, istiod's built-in CA generates a
  * self-signed root per cluster, which is refused for a multi-cluster mesh.
+ *
+ * Each kind of CA is a subclass that says what it adds to the install (objects before istiod, a
+ * chart before the mesh's, refusals of contradicting values); the install and every delivery form
+ * ask it, so a new kind is a new subclass.
  */
-export class MeshCertificateAuthority {
+export abstract class MeshCertificateAuthority {
   /**
    * istiod's CA with a plugged-in intermediate: a cert-manager Certificate writes the Secret `cacerts`
    * (`tls.crt`, `tls.key`, `ca.crt`) in the mesh namespace, signed by the shared root issuer.
@@ -80,7 +87,10 @@ export class MeshCertificateAuthority {
   public static certManager(options: CertManagerCaOptions): MeshCertificateAuthority {
     checkObjectName('MeshCertificateAuthority.certManager()', 'rootIssuer.name', options.rootIssuer.name);
     if (options.rootCaSecretName !== undefined) checkObjectName('MeshCertificateAuthority.certManager()', 'rootCaSecretName', options.rootCaSecretName);
-    return new MeshCertificateAuthority('cacerts', options, undefined);
+    // Loaded here: the subclass module extends this class.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CertManagerCertificateAuthority } = require('./install/cert-manager-ca') as typeof import('./install/cert-manager-ca');
+    return new CertManagerCertificateAuthority(options);
   }
 
   /**
@@ -91,27 +101,55 @@ export class MeshCertificateAuthority {
     checkObjectName('MeshCertificateAuthority.istioCsr()', 'issuer.name', options.issuer.name);
     checkNamespaceName('MeshCertificateAuthority.istioCsr()', 'namespace', options.namespace ?? 'cert-manager');
     checkObjectName('MeshCertificateAuthority.istioCsr()', 'rootCaSecretName', options.rootCaSecretName ?? 'istio-root-ca');
-    return new MeshCertificateAuthority('istio-csr', undefined, options);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { IstioCsrCertificateAuthority } = require('./install/istio-csr-ca') as typeof import('./install/istio-csr-ca');
+    return new IstioCsrCertificateAuthority(options);
   }
 
-  /** @internal */ public readonly _kind: 'cacerts' | 'istio-csr';
-  /** @internal */ public readonly _certManager?: CertManagerCaOptions;
-  /** @internal */ public readonly _istioCsr?: IstioCsrOptions;
-
-  private constructor(kind: 'cacerts' | 'istio-csr', certManager?: CertManagerCaOptions, istioCsr?: IstioCsrOptions) {
-    this._kind = kind;
-    this._certManager = certManager;
-    this._istioCsr = istioCsr;
-  }
+  protected constructor() {}
 
   /** What the mesh's certificates chain to, e.g. `ClusterIssuer/mesh-root`: equal across clusters of one mesh. */
-  public get root(): string {
-    const issuer = this._certManager?.rootIssuer ?? this._istioCsr!.issuer;
-    return `${issuer.kind ?? CertManagerIssuerKind.CLUSTER_ISSUER}/${issuer.name}`;
-  }
+  public abstract get root(): string;
 
   /** `cert-manager-istio-csr.<namespace>.svc:443` for istio-csr, else undefined (istiod is the CA). */
-  public get caAddress(): string | undefined {
-    return this._istioCsr ? `cert-manager-istio-csr.${this._istioCsr.namespace ?? 'cert-manager'}.svc:443` : undefined;
+  public abstract get caAddress(): string | undefined;
+
+  /**
+   * Refuses install settings that contradict this CA, with the construct path, the value and the fix.
+   * @internal
+   */
+  public _checkInstall(_scope: IConstruct, _props: AmbientMeshProps): void {}
+
+  /**
+   * The objects that must exist before istiod starts, as children of `scope`, in apply order.
+   * @internal
+   */
+  public _prerequisites(_scope: Construct, _ctx: TrustContext): ApiObject[] {
+    return [];
+  }
+
+  /**
+   * A chart installed before the mesh's charts, which the base release waits for.
+   * @internal
+   */
+  public _chartRelease(_ctx: TrustContext): CaChartRelease | undefined {
+    return undefined;
+  }
+
+  /**
+   * The cert-manager Certificate (and Secret) istiod must find when it starts, or it self-signs a root.
+   * @internal
+   */
+  public get _istiodWaitsFor(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * What is installed before the charts, for the helm CLI README ("the mesh namespace and istio-csr").
+   * @internal
+   */
+  public get _installStep(): string {
+    return 'the mesh namespace';
   }
 }
+

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { MeshContext } from './_context';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
 import { Tempo } from './tempo';
@@ -77,11 +78,16 @@ export class OtelCollector extends Construct {
     if (props.exporterEndpoint === undefined) {
       this.node.addValidation({ validate: () => (Tempo.of(this) ? [] : ['exporterEndpoint is not set and the app declares no Tempo: set exporterEndpoint (host:port of an OTLP/gRPC endpoint) or declare a Tempo.']) });
     }
-    const declared = MeshRegistry.of(this).namespace(this.namespace);
-    if (props.createNamespace ?? !declared) {
+    if (props.createNamespace ?? true) {
       const ns = new ApiObject(this, 'Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace } });
       // Namespaces are cluster-scoped: do not inherit the chart's namespace.
       if (Chart.of(this).namespace) ns.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+    if (props.createNamespace === undefined) {
+      // At synth: an AmbientNamespace declared before or after this construct writes the Namespace itself.
+      MeshContext.of(this).onPrepare(`otel-collector ${this.node.path}`, () => {
+        if (MeshRegistry.of(this).namespace(this.namespace)) this.node.tryRemoveChild('Namespace');
+      });
     }
     const config = () => ({
       receivers: {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { enableTracing, renderTags } from './_telemetry';
 import { checkObjectName, constructError } from './_validation';
-import { AmbientMesh } from './ambient-mesh';
+import { AmbientMesh } from './install';
 import { TracingTag } from './otel-tracing';
 import { checkTracingService } from './semantics/tracing';
 import { TelemetryScope } from './telemetry';

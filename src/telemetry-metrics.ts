@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { MeshRegistry } from './_registry';
-import { checkProviderDefined, telemetryFor } from './_telemetry';
+import { TelemetrySection, checkProviderDefined, requestTelemetry } from './_telemetry';
 import { checkObjectName, constructError } from './_validation';
 import { isMetricTagName, overrideReachesWaypoint } from './semantics/metrics';
 import { TelemetryScope } from './telemetry';
@@ -126,14 +126,11 @@ export class TelemetryMetrics extends Construct {
     if (providers.length === 0) throw constructError(this, 'providers is empty; drop it to use "prometheus".');
     providers.forEach(p => checkObjectName(this, 'provider', p));
     const overrides = props.overrides.map((o, i) => this.renderOverride(o, i));
-    for (const requested of props.scopes ?? [TelemetryScope.mesh()]) {
-      const telemetryScope = requested._resolveIn(this);
-      this.checkScope(telemetryScope, props.overrides);
-      const state = telemetryFor(this, telemetryScope);
-      if (state.metrics.length > 0) {
-        throw constructError(this, `${telemetryScope.description} already has metrics configured by ${state.owners[0]}; put all overrides for one scope in one TelemetryMetrics.`);
-      }
-      state.metrics.push({ providers: providers.map(name => ({ name })), overrides: overrides as any });
+    for (const telemetryScope of props.scopes ?? [TelemetryScope.mesh()]) {
+      this.checkMode(telemetryScope, props.overrides);
+      // At synth: a waypoint declared after this construct still counts.
+      this.node.addValidation({ validate: () => this.scopeProblems(telemetryScope._resolveIn(this)) });
+      requestTelemetry(this, telemetryScope, TelemetrySection.METRICS, { providers: providers.map(name => ({ name })), overrides: overrides as any });
     }
     for (const provider of providers) this.node.addValidation({ validate: () => checkProviderDefined(this, provider) });
   }
@@ -166,19 +163,24 @@ export class TelemetryMetrics extends Construct {
     };
   }
 
-  private checkScope(scope: TelemetryScope, overrides: MetricOverride[]): void {
+  /** Scopes where only ztunnel would see the traffic (checked at synth, when every waypoint is declared). */
+  private scopeProblems(scope: TelemetryScope): string[] {
     if (scope._kind === 'service') {
       const resolved = scope._policyTarget!._resolve(this, scope._namespace);
       if (!resolved.waypoint) {
-        throw constructError(this, `TelemetryMetrics for ${scope.description}: the Service has no waypoint, so only ztunnel reports its traffic, and Telemetry does not configure ztunnel's metrics. Enroll the Service in a waypoint, or drop this scope.`);
+        return [`TelemetryMetrics for ${scope.description}: the Service has no waypoint, so only ztunnel reports its traffic, and Telemetry does not configure ztunnel's metrics. Enroll the Service in a waypoint, or drop this scope.`];
       }
     }
     if (scope._kind === 'namespace') {
       const ns = MeshRegistry.of(this).namespace(scope._namespace);
       if (ns && !ns.waypoint) {
-        throw constructError(this, `TelemetryMetrics for ${scope.description}: the namespace is in ambient without a waypoint, so only ztunnel reports its traffic, and Telemetry does not configure ztunnel's metrics. Give it a waypoint, or scope the overrides to the mesh, a waypoint or a gateway namespace.`);
+        return [`TelemetryMetrics for ${scope.description}: the namespace is in ambient without a waypoint, so only ztunnel reports its traffic, and Telemetry does not configure ztunnel's metrics. Give it a waypoint, or scope the overrides to the mesh, a waypoint or a gateway namespace.`];
       }
     }
+    return [];
+  }
+
+  private checkMode(scope: TelemetryScope, overrides: MetricOverride[]): void {
     if (scope._kind === 'service' || scope._kind === 'waypoint') {
       const i = overrides.findIndex(o => !overrideReachesWaypoint(o.mode));
       if (i >= 0) {

@@ -1,9 +1,9 @@
 import { Yaml } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { MeshContext } from './_context';
-import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
+import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { checkDns1035Label, constructError } from './_validation';
-import { HelmInstallPlan, MeshDelivery } from './ambient-mesh';
+import { HelmInstallPlan, MeshDelivery } from './install';
 
 /** The grafana-community Helm repository, where the `tempo` chart lives since 2026. */
 export const TEMPO_HELM_REPOSITORY = 'https://grafana-community.github.io/helm-charts';
@@ -67,8 +67,6 @@ export class Tempo extends Construct {
   public readonly releaseName: string;
   /** Name of Tempo's Service (the chart's fullname). */
   public readonly serviceName: string;
-  /** The helm CLI commands that install Tempo. */
-  public readonly helmCommands: string[];
 
   private readonly props: TempoProps;
 
@@ -86,16 +84,25 @@ export class Tempo extends Construct {
     }
     // The chart's fullname: the release name when it contains the chart name (tempo.fullname).
     this.serviceName = this.releaseName.includes('tempo') ? this.releaseName : `${this.releaseName}-tempo`;
-    this.helmCommands = emitAddonRelease(this, addonDelivery(this, props.delivery), {
+    addAddonRelease(this, props.delivery, () => this.release());
+  }
+
+  /** The helm CLI commands that install Tempo. */
+  public get helmCommands(): string[] {
+    return addonHelmCommands(this.release());
+  }
+
+  private release(): AddonRelease {
+    return {
       repositoryName: 'grafana-community',
       repositoryUrl: TEMPO_HELM_REPOSITORY,
       chart: 'tempo',
-      version: props.version ?? TEMPO_CHART_VERSION,
+      version: this.props.version ?? TEMPO_CHART_VERSION,
       releaseName: this.releaseName,
       namespace: this.namespace,
       values: () => this.values,
       syncWave: 10,
-    });
+    };
   }
 
   /**

@@ -1,19 +1,20 @@
 import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
-import { addonDelivery, emitAddonRelease, pruneValues } from './_helm-addon';
+import { MeshContext } from './_context';
+import { AddonRelease, addAddonRelease, addonHelmCommands, pruneValues } from './_helm-addon';
 import { MeshRegistry } from './_registry';
 import { checkDns1035Label, checkNamespaceName, constructError } from './_validation';
-import { HelmInstallPlan, IstioChart, MeshDelivery } from './ambient-mesh';
 import { AmbientNamespace } from './ambient-namespace';
 import { PolicySource } from './authz/policy-source';
 import { MtlsMode } from './authz/zero-trust-policy';
+import { HelmInstallPlan, IstioChart, MeshDelivery } from './install';
 import { TRAEFIK_CHART_VERSION, TRAEFIK_HELM_REPOSITORY, traefikServiceAccountName } from './semantics/third-party-ingress';
 
 /** Props for `TraefikIngress`. */
 export interface TraefikIngressProps {
   /**
    * Namespace of the controller; it is enrolled in ambient (declared as an AmbientNamespace unless
-   * the app declares it already).
+   * the app declares one of that name, anywhere).
    * @default "traefik"
    */
   readonly namespace?: string;
@@ -69,8 +70,6 @@ export class TraefikIngress extends Construct {
   public readonly serviceAccountName: string;
   /** The controller's mesh identity, for ZeroTrustPolicy rules (enforced at the destination's waypoint). */
   public readonly policySource: PolicySource;
-  /** The helm CLI commands that install the chart (for any delivery form). */
-  public readonly helmCommands: string[];
 
   private readonly props: TraefikIngressProps;
 
@@ -87,15 +86,27 @@ export class TraefikIngress extends Construct {
     this.serviceAccountName = traefikServiceAccountName(this.releaseName);
     this.policySource = PolicySource.serviceAccountName(this.namespace, this.serviceAccountName);
 
+    // The namespace is declared at synth unless the app declares it anywhere (before placement: "0-").
     const registry = MeshRegistry.of(this);
-    if (!registry.namespace(this.namespace)) new AmbientNamespace(this, 'Namespace', { name: this.namespace });
+    MeshContext.of(this).onPrepare(`0-traefik-namespace:${this.node.path}`, () => {
+      if (!registry.namespace(this.namespace)) new AmbientNamespace(this, 'Namespace', { name: this.namespace });
+    });
 
-    const delivery = addonDelivery(this, props.delivery);
-    this.helmCommands = emitAddonRelease(this, delivery, {
+    addAddonRelease(this, props.delivery, () => this.release());
+    this.node.addValidation({ validate: () => this.checkPlaintextEntry() });
+  }
+
+  /** The helm CLI commands that install the chart (for any delivery form). */
+  public get helmCommands(): string[] {
+    return addonHelmCommands(this.release());
+  }
+
+  private release(): AddonRelease {
+    return {
       repositoryName: 'traefik',
       repositoryUrl: TRAEFIK_HELM_REPOSITORY,
       chart: 'traefik',
-      version: props.version ?? TRAEFIK_CHART_VERSION,
+      version: this.props.version ?? TRAEFIK_CHART_VERSION,
       releaseName: this.releaseName,
       namespace: this.namespace,
       values: () => this.values,
@@ -105,8 +116,7 @@ export class TraefikIngress extends Construct {
         return mesh ? [{ name: 'ztunnel', namespace: mesh.releaseNamespace(IstioChart.ZTUNNEL) }] : [];
       },
       syncWave: 10,
-    });
-    this.node.addValidation({ validate: () => this.checkPlaintextEntry() });
+    };
   }
 
   /** The chart values (keys of traefik/traefik 41.3.0). */

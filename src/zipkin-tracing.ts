@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { enableTracing, renderTags } from './_telemetry';
 import { checkObjectName, constructError, wholeSeconds } from './_validation';
-import { AmbientMesh } from './ambient-mesh';
+import { AmbientMesh } from './install';
 import { TracingTag } from './otel-tracing';
 import { checkTracingService } from './semantics/tracing';
 import { TelemetryScope } from './telemetry';

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -170,3 +171,14 @@ describe('inputs that are fine', () => {
     fs.rmSync(big, { recursive: true });
   });
 });
+
+test('the CLI and the analyzer load neither cdk8s, constructs, cdk8s-plus nor the generated L1 classes (start-up time)', () => {
+  // A fresh process, so that what this test file imported does not count.
+  const script = "require('./src/cli'); process.stdout.write(JSON.stringify(Object.keys(require.cache)));";
+  const loaded: string[] = JSON.parse(execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+    cwd: path.join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, 'tsconfig.json') },
+  }));
+  const heavy = loaded.filter(m => /[\\/]node_modules[\\/](cdk8s|constructs|cdk8s-plus-\d+)[\\/]/.test(m) || /[\\/]src[\\/]imports[\\/]/.test(m));
+  expect(heavy).toEqual([]);
+  expect(loaded.some(m => m.endsWith(path.join('src', 'analysis', 'analyzer.ts')))).toBe(true);
+}, 60_000);

@@ -75,7 +75,9 @@ describe('Kiali', () => {
   });
 
   test('refused: outside the mesh namespace unless istiod allows it; bad URLs', () => {
-    expect(() => new Kiali(app().install, 'kiali', { prometheusUrl: 'http://p:9090', namespace: 'kiali' })).toThrow(
+    const outside = app().install;
+    new Kiali(outside, 'kiali', { prometheusUrl: 'http://p:9090', namespace: 'kiali' });
+    expect(() => Testing.synth(outside)).toThrow(
       '[install/kiali] Kiali in namespace "kiali" could not read istiod\'s debug endpoints: Istio 1.29+ serves them only to the mesh namespace "istio-system" (ENABLE_DEBUG_ENDPOINT_AUTH). Install Kiali in "istio-system", or add "kiali" to istiod.env.DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES of the AmbientMesh.');
     const allowed = app(MeshDelivery.flux(), { istiod: { env: { DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES: 'kiali' } } });
     expect(new Kiali(allowed.install, 'kiali', { prometheusUrl: 'http://p:9090', namespace: 'kiali' }).namespace).toBe('kiali');
@@ -121,11 +123,15 @@ describe('MeshMetrics: names', () => {
 });
 
 describe('Kiali: declaration order', () => {
-  test('refused at synth: the mesh namespace it should default to is declared later', () => {
+  test('takes the namespace of a mesh declared after it', () => {
     const application = Testing.app();
     const install = new Chart(application, 'install');
-    new Kiali(install, 'kiali', { prometheusUrl: 'http://p:9090', delivery: MeshDelivery.flux() });
+    const kiali = new Kiali(install, 'kiali', { prometheusUrl: 'http://p:9090' });
     new AmbientMesh(install, 'mesh', { delivery: MeshDelivery.flux(), namespace: 'mesh-system' });
-    expect(() => application.synth()).toThrow('Kiali took the namespace "istio-system" because the AmbientMesh (install/mesh, namespace "mesh-system") is declared after it. Declare the AmbientMesh first, or set namespace.');
+    expect(kiali.namespace).toBe('mesh-system');
+    expect(kiali.helmCommands[1]).toContain('--namespace mesh-system');
+    const release = findObject(Testing.synth(install), 'HelmRelease', 'kiali-server');
+    expect(release.metadata.namespace).toBe('mesh-system');
+    expect(release.spec.values.external_services.istio).toEqual({ root_namespace: 'mesh-system' });
   });
 });

@@ -1,6 +1,6 @@
 import { cidrsCoverEveryAddress } from '../src/semantics/cidr';
 import { conflictingInjectionLabels, namespaceInjectsSidecars, namespaceIsAmbient, podMembership } from '../src/semantics/membership';
-import { selectorMatches, selectorsSelectSamePods } from '../src/semantics/selectors';
+import { PodLabelIndex, SelectorIndex, selectingSamePods, selectorMatches, selectorsSelectSamePods } from '../src/semantics/selectors';
 
 describe('membership (istio 1.30.3 injector webhook selectors, istio-cni enablementSelectors, injection analyzer)', () => {
   test.each([
@@ -68,6 +68,52 @@ describe('selectors', () => {
     expect(selectorsSelectSamePods({ app: 'web', version: 'v1' }, { app: 'web' })).toBe(true);
     expect(selectorsSelectSamePods({ app: 'web' }, { app: 'api' })).toBe(false);
     expect(selectorsSelectSamePods({}, { app: 'api' })).toBe(true);
+  });
+});
+
+describe('label indexes (the analyzer\'s lookups give the answers of the scans they replace)', () => {
+  const pods = [
+    { app: 'web', version: 'v1' }, { app: 'web', version: 'v2' }, { app: 'api', version: 'v1' }, { app: 'db' }, { tier: 'edge' },
+  ];
+
+  test('PodLabelIndex.select is selectorMatches over every item, in order; an empty selector selects every item', () => {
+    const index = new PodLabelIndex(pods);
+    expect(index.select({ app: 'web' })).toEqual([pods[0], pods[1]]);
+    expect(index.select({ version: 'v1', app: 'api' })).toEqual([pods[2]]);
+    expect(index.select({ version: 'v1' })).toEqual([pods[0], pods[2]]);
+    expect(index.select({ app: 'web', version: 'v3' })).toEqual([]);
+    expect(index.select({ missing: 'x' })).toEqual([]);
+    expect(index.select({})).toEqual(pods);
+  });
+
+  test('PodLabelIndex reads labels through its accessor', () => {
+    const workloads = pods.map((labels, i) => ({ name: `w${i}`, labels }));
+    expect(new PodLabelIndex(workloads, w => w.labels).select({ version: 'v2' }).map(w => w.name)).toEqual(['w1']);
+  });
+
+  test('selectorsSelectSamePods gives the same answer with an index as with the label sets', () => {
+    const index = new PodLabelIndex(pods);
+    const selectors = [{}, { app: 'web' }, { app: 'api' }, { version: 'v1' }, { app: 'cache' }, { tier: 'edge' }, { app: 'web', version: 'v9' }, { other: 'x' }];
+    for (const a of selectors) {
+      for (const b of selectors) expect([a, b, selectorsSelectSamePods(a, b, index)]).toEqual([a, b, selectorsSelectSamePods(a, b, pods)]);
+    }
+  });
+
+  test('selectingSamePods keeps the candidates selectorsSelectSamePods accepts, in order (seeded random selectors and pods)', () => {
+    let seed = 12;
+    const next = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const randomLabels = (max: number) => {
+      const out: { [k: string]: string } = {};
+      for (let i = next(max + 1); i > 0; i--) out[['app', 'version', 'tier'][next(3)]] = `v${next(3)}`;
+      return out;
+    };
+    for (let round = 0; round < 200; round++) {
+      const known = Array.from({ length: next(6) }, () => randomLabels(3));
+      const candidates = Array.from({ length: next(8) }, (_, i) => ({ name: `svc-${i}`, selector: randomLabels(2) }));
+      const selector = randomLabels(2);
+      const expected = candidates.filter(c => selectorsSelectSamePods(selector, c.selector, known));
+      expect(selectingSamePods(selector, new SelectorIndex(candidates, c => c.selector), new PodLabelIndex(known))).toEqual(expected);
+    }
   });
 });
 

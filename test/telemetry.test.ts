@@ -92,10 +92,21 @@ describe('OtelTracing', () => {
     const chart = testChart({ namespace: 'shop' });
     new AmbientNamespace(chart, 'ns', { name: 'shop' });
     const api = new kplus.Service(chart, 'api', { metadata: { name: 'api' }, ports: [{ port: 80 }] });
-    expect(() => new OtelTracing(chart, 'a', { service: COLLECTOR, scopes: [TelemetryScope.service(api)] }))
+    new OtelTracing(chart, 'a', { service: COLLECTOR, scopes: [TelemetryScope.service(api)] });
+    new OtelTracing(chart, 'b', { service: COLLECTOR, providerName: 'b', scopes: [TelemetryScope.namespace('shop')] });
+    expect(() => Testing.synth(chart))
       .toThrow('[test/a] OtelTracing for Service "shop/api": the Service has no waypoint, and ztunnel emits no spans or HTTP access logs, so nothing would be recorded.');
-    expect(() => new OtelTracing(chart, 'b', { service: COLLECTOR, scopes: [TelemetryScope.namespace('shop')] }))
+    expect(() => Testing.synth(chart))
       .toThrow('[test/b] OtelTracing for namespace "shop": the namespace is in ambient without a waypoint, and ztunnel emits no spans');
+  });
+
+  test('a waypoint declared after the tracing construct counts (scopes are checked at synth)', () => {
+    const chart = testChart({ namespace: 'shop' });
+    const api = new kplus.Service(chart, 'api', { metadata: { name: 'api' }, ports: [{ port: 80, name: 'http' }] });
+    new OtelTracing(chart, 'a', { service: COLLECTOR, scopes: [TelemetryScope.service(api), TelemetryScope.namespace('shop')] });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'shop' });
+    ns.addWaypoint('waypoint');
+    expect(Object.keys(telemetries(synthValid(chart)))).toEqual(['shop/api-telemetry', 'shop/default']);
   });
 
   test('a namespace not declared in the app (e.g. a gateway namespace) is accepted', () => {
@@ -106,8 +117,10 @@ describe('OtelTracing', () => {
 
   test('two tracing configurations for one scope are refused', () => {
     const chart = testChart();
+    new OtelTracing(chart, 'b', { service: COLLECTOR, providerName: 'other' });
     new OtelTracing(chart, 'a', { service: COLLECTOR });
-    expect(() => new OtelTracing(chart, 'b', { service: COLLECTOR, providerName: 'other' }))
+    // Reported on the construct with the larger path, whichever was declared first.
+    expect(() => Testing.synth(chart))
       .toThrow('[test/b] the mesh (root namespace istio-system) already has tracing configured by test/a');
   });
 
@@ -115,8 +128,9 @@ describe('OtelTracing', () => {
     const chart = testChart();
     new AmbientMesh(chart, 'mesh');
     new OtelTracing(chart, 'a', { service: COLLECTOR });
-    expect(() => new OtelTracing(chart, 'b', { service: 'other.svc.cluster.local', scopes: [TelemetryScope.namespace('gw')] }))
-      .toThrow('meshConfig.extensionProviders already has a different provider named "otel-tracing"');
+    new OtelTracing(chart, 'b', { service: 'other.svc.cluster.local', scopes: [TelemetryScope.namespace('gw')] });
+    expect(() => Testing.synth(chart))
+      .toThrow('[test/b] meshConfig.extensionProviders of test/mesh already has a different provider named "otel-tracing" (added by test/a); give the second one another name.');
   });
 
   test.each([

@@ -205,3 +205,13 @@ describe('analyzer: third-party ingress', () => {
     expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.code === 'AMB140' || f.code === 'AMB141')).toEqual([]);
   });
 });
+
+describe('TraefikIngress and its namespace in any order', () => {
+  test('an AmbientNamespace of the same name declared after the controller is the one written', () => {
+    const chart = new Chart(Testing.app(), 'edge');
+    new TraefikIngress(chart, 'traefik');
+    new AmbientNamespace(chart, 'ns', { name: 'traefik', ingressUseWaypoint: false });
+    const namespaces = Testing.synth(chart).filter(o => o.kind === 'Namespace');
+    expect(namespaces.map(o => o.metadata.name)).toEqual(['traefik']);
+  });
+});

@@ -53,11 +53,13 @@ describe('ZipkinTracing', () => {
 
   test('same scoping rules as OtelTracing: refused for a Service without waypoint, one provider per scope', () => {
     const { chart, api } = shop(false);
-    expect(() => new ZipkinTracing(chart, 'z', { service: 'zipkin.istio-system.svc.cluster.local', scopes: [TelemetryScope.service(api)] })).toThrow(
+    new ZipkinTracing(chart, 'z', { service: 'zipkin.istio-system.svc.cluster.local', scopes: [TelemetryScope.service(api)] });
+    expect(() => Testing.synth(chart)).toThrow(
       '[test/z] ZipkinTracing for Service "shop/api": the Service has no waypoint, and ztunnel emits no spans or HTTP access logs, so nothing would be recorded. Enroll the Service in a waypoint, or use TelemetryScope.waypoint().');
     const other = testChart();
+    new ZipkinTracing(other, 'zipkin', { service: 'zipkin.istio-system.svc.cluster.local' });
     new OtelTracing(other, 'otel', { service: 'otel-collector.observability.svc.cluster.local' });
-    expect(() => new ZipkinTracing(other, 'zipkin', { service: 'zipkin.istio-system.svc.cluster.local' })).toThrow(
+    expect(() => Testing.synth(other)).toThrow(
       '[test/zipkin] the mesh (root namespace istio-system) already has tracing configured by test/otel; one Telemetry per scope takes one tracing provider (Istio accepts a single provider per tracing rule).');
   });
 
@@ -152,9 +154,11 @@ describe('TelemetryMetrics', () => {
     expect(() => new TelemetryMetrics(chart, 'b', { scopes: [TelemetryScope.service(api)], overrides: [{ disabled: true }, { mode: MetricMode.CLIENT, disabled: true }] })).toThrow(
       '[test/b] overrides[1] has mode CLIENT, but Service "shop/api" is served by a waypoint, which generates SERVER-side metrics only (reporter="waypoint"); the override would never apply. Use MetricMode.SERVER or CLIENT_AND_SERVER.');
     const plain = shop(false);
-    expect(() => new TelemetryMetrics(plain.chart, 'c', { scopes: [TelemetryScope.service(plain.api)], overrides: [{ disabled: true }] })).toThrow(
+    new TelemetryMetrics(plain.chart, 'c', { scopes: [TelemetryScope.service(plain.api)], overrides: [{ disabled: true }] });
+    new TelemetryMetrics(plain.chart, 'd', { scopes: [TelemetryScope.namespace('shop')], overrides: [{ disabled: true }] });
+    expect(() => Testing.synth(plain.chart)).toThrow(
       '[test/c] TelemetryMetrics for Service "shop/api": the Service has no waypoint, so only ztunnel reports its traffic, and Telemetry does not configure ztunnel\'s metrics. Enroll the Service in a waypoint, or drop this scope.');
-    expect(() => new TelemetryMetrics(plain.chart, 'd', { scopes: [TelemetryScope.namespace('shop')], overrides: [{ disabled: true }] })).toThrow(
+    expect(() => Testing.synth(plain.chart)).toThrow(
       '[test/d] TelemetryMetrics for namespace "shop": the namespace is in ambient without a waypoint, so only ztunnel reports its traffic, and Telemetry does not configure ztunnel\'s metrics. Give it a waypoint, or scope the overrides to the mesh, a waypoint or a gateway namespace.');
   });
 
@@ -174,8 +178,10 @@ describe('TelemetryMetrics', () => {
     expect(() => new TelemetryMetrics(chart, 'f', { overrides: [{ metric: IstioMetric.REQUEST_COUNT }] })).toThrow('[test/f] overrides[0] changes nothing: set disabled or tagOverrides.');
     expect(() => new TelemetryMetrics(chart, 'g', { overrides: [{ disabled: true }], providers: [] })).toThrow('[test/g] providers is empty; drop it to use "prometheus".');
     expect(() => MetricTag.upsert(' ')).toThrow('MetricTag.upsert() needs a CEL expression; a literal is quoted, e.g. "\'text\'".');
-    new TelemetryMetrics(chart, 'h', { overrides: [{ disabled: true }] });
-    expect(() => new TelemetryMetrics(chart, 'i', { overrides: [{ disabled: true }] })).toThrow(
+    const twice = testChart();
+    new TelemetryMetrics(twice, 'i', { overrides: [{ disabled: true }] });
+    new TelemetryMetrics(twice, 'h', { overrides: [{ disabled: true }] });
+    expect(() => Testing.synth(twice)).toThrow(
       '[test/i] the mesh (root namespace istio-system) already has metrics configured by test/h; put all overrides for one scope in one TelemetryMetrics.');
   });
 
@@ -203,8 +209,9 @@ describe('TelemetryScope.named', () => {
 
   test('refused: two names for one scope, and invalid names', () => {
     const chart = testChart();
+    new OtelTracing(chart, 'otel', { service: 'otel-collector.observability.svc.cluster.local', scopes: [TelemetryScope.mesh().named('tracing')] });
     new AccessLogging(chart, 'logs', { scopes: [TelemetryScope.mesh().named('mesh-default')] });
-    expect(() => new OtelTracing(chart, 'otel', { service: 'otel-collector.observability.svc.cluster.local', scopes: [TelemetryScope.mesh().named('tracing')] })).toThrow(
+    expect(() => Testing.synth(chart)).toThrow(
       '[test/otel] the mesh (root namespace istio-system) is already named "mesh-default" by test/logs; its one Telemetry cannot also be named "tracing". Use the same name for every construct that configures this scope.');
     expect(() => TelemetryScope.mesh().named('Mesh Default')).toThrow(
       '[TelemetryScope.named()] name "Mesh Default" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');

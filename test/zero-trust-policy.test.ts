@@ -1057,3 +1057,17 @@ describe('open to extension: sources and targets of your own', () => {
     expect(() => mesh.allowFrom(frontend, { to: custom })).toThrow('[test/mesh] allowFrom(service account shop/frontend) to the mesh: a mesh-wide policy applies to the whole mesh; put rules for a custom target in the ZeroTrustPolicy of its namespace.');
   });
 });
+
+describe('DENY for pods behind a Service waypoint', () => {
+  test('an identity DENY for a workload whose Service is served by a waypoint is refused: it would not match Service traffic', () => {
+    // The same fact the analyzer reports as AMB107 on such a policy (analysis/checks.ts).
+    const chart = testChart({ namespace: 'pay' });
+    const ns = new AmbientNamespace(chart, 'ns', { name: 'pay' });
+    ns.addWaypoint('waypoint');
+    const api = new kplus.Deployment(chart, 'api', { metadata: { name: 'api' }, containers: [{ image: 'api', portNumber: 8080 }] });
+    api.exposeViaService({ name: 'api', ports: [{ port: 80, targetPort: 8080 }] });
+    const policy = new ZeroTrustPolicy(chart, 'policy');
+    policy.denyFrom(PolicySource.namespaces('guest'), { to: PolicyTarget.workload(api) });
+    expect(() => Testing.synth(chart)).toThrow('Validation failed with the following errors:\n  [test/policy] denyFrom(namespaces guest) to workload "api": Service "pay/api" selects these pods and is served by waypoint "pay/waypoint", so its traffic reaches them from the waypoint, with the waypoint\'s identity: this DENY at ztunnel would not match it (fail open). Declare the DENY for the Service (PolicyTarget.service()), which places it at the waypoint.');
+  });
+});

@@ -97,7 +97,7 @@ export class PolicyIndex {
       if (ns(o) !== namespace && ns(o) !== this.rootNamespace) return false;
       const sel: { [k: string]: string } | undefined = o.spec?.selector?.matchLabels;
       if (!sel || Object.keys(sel).length === 0) return true;
-      return exact ? selectorMatches(sel, podLabels) : selectorsSelectSamePods(sel, podLabels, this.model.podLabelSets(namespace));
+      return exact ? selectorMatches(sel, podLabels) : selectorsSelectSamePods(sel, podLabels, this.model.workloadIndex(namespace));
     });
   }
 

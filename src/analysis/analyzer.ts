@@ -1,7 +1,6 @@
-import { ApiObject, App, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import type { App, Chart } from 'cdk8s';
+import type { IConstruct } from 'constructs';
 import { evaluateAccess, PolicyIndex } from './access';
-import { MeshContext } from '../_context';
 import { CHECKS, runChecks } from './checks';
 import { clusterFolders } from './cluster-layout';
 import { diagnose, diagnoseText } from './diagnose';
@@ -764,10 +763,18 @@ export class MeshAnalyzer {
   }
 
   private addConstructs(scope: IConstruct): MeshAnalyzer {
+    // Loaded here, not at the top: the CLI reads files and never needs cdk8s or the construct side
+    // (it doubles start-up time); a caller passing constructs has them loaded already.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { ApiObject } = require('cdk8s') as typeof import('cdk8s');
+    const { MeshContext } = require('../_context') as typeof import('../_context');
+    const { renderedObject } = require('../_kube-inputs') as typeof import('../_kube-inputs');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     // The library writes some objects at synth, from the whole app: make them as synth would.
     MeshContext.prepareApp(scope);
     for (const node of scope.node.findAll()) {
-      if (ApiObject.isApiObject(node)) this.located.push({ obj: node.toJson(), source: node.node.path });
+      // Rendered once per synthesis pass: the chart output reuses what the analysis read.
+      if (ApiObject.isApiObject(node)) this.located.push({ obj: renderedObject(node), source: node.node.path });
     }
     this.cachedModel = undefined;
     return this;

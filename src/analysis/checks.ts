@@ -6,8 +6,8 @@ import { key, K8sObject, Located, MeshModel, ServiceInfo, WaypointRef } from './
 import { MULTICLUSTER_CHECKS } from './multicluster-checks';
 import { checkOverlaps, OVERLAP_CHECKS } from './overlap-checks';
 import { checkThirdPartyIngress, THIRD_PARTY_INGRESS_CHECKS } from './third-party-ingress-checks';
-import { l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
-import { RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
+import { matchesEverything } from '../semantics/canonical-rules';
+import { l7AttributesOf, RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
 import { conflictingInjectionLabels, namespaceInjectionLabel, namespaceRequestsAmbient } from '../semantics/membership';
 import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
 
@@ -277,7 +277,7 @@ function checkAuthorization(model: MeshModel, report: Report): void {
   const admitsWaypoint = (namespace: string, w: WaypointRef, selector?: { [k: string]: string }) =>
     (ztunnelAllows.get(namespace) ?? []).concat(ztunnelAllows.get('istio-system') ?? [])
       .some(p => (!p.spec?.selector?.matchLabels || !selector
-          || selectorsSelectSamePods(p.spec.selector.matchLabels, selector, model.podLabelSets(namespace)))
+          || selectorsSelectSamePods(p.spec.selector.matchLabels, selector, model.workloadIndex(namespace)))
         && (p.spec?.rules ?? []).some((r: any) => (r.from ?? []).some((f: any) => hasPrincipal(f.source?.principals, w))));
 
   const auditProvider = model.extensionProviders.some((p: any) => p?.stackdriver !== undefined);
@@ -404,10 +404,11 @@ function checkSelectorMatches(model: MeshModel, l: Located, report: Report): voi
   const selector: { [k: string]: string } | undefined = o.spec?.selector?.matchLabels;
   if (!selector || Object.keys(selector).length === 0) return;
   const namespace = ns(o);
-  const inMesh = (isRootNamespace(namespace) ? [...model.workloadsByNamespace.values()].flat() : model.workloadsByNamespace.get(namespace) ?? [])
-    .filter(w => w.membership.ambient || w.membership.sidecar);
+  const selected = isRootNamespace(namespace)
+    ? [...model.workloadsByNamespace.keys()].flatMap(n => model.workloadIndex(n).select(selector))
+    : model.workloadIndex(namespace).select(selector);
   const declared = isRootNamespace(namespace) ? model.workloadsByNamespace.size > 0 : model.workloadsByNamespace.has(namespace);
-  if (!declared || inMesh.some(w => selectorMatches(selector, w.podLabels))) return;
+  if (!declared || selected.some(w => w.membership.ambient || w.membership.sidecar)) return;
   const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
   report(SELECTOR_MATCHES_NOTHING, l, `${name(o)} selects ${labels}, which matches none of the mesh workloads declared in namespace ${isRootNamespace(namespace) ? '(any)' : namespace}: the policy applies to nothing.`,
     'Fix the selector to the pod labels of the workload it protects (or put the workload in the mesh).');
@@ -635,7 +636,7 @@ function checkDestinationRules(model: MeshModel, report: Report): void {
     if (!svc) continue;
     // IST0173: a subset selects the Service's selector plus its labels. Judged when the manifests
     // declare some of the Service's pods.
-    const pods = model.podLabelSets(svc.namespace).filter(p => Object.keys(svc.selector).length > 0 && selectorMatches(svc.selector, p));
+    const pods = Object.keys(svc.selector).length > 0 ? model.workloadsOf(svc).map(w => w.podLabels) : [];
     for (const subset of pods.length > 0 ? o.spec?.subsets ?? [] : []) {
       if (!pods.some(p => selectorMatches(subset.labels ?? {}, p))) {
         const labels = Object.entries(subset.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');

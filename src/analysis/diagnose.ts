@@ -391,8 +391,7 @@ class DiagnosisRun {
   }
 
   private workloadsOf(svc: ServiceInfo): WorkloadInfo[] {
-    if (Object.keys(svc.selector).length === 0) return [];
-    return (this.model.workloadsByNamespace.get(svc.namespace) ?? []).filter(w => selectorMatches(svc.selector, w.podLabels));
+    return this.model.workloadsOf(svc);
   }
 
   /** A selector that matches none of the namespace's workloads (judged only when the manifests carry some). */

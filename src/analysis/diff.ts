@@ -240,7 +240,7 @@ class Side {
       ...[...this.model.kind('RequestAuthentication'), ...this.model.kind('PeerAuthentication')]
         .filter(l => [ns, root, svc.waypoint?.namespace, ...gateways.map(g => g.split('/')[0])].includes(l.obj.metadata.namespace ?? 'default'))
         .map(l => canonical(strip(l.obj))).sort(),
-      ...(this.model.workloadsByNamespace.get(ns) ?? []).filter(w => Object.entries(svc.selector).every(([k, v]) => w.podLabels[k] === v))
+      ...this.model.workloadIndex(ns).select(svc.selector)
         .map(w => canonical({ labels: w.podLabels, sa: w.serviceAccount, waypoint: this.model.podWaypoint(ns, w.podLabels) ?? null })).sort(),
       gateways.filter(g => this.model.ingressGateways.has(g)).join(','),
     ];

@@ -8,7 +8,7 @@ import {
   BindingContext, podsWaypoint, resolveWaypoint, WaypointBinding, waypointAllowedRoutes, waypointTrafficType,
 } from '../semantics/binding';
 import { namespaceInjectsSidecars, namespaceIsAmbient, podMembership, PodMembership } from '../semantics/membership';
-import { selectorsSelectSamePods } from '../semantics/selectors';
+import { PodLabelIndex, SelectorIndex, selectingSamePods } from '../semantics/selectors';
 
 /** A Kubernetes object as written in a manifest. */
 export interface K8sObject {
@@ -129,6 +129,10 @@ export class MeshModel {
   /** Namespaces with Pods annotated `ambient.istio.io/redirection: enabled`. */
   private readonly redirectedNamespaces: Set<string>;
   private readonly gatewayClassLabels = new Map<string, { [k: string]: string }>();
+  /** Per namespace, its workloads indexed by pod label (built on first use, once every workload is read). */
+  private readonly workloadIndexes = new Map<string, PodLabelIndex<WorkloadInfo>>();
+  /** Per namespace, its waypoint-served Services with a selector, indexed by selector label (built on first use). */
+  private readonly waypointServiceIndexes = new Map<string, SelectorIndex<ServiceInfo>>();
 
   public constructor(objects: Located[]) {
     for (const located of objects) {
@@ -170,6 +174,16 @@ export class MeshModel {
     return (this.workloadsByNamespace.get(namespace) ?? []).map(w => w.podLabels);
   }
 
+  /** The namespace's workloads indexed by pod label: what a selector selects, without scanning them all. */
+  public workloadIndex(namespace: string): PodLabelIndex<WorkloadInfo> {
+    let index = this.workloadIndexes.get(namespace);
+    if (!index) {
+      index = new PodLabelIndex(this.workloadsByNamespace.get(namespace) ?? [], w => w.podLabels);
+      this.workloadIndexes.set(namespace, index);
+    }
+    return index;
+  }
+
   /** The waypoint a namespace label names, if any (use-waypoint: none means none). */
   public namespaceWaypoint(namespace: string): WaypointRef | undefined {
     const ns = this.namespaces.get(namespace);
@@ -207,8 +221,7 @@ export class MeshModel {
   /** The workloads (in the manifests) whose pods a Service selects. */
   public workloadsOf(svc: { namespace: string; selector: { [k: string]: string } }): WorkloadInfo[] {
     if (Object.keys(svc.selector).length === 0) return [];
-    return (this.workloadsByNamespace.get(svc.namespace) ?? [])
-      .filter(w => Object.entries(svc.selector).every(([k, v]) => w.podLabels[k] === v));
+    return [...this.workloadIndex(svc.namespace).select(svc.selector)];
   }
 
   /**
@@ -227,9 +240,13 @@ export class MeshModel {
 
   /** Waypoint-served Services of a namespace whose pods a selector could also select. */
   public waypointServicesOverlapping(namespace: string, selector: { [k: string]: string } | undefined): ServiceInfo[] {
-    return (this.servicesByNamespace.get(namespace) ?? [])
-      .filter(s => s.waypoint && !s.headless && Object.keys(s.selector).length > 0
-        && (!selector || selectorsSelectSamePods(selector, s.selector, this.podLabelSets(namespace))));
+    let served = this.waypointServiceIndexes.get(namespace);
+    if (!served) {
+      served = new SelectorIndex((this.servicesByNamespace.get(namespace) ?? [])
+        .filter(s => s.waypoint && !s.headless && Object.keys(s.selector).length > 0), s => s.selector);
+      this.waypointServiceIndexes.set(namespace, served);
+    }
+    return selector ? selectingSamePods(selector, served, this.workloadIndex(namespace)) : [...served.candidates];
   }
 
   private addNamespace(l: Located): void {

@@ -3,11 +3,10 @@
  * each cluster's model is built on its own, then compared. The Istio rules come from
  * `../semantics/multicluster` and `../semantics/trust`.
  */
-import { GLOBAL_SERVICE_SCOPE } from '../_mesh-trust-install';
 import type { CheckInfo } from './checks';
 import { key, Located, MeshModel, ServiceInfo } from './model';
 import {
-  EAST_WEST_CLASS, GLOBAL_LABEL, ingressSkipsWaypointAcrossNetworks, multiNetworkEnabled, NETWORK_LABEL, networkGatewayNetwork,
+  EAST_WEST_CLASS, GLOBAL_LABEL, GLOBAL_SERVICE_SCOPE, ingressSkipsWaypointAcrossNetworks, multiNetworkEnabled, NETWORK_LABEL, networkGatewayNetwork,
   REMOTE_SECRET_LABEL, remoteSecretClusters, serviceScopeIsGlobal,
 } from '../semantics/multicluster';
 import { CLUSTER_LOCAL_TRUST_DOMAIN, ClusterTrust, sharedTrustProblems } from '../semantics/trust';

@@ -5,7 +5,7 @@
  */
 import type { CheckInfo } from './checks';
 import { key, Located, MeshModel, ServiceInfo } from './model';
-import { l7AttributesOf } from '../semantics/canonical-rules';
+import { l7AttributesOf } from '../semantics/enforcement';
 import { selectorsSelectSamePods } from '../semantics/selectors';
 import { ingressRouteUsesServiceVip, traefikServiceAccountName } from '../semantics/third-party-ingress';
 
@@ -139,7 +139,7 @@ export function checkThirdPartyIngress(model: MeshModel, report: Report): void {
     const selector = o.spec?.selector?.matchLabels;
     for (const svc of model.servicesByNamespace.get(ns) ?? []) {
       const policy = l7.get(key(svc.namespace, svc.name));
-      if (!svc.waypoint || !policy || (selector && !selectorsSelectSamePods(selector, svc.selector, model.podLabelSets(svc.namespace)))) continue;
+      if (!svc.waypoint || !policy || (selector && !selectorsSelectSamePods(selector, svc.selector, model.workloadIndex(svc.namespace)))) continue;
       report(INGRESS_ADMITTED_AT_ZTUNNEL.code, l, `AuthorizationPolicy ${ns}/${o.metadata.name ?? ''} admits the ingress controller at ztunnel for the pods of Service ${svc.namespace}/${svc.name}, whose L7 rules (${policy.obj.kind} ${policy.obj.metadata.namespace ?? 'default'}/${policy.obj.metadata.name ?? ''}) sit at waypoint ${svc.waypoint.namespace}/${svc.waypoint.name}: requests the controller sends to pod IPs pass ztunnel and never meet those rules.`,
         'Route the controller to the Service VIP (nativeLB) and admit it in the waypoint policy instead; at ztunnel admit only the waypoint.');
     }

@@ -12,10 +12,12 @@ import { IConstruct } from 'constructs';
 import { consumerNamespacesOf } from '../_enrollment';
 import { MeshRegistry, WorkloadEnrollment } from '../_registry';
 import * as sec from '../imports/security.istio.io';
+import { IstioLabels } from '../labels';
 import { Rule, l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
 import { ztunnelRuleFate } from '../semantics/enforcement';
+import { selectorsSelectSamePods } from '../semantics/selectors';
 import { WAYPOINT_GATEWAY_CLASS } from '../waypoint';
-import type { IPolicySource } from './policy-source';
+import type { IPolicySource, PolicySourceConfig } from './policy-source';
 import { IPolicyTarget, PolicyTarget, PolicyTargetConfig, PolicyTargetKind, TargetWaypoint } from './policy-target';
 import {
   Attachment, GATEWAY_GROUP, RuleInputError, attachmentKey, couldMatchIngress, excludePrincipals, renderRule,
@@ -57,6 +59,8 @@ export interface PlannedPolicy {
   readonly attachment: Attachment;
   readonly rules: Rule[];
   readonly dryRun: boolean;
+  /** The rendered spec, once asked for (a plan is never changed after planning). */
+  spec?: sec.AuthorizationPolicySpec;
 }
 
 /** One RequestAuthentication to write. */
@@ -210,6 +214,7 @@ class PolicyPlanner {
       if (action === 'AUDIT') {
         throw new PlacementError(`${what}: AUDIT is enforced by waypoints only (ztunnel ignores AUDIT policies), and ${resolved.description} has no waypoint. Add a waypoint or use dryRun.`);
       }
+      if (action === 'DENY' && resolved.kind === PolicyTargetKind.WORKLOAD) this.checkDenyNotBehindServiceWaypoint(boundSource, resolved, what);
       this.addRule(`${base}-ztunnel${suffix}`, action, this.ztunnelAttachment(resolved, what), this.toPodPorts(rule, resolved, what), dryRun);
       return;
     }
@@ -254,6 +259,24 @@ class PolicyPlanner {
     }
     this.protectFromBypass(resolved, what, dryRun);
     if (s.allowWaypointBypass) this.projectToZtunnel(action, rule, resolved, base, suffix, dryRun, what);
+  }
+
+  /**
+   * A DENY by identity at ztunnel for pods that a waypoint-served Service also selects would not match
+   * the Service's traffic: it arrives from the waypoint, with the waypoint's identity (fail open).
+   */
+  private checkDenyNotBehindServiceWaypoint(source: PolicySourceConfig, resolved: PolicyTargetConfig, what: string): void {
+    if (!(source.principals?.length || source.namespaces?.length || source.serviceAccounts?.length)) return;
+    const s = this.settings;
+    const pods = this.registry.podLabelSets(s.namespace);
+    for (const service of this.registry.servicesInNamespace(s.namespace)) {
+      const served = this.attempt(() => PolicyTarget.service(service).bind(s.scope, s.namespace));
+      if (!served?.waypoint || served.headless || !served.selector || !resolved.selector) continue;
+      if (!selectorsSelectSamePods(resolved.selector, served.selector, pods)) continue;
+      const onlyIngress = source.viaIngressGateway && !(source.namespaces?.length || source.serviceAccounts?.length);
+      if (onlyIngress && !served.ingressUsesWaypoint) continue; // ingress reaches the pods directly: ztunnel sees it
+      throw new PlacementError(`${what}: ${served.description} selects these pods and is served by waypoint "${served.waypoint.namespace}/${served.waypoint.name}", so its traffic reaches them from the waypoint, with the waypoint's identity: this DENY at ztunnel would not match it (fail open). Declare the DENY for the Service (PolicyTarget.service()), which places it at the waypoint.`);
+    }
   }
 
   private destination(resolved: PolicyTargetConfig): Destination {
@@ -363,6 +386,8 @@ class PolicyPlanner {
   private admitServiceWaypoints(): void {
     const s = this.settings;
     for (const service of this.registry.servicesInNamespace(s.namespace)) {
+      // Only a Service's own istio.io/use-waypoint label can bind it to another waypoint.
+      if (service.metadata.getLabel(IstioLabels.USE_WAYPOINT) === undefined) continue;
       const resolved = this.attempt(() => PolicyTarget.service(service).bind(s.scope, s.namespace));
       if (!resolved?.waypoint || resolved.headless || !resolved.selector) continue;
       if (describeBinding(resolved.waypoint) === describeBinding(this.namespaceWaypoint)) continue;

@@ -7,6 +7,7 @@ import {
 import { MeshRegistry } from '../_registry';
 import { checkLabels, checkObjectName, constructError } from '../_validation';
 import { IstioLabels } from '../labels';
+import { BindingContext, WaypointBinding, podsWaypoint, resolveWaypoint } from '../semantics/binding';
 import { selectorMatches } from '../semantics/selectors';
 
 /** Options for `PolicyTarget.serviceName`. */
@@ -208,55 +209,66 @@ function checkSameNamespace(scope: IConstruct, what: string, actual: string, exp
   }
 }
 
-function namespaceBinding(scope: IConstruct, namespace: string): { waypoint?: TargetWaypoint; ingress: boolean } {
+/**
+ * Which waypoint serves what, decided by semantics/binding (as istiod binds, and as the analyzer
+ * reads the output), over the app's declared namespaces and waypoints.
+ */
+function bindingContext(scope: IConstruct): BindingContext {
+  const registry = MeshRegistry.of(scope);
+  return {
+    waypoint: (namespace, name) => {
+      const w = registry.allWaypoints().find(x => x.namespace === namespace && x.name === name);
+      // A waypoint of this app admits the namespaces enrolled in it (it refuses the others itself);
+      // a reference (Waypoint.fromName) is taken to admit them.
+      return w ? { name: w.name, namespace: w.namespace, trafficType: w.trafficType, allowedFrom: 'All' } : undefined;
+    },
+    namespaceLabels: namespace => labelsOf(registry.namespace(namespace)?.apiObject),
+  };
+}
+
+function labelsOf(obj: ApiObject | undefined): { [key: string]: string } | undefined {
+  if (!obj) return undefined;
+  const labels: { [key: string]: string } = {};
+  for (const key of [IstioLabels.USE_WAYPOINT, IstioLabels.USE_WAYPOINT_NAMESPACE, IstioLabels.INGRESS_USE_WAYPOINT]) {
+    const value = obj.metadata.getLabel(key);
+    if (value !== undefined) labels[key] = value;
+  }
+  return labels;
+}
+
+/** The app's waypoint for a binding, with what the planner needs (identity, traffic type). */
+function targetWaypoint(scope: IConstruct, binding: WaypointBinding): TargetWaypoint | undefined {
+  if (!binding.waypoint) return undefined;
+  const { name, namespace } = binding.waypoint;
+  const w = MeshRegistry.of(scope).allWaypoints().find(x => x.namespace === namespace && x.name === name);
+  return { name, namespace, trustDomain: w?.identity.trustDomain, trafficType: w?.trafficType };
+}
+
+function namespaceOfApp(scope: IConstruct, namespace: string): { labels: { [key: string]: string }; ingress: boolean } {
   const ns = MeshRegistry.of(scope).namespace(namespace);
   if (!ns) {
     throw constructError(scope, `namespace "${namespace}" is not declared as an AmbientNamespace in this app, so it is unknown which waypoint (if any) serves it, and where rules are enforced. Declare it with new AmbientNamespace(scope, id, { name: '${namespace}' }) (use Waypoint.fromName() for a waypoint that exists already).`);
   }
-  const wp = ns.waypoint;
-  return {
-    waypoint: wp ? { name: wp.name, namespace: wp.namespace, trustDomain: wp.identity.trustDomain, trafficType: wp.trafficType } : undefined,
-    ingress: ns.apiObject.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT)?.toLowerCase() === 'true',
-  };
-}
-
-/** Traffic addressed to pod IPs only goes through a waypoint for `workload` or `all` traffic. */
-function carriesPodTraffic(waypoint: TargetWaypoint | undefined): TargetWaypoint | undefined {
-  return waypoint && (waypoint.trafficType === 'workload' || waypoint.trafficType === 'all') ? waypoint : undefined;
+  const labels = labelsOf(ns.apiObject)!;
+  return { labels, ingress: labels[IstioLabels.INGRESS_USE_WAYPOINT]?.toLowerCase() === 'true' };
 }
 
 function resolveNamespace(scope: IConstruct, namespace: string): PolicyTargetConfig {
-  const binding = namespaceBinding(scope, namespace);
+  const ns = namespaceOfApp(scope, namespace);
   return {
     kind: PolicyTargetKind.NAMESPACE,
     baseName: 'namespace',
     description: `namespace "${namespace}"`,
-    waypoint: binding.waypoint,
-    ingressUsesWaypoint: binding.ingress,
+    // Namespace-wide rules at a waypoint are about the traffic it serves for the namespace's Services.
+    waypoint: targetWaypoint(scope, resolveWaypoint(bindingContext(scope), 'service', namespace, {})),
+    ingressUsesWaypoint: ns.ingress,
   };
-}
-
-/** Istio's precedence: a Service label beats the namespace label; `none` opts out. */
-interface LabelBinding {
-  readonly waypoint?: TargetWaypoint;
-  /** The object has its own use-waypoint label (which may be `none`). */
-  readonly explicit: boolean;
-}
-
-function bindingFromLabels(scope: IConstruct, labels: { [key: string]: string | undefined }, namespace: string): LabelBinding {
-  const name = labels[IstioLabels.USE_WAYPOINT];
-  if (name === undefined) return { explicit: false };
-  if (name === IstioLabels.NONE) return { explicit: true };
-  const wpNamespace = labels[IstioLabels.USE_WAYPOINT_NAMESPACE] ?? namespace;
-  const known = MeshRegistry.of(scope).waypoint(wpNamespace, name);
-  return { explicit: true, waypoint: { name, namespace: wpNamespace, trustDomain: known?.identity.trustDomain, trafficType: known?.trafficType } };
 }
 
 function resolveService(
   scope: IConstruct, namespace: string, name: string, service?: ApiObject, selector?: { [key: string]: string }, knownSpec?: ServiceInfo,
 ): PolicyTargetConfig {
-  const nsBinding = namespaceBinding(scope, namespace);
-  const own: LabelBinding = service ? bindingFromLabels(scope, service.metadata.toJson().labels ?? {}, namespace) : { explicit: false };
+  const ns = namespaceOfApp(scope, namespace);
   const spec: ServiceInfo = knownSpec ?? (service ? serviceInfo(service) : { ports: [] });
   const ports: ServicePortMapping[] = spec.ports.map(p => typeof p.targetPort === 'string'
     ? { port: p.port, targetPortName: p.targetPort }
@@ -264,9 +276,12 @@ function resolveService(
   const effectiveSelector = selector ?? (spec.selector && Object.keys(spec.selector).length > 0 ? { ...spec.selector } : undefined);
   // Istio reads ingress-use-waypoint from the Service first and falls back to its namespace.
   const ingressLabel = service?.metadata.getLabel(IstioLabels.INGRESS_USE_WAYPOINT);
-  // A headless Service has no VIP: clients dial pod IPs, which only a workload waypoint sees.
+  // A headless Service has no VIP: clients dial pod IPs, so its traffic passes its pods' waypoint.
   const headless = spec.clusterIP === 'None';
-  const serviceWaypoint = own.explicit ? own.waypoint : nsBinding.waypoint;
+  const context = bindingContext(scope);
+  const binding = headless
+    ? headlessBinding(scope, context, namespace, effectiveSelector)
+    : resolveWaypoint(context, 'service', namespace, labelsOf(service));
   return {
     kind: PolicyTargetKind.SERVICE,
     baseName: name,
@@ -276,8 +291,8 @@ function resolveService(
     selectorProblem: effectiveSelector ? undefined : service
       ? `Service "${namespace}/${name}" has no pod selector`
       : `Service "${namespace}/${name}" is not declared in this app and no selector was given (PolicyTarget.serviceName(name, { selector }))`,
-    waypoint: headless ? headlessWaypoint(scope, namespace, effectiveSelector, nsBinding.waypoint) : serviceWaypoint,
-    ingressUsesWaypoint: ingressLabel !== undefined ? ingressLabel.toLowerCase() === 'true' : nsBinding.ingress,
+    waypoint: targetWaypoint(scope, binding),
+    ingressUsesWaypoint: ingressLabel !== undefined ? ingressLabel.toLowerCase() === 'true' : ns.ingress,
     ports,
     portsUnknown: !service,
     headless,
@@ -285,29 +300,23 @@ function resolveService(
 }
 
 /**
- * A headless Service's traffic is addressed to its pods, so it passes their waypoint: a workload
- * waypoint they are enrolled in (their own istio.io/use-waypoint), else the namespace's if it serves
- * workload traffic (semantics/binding, as the analyzer resolves it).
+ * A headless Service's traffic is addressed to its pods: the waypoint of the pods it selects that
+ * were enrolled in one, else the namespace's binding for workload traffic (semantics/binding podsWaypoint).
  */
-function headlessWaypoint(
-  scope: IConstruct, namespace: string, selector: { [key: string]: string } | undefined, namespaceWaypoint: TargetWaypoint | undefined,
-): TargetWaypoint | undefined {
-  if (selector) {
-    const enrolled = MeshRegistry.of(scope).workloadEnrollments(namespace)
-      .find(e => selectorMatches(selector, e.podLabels));
-    if (enrolled) {
-      const w = enrolled.waypoint;
-      return { name: w.name, namespace: w.namespace, trustDomain: w.identity.trustDomain, trafficType: w.trafficType };
-    }
-  }
-  return carriesPodTraffic(namespaceWaypoint);
+function headlessBinding(
+  scope: IConstruct, context: BindingContext, namespace: string, selector: { [key: string]: string } | undefined,
+): WaypointBinding {
+  const pods = selector
+    ? MeshRegistry.of(scope).workloadEnrollments(namespace).filter(e => selectorMatches(selector, e.podLabels))
+      .map(e => resolveWaypoint(context, 'workload', namespace, e.podLabels))
+    : [];
+  return podsWaypoint(pods, resolveWaypoint(context, 'workload', namespace, {}));
 }
 
 function resolveWorkload(
   scope: IConstruct, namespace: string, name: string, selector: { [key: string]: string }, podTemplateLabels?: { [key: string]: string },
 ): PolicyTargetConfig {
-  const nsBinding = namespaceBinding(scope, namespace);
-  const own: LabelBinding = podTemplateLabels ? bindingFromLabels(scope, podTemplateLabels, namespace) : { explicit: false };
+  const ns = namespaceOfApp(scope, namespace);
   return {
     kind: PolicyTargetKind.WORKLOAD,
     baseName: `${name}-workload`,
@@ -315,7 +324,7 @@ function resolveWorkload(
     selector,
     // A workload target is about traffic addressed to the pods' IPs (scrapes, StatefulSet peers):
     // it passes the pod's own waypoint, or the namespace's if that one serves workload traffic.
-    waypoint: own.explicit ? own.waypoint : carriesPodTraffic(nsBinding.waypoint),
-    ingressUsesWaypoint: nsBinding.ingress,
+    waypoint: targetWaypoint(scope, resolveWaypoint(bindingContext(scope), 'workload', namespace, podTemplateLabels)),
+    ingressUsesWaypoint: ns.ingress,
   };
 }

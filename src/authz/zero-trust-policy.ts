@@ -1,6 +1,7 @@
 import { Lazy, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshContext } from '../_context';
+import { renderOnce } from '../_kube-inputs';
 import { invalidateSynthMemo, memoizeForSynth } from '../_memo';
 import { MeshRegistry } from '../_registry';
 import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from '../_validation';
@@ -417,7 +418,7 @@ export class ZeroTrustPolicy extends Construct {
     wanted.push({
       id: 'Mtls',
       signature: `PeerAuthentication/${namespace}/${this.chosenName('default')}/${this.mtls}`,
-      create: () => new sec.PeerAuthentication(this, 'Mtls', {
+      create: () => new PlannedPeerAuthentication(this, 'Mtls', {
         metadata: { name: this.chosenName('default'), namespace },
         spec: {
           mtls: { mode: this.mtls === MtlsMode.STRICT ? sec.PeerAuthenticationSpecMtlsMode.STRICT : sec.PeerAuthenticationSpecMtlsMode.PERMISSIVE },
@@ -428,7 +429,7 @@ export class ZeroTrustPolicy extends Construct {
       wanted.push({
         id: name,
         signature: `RequestAuthentication/${namespace}/${this.chosenName(name)}`,
-        create: () => new sec.RequestAuthentication(this, name, {
+        create: () => new PlannedRequestAuthentication(this, name, {
           metadata: { name: this.chosenName(name), namespace },
           spec: Lazy.any({ produce: () => this.requestAuthenticationSpec(name) }),
         }),
@@ -439,7 +440,7 @@ export class ZeroTrustPolicy extends Construct {
       wanted.push({
         id: name,
         signature: `AuthorizationPolicy/${namespace}/${this.chosenName(name)}/${dryRun}`,
-        create: () => new sec.AuthorizationPolicy(this, name, {
+        create: () => new PlannedAuthorizationPolicy(this, name, {
           metadata: { name: this.chosenName(name), namespace, annotations: dryRun ? { [DRY_RUN_ANNOTATION]: 'true' } : undefined },
           spec: Lazy.any({ produce: () => this.authorizationPolicySpec(name) }),
         }),
@@ -460,7 +461,9 @@ export class ZeroTrustPolicy extends Construct {
 
   private authorizationPolicySpec(name: string): sec.AuthorizationPolicySpec | undefined {
     const planned = this.plan().policies.get(name);
-    return planned ? renderPolicySpec(planned.action, planned.attachment, planned.rules) : undefined;
+    if (!planned) return undefined;
+    planned.spec ??= renderPolicySpec(planned.action, planned.attachment, planned.rules);
+    return planned.spec;
   }
 
   private requestAuthenticationSpec(name: string): sec.RequestAuthenticationSpec | undefined {
@@ -527,5 +530,27 @@ export class PolicyDestination {
   public requireJwt(requirement: JwtRequirement): PolicyDestination {
     this.policy.requireJwt({ ...requirement, to: this.target });
     return this;
+  }
+}
+
+/*
+ * The policy's objects are rendered once per synthesis pass: the synth-time analysis reads them and
+ * cdk8s writes them, and between the two nothing can change them.
+ */
+class PlannedPeerAuthentication extends sec.PeerAuthentication {
+  public toJson(): any {
+    return renderOnce(this, () => super.toJson());
+  }
+}
+
+class PlannedRequestAuthentication extends sec.RequestAuthentication {
+  public toJson(): any {
+    return renderOnce(this, () => super.toJson());
+  }
+}
+
+class PlannedAuthorizationPolicy extends sec.AuthorizationPolicy {
+  public toJson(): any {
+    return renderOnce(this, () => super.toJson());
   }
 }

@@ -6,7 +6,7 @@
  * cannot move is listed with the guide's advice. Pure: objects in, objects and notes out.
  */
 import { ServiceRef, virtualServiceToRoute } from './virtual-service-to-route';
-import { l7AttributesOf } from '../semantics/canonical-rules';
+import { l7AttributesOf } from '../semantics/enforcement';
 import { namespaceInjectsSidecars } from '../semantics/membership';
 import { selectorMatches } from '../semantics/selectors';
 

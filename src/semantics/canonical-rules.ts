@@ -62,8 +62,7 @@ function mergeBySourceField(rules: Rule[]): Rule[] {
     const existing = merged.get(key);
     const values: string[] = (source as any)[field];
     if (existing) {
-      const into = (existing.from![0].source as any);
-      into[field] = [...into[field], ...values];
+      (existing.from![0].source as any)[field].push(...values);
     } else {
       merged.set(key, { from: [{ source: { [field]: [...values] } }], to: rule.to, when: rule.when });
     }

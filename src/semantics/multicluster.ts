@@ -25,6 +25,11 @@ export function ingressSkipsWaypointAcrossNetworks(version: IstioVersion): boole
 export const NETWORK_LABEL = 'topology.istio.io/network';
 /** The label the ambient profile's `serviceScopeConfigs` entry matches to make a Service global. */
 export const GLOBAL_LABEL = 'istio.io/global';
+/** The entry the ambient profile puts in `meshConfig.serviceScopeConfigs` (manifests/helm-profiles/ambient.yaml, 1.30.3). */
+export const GLOBAL_SERVICE_SCOPE = {
+  servicesSelector: { matchExpressions: [{ key: GLOBAL_LABEL, operator: 'In', values: ['true'] }] },
+  scope: 'GLOBAL',
+};
 /** The label istiod's secret controller selects remote secrets by (`pkg/kube/multicluster/secretcontroller.go`). */
 export const REMOTE_SECRET_LABEL = 'istio/multiCluster';
 /** GatewayClass of ambient east-west gateways (`pilot/pkg/config/kube/gatewaycommon/classinfo.go`). */

@@ -108,8 +108,8 @@ describe('conformance: Telemetry metrics in ambient', () => {
     // pilot/pkg/model/telemetry.go turns metrics into Envoy's istio.stats filter only; the ambient
     // registry (pilot/pkg/serviceregistry/ambient/) sends ztunnel no Telemetry configuration.
     const { chart, api } = shop(false);
-    expect(() => new TelemetryMetrics(chart, 'm', { scopes: [TelemetryScope.service(api)], overrides: [{ disabled: true }] }))
-      .toThrow(/Telemetry does not configure ztunnel's metrics/);
+    new TelemetryMetrics(chart, 'm', { scopes: [TelemetryScope.service(api)], overrides: [{ disabled: true }] });
+    expect(() => Testing.synth(chart)).toThrow(/Telemetry does not configure ztunnel's metrics/);
   });
 });
 
