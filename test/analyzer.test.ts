@@ -104,6 +104,8 @@ describe('MeshAnalyzer: broken corpus', () => {
       AMB132: ['IST0127', 'KIA0004'],
       AMB133: [],
       AMB134: [],
+      AMB135: [],
+      AMB136: ['KIA0201'],
       AMB140: [],
       AMB141: [],
       AMB142: [],

@@ -303,7 +303,10 @@ describe('multi-cluster analysis: API and CLI input', () => {
       fs.writeFileSync(path.join(root, example, 'mesh.json'), JSON.stringify(single));
     }
     expect(MeshAnalyzer.detectClusters(root)).toBeUndefined();
-    expect(runCli(['analyze', root], io().io)).toBe(0);
+    // Read as one cluster's manifests, the two copies write every object twice (AMB135), and that is all.
+    const report = io();
+    expect(runCli(['analyze', root, '--format', 'json'], report.io)).toBe(1);
+    expect([...new Set(JSON.parse(report.out.join('')).findings.map((f: any) => f.code))]).toEqual(['AMB135']);
     const mc = fs.mkdtempSync(path.join(os.tmpdir(), 'mc-stray-'));
     fs.cpSync(base, mc, { recursive: true });
     expect(MeshAnalyzer.detectClusters(mc)!.map(c => c.name)).toEqual(['cluster1', 'cluster2']);

@@ -119,3 +119,38 @@ describe('ZeroTrustPolicy: names users choose', () => {
     expect(() => shop({ 'api-waypoint': 'Not_Valid' })).toThrow('[shop/policy] names["api-waypoint"] "Not_Valid" is not a valid object name: use lowercase letters, digits, \'-\' and \'.\', starting and ending with a letter or digit.');
   });
 });
+
+describe('EgressHost: two hosts writing the same objects are refused', () => {
+  const tls = EgressProtocol.HTTP_WITH_TLS_ORIGINATION;
+  const allow = [{ source: PolicySource.namespaces('shop') }];
+
+  test('the same host twice: the ServiceEntry name is taken', () => {
+    const { chart, waypoint } = egress();
+    new EgressHost(chart, 'a', { host: 'api.stripe.com', waypoint, allow });
+    expect(() => new EgressHost(chart, 'b', { host: 'api.stripe.com', waypoint, allow })).toThrow(
+      '[egress/b] ServiceEntry "egress/api-stripe-com" is already written by egress/a; the second would overwrite the first at apply time. Declare one EgressHost per host, or give one a different `serviceEntryName`.');
+  });
+
+  test('another ServiceEntry name, but the same TLS-origination DestinationRule name', () => {
+    const { chart, waypoint } = egress();
+    new EgressHost(chart, 'a', { host: 'api.stripe.com', waypoint, protocol: tls, destinationRuleName: 'tls', allow });
+    expect(() => new EgressHost(chart, 'b', { host: 'files.stripe.com', waypoint, protocol: tls, destinationRuleName: 'tls', allow })).toThrow(
+      '[egress/b] DestinationRule "egress/tls" is already written by egress/a; the second would overwrite the first at apply time. Give one a different `destinationRuleName`.');
+  });
+
+  test('other names, one host: two TLS-origination DestinationRules istiod would merge', () => {
+    const { chart, waypoint } = egress();
+    new EgressHost(chart, 'a', { host: 'api.stripe.com', waypoint, protocol: tls, allow });
+    expect(() => new EgressHost(chart, 'b', { host: 'api.stripe.com', waypoint, protocol: tls, serviceEntryName: 'stripe', destinationRuleName: 'stripe-tls', policyName: 'stripe-callers', allow })).toThrow(
+      '[egress/b] host "api.stripe.com" already has a DestinationRule "api-stripe-com" in namespace "egress", written by egress/a; with a second one for the same host, istiod keeps the trafficPolicy of the one created first and silently drops the other\'s. Declare one EgressHost per host.');
+  });
+
+  test('the same policy name for two hosts', () => {
+    const { chart, waypoint } = egress();
+    new EgressHost(chart, 'a', { host: 'api.stripe.com', waypoint, policyName: 'callers', allow });
+    expect(() => new EgressHost(chart, 'b', { host: 'files.stripe.com', waypoint, policyName: 'callers', allow })).toThrow(
+      '[egress/b] AuthorizationPolicy "egress/callers" is already written by egress/a; the second would overwrite the first at apply time. Give one a different `policyName`.');
+    const objects = synthValid(chart);
+    expect(objects.filter(o => o.kind === 'ServiceEntry').map(o => o.metadata.name)).toEqual(['api-stripe-com']);
+  });
+});

@@ -206,8 +206,9 @@ rules:
 
   test('refuses a Service route when the Service has no waypoint (Istio would ignore it)', () => {
     const { chart, api } = meshShop(false);
-    expect(() => new HttpRoute(chart, 'r', { parents: [RouteParent.service(api)], rules: [{ backends: [RouteBackend.service(api)] }] }))
-      .toThrow('[test/r] HTTPRoute "r" attaches to Service "shop/api", which has no waypoint: Istio would ignore the route (ResolvedWaypoints: MissingUseWaypointLabel)');
+    new HttpRoute(chart, 'r', { parents: [RouteParent.service(api)], rules: [{ backends: [RouteBackend.service(api)] }] });
+    // Judged at synth by the analyzer (AMB102), with one message: the waypoint may be declared after the route.
+    expect(() => Testing.synth(chart)).toThrow(new Error('Validation failed with the following errors:\n  [test/r] AMB102 HTTPRoute shop/r: HTTPRoute shop/r attaches to Service shop/api, which has no waypoint: Istio ignores the route for mesh traffic (ResolvedWaypoints: MissingUseWaypointLabel), including its timeouts and retries. Fix: Enroll the Service or its namespace in a waypoint (istio.io/use-waypoint).'));
   });
 
   test('a Service enrolled in its own waypoint may have routes', () => {
@@ -350,8 +351,8 @@ describe('ResiliencePolicy', () => {
 
   test('refuses a Service without waypoint, and bad values', () => {
     const { chart, api } = meshShop(false);
-    expect(() => new ResiliencePolicy(chart, 'r', { service: api, preset: ResiliencePreset.STANDARD }))
-      .toThrow('[test/r] Service "shop/api" has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored.');
+    new ResiliencePolicy(chart, 'r', { service: api, preset: ResiliencePreset.STANDARD });
+    expect(() => Testing.synth(chart)).toThrow(new Error('Validation failed with the following errors:\n  [test/r] Service "shop/api" has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.'));
     const ok = meshShop();
     expect(() => new ResiliencePolicy(ok.chart, 'a', { service: ok.api, connectionPool: { maxConnections: 0 } })).toThrow('connectionPool.maxConnections is 0');
     expect(() => new ResiliencePolicy(ok.chart, 'b', { service: ok.api, outlierDetection: { maxEjectionPercent: 120 } })).toThrow('maxEjectionPercent is 120');

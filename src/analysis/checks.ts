@@ -4,6 +4,7 @@
  */
 import { key, K8sObject, Located, MeshModel, ServiceInfo, WaypointRef } from './model';
 import { MULTICLUSTER_CHECKS } from './multicluster-checks';
+import { checkOverlaps, OVERLAP_CHECKS } from './overlap-checks';
 import { checkThirdPartyIngress, THIRD_PARTY_INGRESS_CHECKS } from './third-party-ingress-checks';
 import { matchesEverything } from '../semantics/canonical-rules';
 import { l7AttributesOf, RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
@@ -62,6 +63,8 @@ const NAMESPACE_POLICY_NO_PROXY = check('AMB131', 'warning', 'Namespace-wide Req
 const SELECTOR_MATCHES_NOTHING = check('AMB132', 'warning', 'AuthorizationPolicy selector matches no workload in the manifests', ['IST0127', 'KIA0004']);
 const AUDIT_WITHOUT_PROVIDER = check('AMB133', 'warning', 'AUDIT policy without an audit-capable provider (nothing is logged)');
 const REGISTRY_ONLY_AMBIENT = check('AMB134', 'warning', 'outboundTrafficPolicy REGISTRY_ONLY does not restrict ambient pods');
+// Duplicate objects and merged DestinationRules (AMB135, AMB136) live in their own file.
+for (const info of OVERLAP_CHECKS) check(info.code, info.severity, info.title, info.upstream);
 // Third-party ingress checks (AMB140, AMB141) live in their own file.
 for (const info of THIRD_PARTY_INGRESS_CHECKS) check(info.code, info.severity, info.title, info.upstream);
 // Cross-cluster checks (AMB142-AMB150) run over several clusters' models: multicluster-checks.ts.
@@ -130,6 +133,7 @@ export function runChecks(model: MeshModel): RawFinding[] {
   checkOutboundPolicy(model, report);
   checkNetworkPolicies(model, report);
   checkThirdPartyIngress(model, report);
+  checkOverlaps(model, report);
   return findings;
 }
 

@@ -1,10 +1,13 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { SERVICE_KIND, kubeObjectOf, objectNamespace } from './_kube-inputs';
-import { MeshRegistry } from './_registry';
-import { checkObjectName, constructError } from './_validation';
-import { PolicyTarget } from './authz/policy-target';
-import * as net from './imports/networking.istio.io';
+import { SERVICE_KIND, kubeObjectOf, objectNamespace } from '../_kube-inputs';
+import { MeshRegistry } from '../_registry';
+import { checkObjectName, constructError } from '../_validation';
+import { checkDestinationRuleHostFree, claimDestinationRule } from './_destination-rule-hosts';
+import { requireWaypoint } from './_waypoint-check';
+import { PolicyTarget } from '../authz/policy-target';
+import * as net from '../imports/networking.istio.io';
+import { DestinationRuleShape } from '../semantics/destination-rules';
 
 /** How a waypoint spreads requests over a Service's endpoints. */
 export class LoadBalancing {
@@ -144,19 +147,20 @@ export class ResiliencePolicy extends Construct {
     const ns = objectNamespace(service, props.service);
     const name = props.name ?? service.name;
     checkObjectName(this, 'name', name);
-    const resolved = PolicyTarget.service(props.service)._resolve(this, ns);
-    if (!resolved.waypoint) {
-      throw constructError(this, `${resolved.description} has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.`);
-    }
+    // Judged at synth, when every waypoint and enrollment of the app is known.
+    requireWaypoint(this, PolicyTarget.service(props.service), ns, description => `${description} has no waypoint, and ztunnel applies no load balancing, connection limits, outlier detection or TLS settings: the DestinationRule would be ignored. Enroll the Service in a waypoint first.`);
     const registry = MeshRegistry.of(this);
     registry.checkObjectFree(this, 'DestinationRule', ns, name, 'Merge the settings into one ResiliencePolicy for the Service.');
+    const host = `${service.name}.${ns}.svc.cluster.local`;
+    const shape: DestinationRuleShape = { name, namespace: ns, host, hasTrafficPolicy: true, subsets: [], hasWorkloadSelector: false, exportTo: [] };
+    checkDestinationRuleHostFree(this, shape, other => `Service "${ns}/${service.name}" already has a ResiliencePolicy at ${other.owner.node.path} (DestinationRule "${other.shape.name}"); with a second DestinationRule "${name}" for the same host, istiod keeps the trafficPolicy of the one created first and silently drops the other's. Merge the settings into one ResiliencePolicy for the Service.`);
     const preset = props.preset ? PRESETS[props.preset] : {};
     const pool = { ...preset.pool, ...props.connectionPool };
     const outlier = { ...preset.outlier, ...props.outlierDetection };
     this.apiObject = new net.DestinationRule(this, 'Resource', {
       metadata: { name, namespace: ns },
       spec: {
-        host: `${service.name}.${ns}.svc.cluster.local`,
+        host,
         trafficPolicy: {
           loadBalancer: props.loadBalancing?._spec,
           connectionPool: this.renderPool(pool),
@@ -171,6 +175,7 @@ export class ResiliencePolicy extends Construct {
       },
     });
     registry.claimObject(this, 'DestinationRule', ns, name);
+    claimDestinationRule(this, shape);
   }
 
   private renderPool(pool: ConnectionPoolLimits): net.DestinationRuleSpecTrafficPolicyConnectionPool | undefined {

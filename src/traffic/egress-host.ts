@@ -1,15 +1,17 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { enrollConsumer } from './_enrollment';
-import { MeshRegistry } from './_registry';
-import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from './_validation';
-import { IPolicySource } from './authz/policy-source';
-import { renderSource } from './authz/rule-rendering';
-import * as net from './imports/networking.istio.io';
-import * as sec from './imports/security.istio.io';
-import { DEFAULT_TRUST_DOMAIN } from './mesh-identity';
-import { canonicalRules } from './semantics/canonical-rules';
-import { IWaypoint } from './waypoint';
+import { enrollConsumer } from '../_enrollment';
+import { MeshRegistry } from '../_registry';
+import { checkNamespaceName, checkObjectName, constructError, namespaceOf } from '../_validation';
+import { IPolicySource } from '../authz/policy-source';
+import { renderSource } from '../authz/rule-rendering';
+import * as net from '../imports/networking.istio.io';
+import * as sec from '../imports/security.istio.io';
+import { DEFAULT_TRUST_DOMAIN } from '../mesh-identity';
+import { canonicalRules } from '../semantics/canonical-rules';
+import { DestinationRuleShape } from '../semantics/destination-rules';
+import { IWaypoint } from '../waypoint';
+import { checkDestinationRuleHostFree, claimDestinationRule } from './_destination-rule-hosts';
 
 /** How applications reach the external host. */
 export enum EgressProtocol {
@@ -115,6 +117,20 @@ export class EgressHost extends Construct {
       : protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION
         ? { number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }
         : { number: 80, name: 'http', protocol: 'HTTP' };
+    // One object, one owner: a second EgressHost writing the same objects is refused here, not at apply time.
+    const registry = MeshRegistry.of(this);
+    const drName = props.destinationRuleName ?? this.name;
+    const policyName = props.policyName ?? `${this.name}-egress`;
+    const originatesTls = protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION;
+    const tlsRule: DestinationRuleShape = {
+      name: drName, namespace: ns, host: props.host, hasTrafficPolicy: true, subsets: [], hasWorkloadSelector: false, exportTo: [],
+    };
+    registry.checkObjectFree(this, 'ServiceEntry', ns, this.name, 'Declare one EgressHost per host, or give one a different `serviceEntryName`.');
+    if (originatesTls) {
+      registry.checkObjectFree(this, 'DestinationRule', ns, drName, 'Give one a different `destinationRuleName`.');
+      checkDestinationRuleHostFree(this, tlsRule, other => `host "${props.host}" already has a DestinationRule "${other.shape.name}" in namespace "${ns}", written by ${other.owner.node.path}; with a second one for the same host, istiod keeps the trafficPolicy of the one created first and silently drops the other's. Declare one EgressHost per host.`);
+    }
+    if (props.allow !== undefined) registry.checkObjectFree(this, 'AuthorizationPolicy', ns, policyName, 'Give one a different `policyName`.');
     this.serviceEntry = new net.ServiceEntry(this, 'Resource', {
       metadata: { name: this.name, namespace: ns },
       spec: {
@@ -126,11 +142,14 @@ export class EgressHost extends Construct {
     });
     // Labels the ServiceEntry and, across namespaces, makes the waypoint admit its namespace.
     enrollConsumer(props.waypoint, this.serviceEntry.metadata, ns, this.node.path);
-    if (protocol === EgressProtocol.HTTP_WITH_TLS_ORIGINATION) {
+    registry.claimObject(this, 'ServiceEntry', ns, this.name);
+    if (originatesTls) {
       new net.DestinationRule(this, 'TlsOrigination', {
-        metadata: { name: props.destinationRuleName ?? this.name, namespace: ns },
+        metadata: { name: drName, namespace: ns },
         spec: { host: props.host, trafficPolicy: { tls: { mode: net.DestinationRuleSpecTrafficPolicyTlsMode.SIMPLE, sni: props.host } } },
       });
+      registry.claimObject(this, 'DestinationRule', ns, drName);
+      claimDestinationRule(this, tlsRule);
     }
     if (props.allow === undefined) {
       const waypoint = props.waypoint;
@@ -162,13 +181,14 @@ export class EgressHost extends Construct {
       throw constructError(this, 'an allow rule for anyone without methods or paths would allow everything; name the sources.');
     }
     new sec.AuthorizationPolicy(this, 'Allow', {
-      metadata: { name: props.policyName ?? `${this.name}-egress`, namespace: ns },
+      metadata: { name: policyName, namespace: ns },
       spec: {
         targetRefs: [{ group: 'networking.istio.io', kind: 'ServiceEntry', name: this.name }],
         action: sec.AuthorizationPolicySpecAction.ALLOW,
         rules: Lazy.any({ produce: () => canonicalRules(renderRules(props.waypoint.identity.trustDomain)) }) as any,
       },
     });
+    registry.claimObject(this, 'AuthorizationPolicy', ns, policyName);
   }
 }
 
