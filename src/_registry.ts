@@ -8,6 +8,13 @@ import type { ZeroTrustPolicy } from './authz/zero-trust-policy';
 import type { AmbientMesh } from './install';
 import type { IWaypoint, Waypoint } from './waypoint';
 
+/** A route attached to an ingress gateway, and the Services it sends to. */
+export interface IngressRoute {
+  /** For messages: `HTTPRoute "web" (shop/web)`. */
+  readonly description: string;
+  readonly backends: { readonly namespace: string; readonly name: string }[];
+}
+
 /** Pods sent through a waypoint by `Waypoint.enrollWorkload`. */
 export interface WorkloadEnrollment {
   readonly waypoint: IWaypoint;
@@ -52,6 +59,7 @@ export class MeshRegistry {
   private readonly policies = new Map<string, ZeroTrustPolicy>();
   private readonly workloadEnrollmentsByNamespace = new Map<string, WorkloadEnrollment[]>();
   private readonly objectOwners = new Map<string, IConstruct>();
+  private readonly ingressRoutes: IngressRoute[] = [];
   private _meshPolicy?: ZeroTrustPolicy;
   private _mesh?: AmbientMesh;
 
@@ -167,6 +175,16 @@ export class MeshRegistry {
   /** A Service object of the app, by namespace and name. */
   public service(namespace: string, name: string): ApiObject | undefined {
     return serviceIndex(this.root).byName.get(`${namespace}/${name}`);
+  }
+
+  /** A route attached to an ingress gateway (its backends receive ingress traffic). */
+  public registerIngressRoute(route: IngressRoute): void {
+    this.ingressRoutes.push(route);
+  }
+
+  /** The ingress routes that send to a Service. */
+  public ingressRoutesTo(namespace: string, service: string): IngressRoute[] {
+    return this.ingressRoutes.filter(r => r.backends.some(b => b.namespace === namespace && b.name === service));
   }
 
   /** Workloads of a namespace enrolled in a waypoint. */

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { findObject, synthValid, testChart } from './support';
 import {
   AmbientMesh, AmbientNamespace, Condition, MtlsMode, PolicySource, PolicyTarget, Waypoint, ZeroTrustPolicy, ZeroTrustPolicyProps,
-  MeshAnalyzer, MeshIdentity, WaypointTrafficType, IPolicySource, IPolicyTarget, PolicySourceConfig, PolicyTargetConfig,
+  MeshAnalyzer, MeshIdentity, WaypointTrafficType, IPolicySource, IPolicyTarget, PolicySourceConfig, PolicyTargetConfig, HttpRoute, IngressGateway, RouteBackend, RouteParent,
 } from '../src';
 
 const JWKS_URI = 'https://example.com/.well-known/jwks.json';
@@ -1069,5 +1069,26 @@ describe('DENY for pods behind a Service waypoint', () => {
     const policy = new ZeroTrustPolicy(chart, 'policy');
     policy.denyFrom(PolicySource.namespaces('guest'), { to: PolicyTarget.workload(api) });
     expect(() => Testing.synth(chart)).toThrow('Validation failed with the following errors:\n  [test/policy] denyFrom(namespaces guest) to workload "api": Service "pay/api" selects these pods and is served by waypoint "pay/waypoint", so its traffic reaches them from the waypoint, with the waypoint\'s identity: this DENY at ztunnel would not match it (fail open). Declare the DENY for the Service (PolicyTarget.service()), which places it at the waypoint.');
+  });
+});
+
+describe('ingress routes and waypoint-only protection', () => {
+  function app(ingressUseWaypoint: boolean): Chart {
+    const chart = testChart({ namespace: 'shop' });
+    new AmbientNamespace(chart, 'ns', { name: 'shop', ingressUseWaypoint }).addWaypoint('waypoint');
+    const api = svc(chart, 'api');
+    const gw = new IngressGateway(chart, 'gw', { name: 'web' });
+    new HttpRoute(chart, 'route', { name: 'web', parents: [RouteParent.gateway(gw)], rules: [{ backends: [RouteBackend.service(api)] }] });
+    new ZeroTrustPolicy(chart, 'policy').requireJwt({ issuer: 'https://issuer.example.com', jwksUri: JWKS_URI, to: PolicyTarget.service(api) });
+    return chart;
+  }
+
+  test('an HTTPRoute on an ingress gateway to a Service whose JWT check runs at its waypoint is refused (AMB108)', () => {
+    expect(() => Testing.synth(app(false))).toThrow('Validation failed with the following errors:\n  [test/policy] HTTPRoute "web" (test/route) sends ingress traffic to Service "shop/api" straight to its pods, past waypoint "shop/waypoint", so requireJwt(https://issuer.example.com) for Service "shop/api" would not apply to ingress traffic. Set ingressUseWaypoint on the Service or namespace (the gateway then sends through the waypoint).');
+  });
+
+  test('with ingress-use-waypoint the gateway sends through the waypoint: accepted, and analyzer-clean', () => {
+    const objects = synthValid(app(true));
+    expect(MeshAnalyzer.fromObjects(objects).analyze().filter(f => f.code === 'AMB108')).toEqual([]);
   });
 });

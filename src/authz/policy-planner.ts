@@ -86,7 +86,7 @@ export function planPolicy(settings: PlannerSettings, rules: RuleIntent[], jwts:
   return new PolicyPlanner(settings).plan(rules, jwts);
 }
 
-interface Destination { description: string; ingressDirect: string[]; waypointOnly: string[] }
+interface Destination { description: string; resolved: PolicyTargetConfig; ingressDirect: string[]; waypointOnly: string[] }
 
 class PolicyPlanner {
   private readonly registry: MeshRegistry;
@@ -283,7 +283,7 @@ class PolicyPlanner {
     const key = `${resolved.kind}/${resolved.baseName}`;
     let entry = this.destinations.get(key);
     if (!entry) {
-      entry = { description: resolved.description, ingressDirect: [], waypointOnly: [] };
+      entry = { description: resolved.description, resolved, ingressDirect: [], waypointOnly: [] };
       this.destinations.set(key, entry);
     }
     return entry;
@@ -467,6 +467,31 @@ class PolicyPlanner {
     return { ...rule, to };
   }
 
+  /**
+   * A route on an ingress gateway sends to a Service's pods directly unless the Service (or its
+   * namespace) sets ingress-use-waypoint: protection that only its waypoint enforces (requireJwt, L7
+   * or anonymous DENY) would not apply to that traffic (the analyzer's AMB108).
+   */
+  private checkIngressRoutes(): void {
+    const s = this.settings;
+    for (const dest of this.destinations.values()) {
+      if (dest.waypointOnly.length === 0) continue;
+      const services = dest.resolved.kind === PolicyTargetKind.SERVICE
+        ? [dest.resolved]
+        : dest.resolved.kind === PolicyTargetKind.NAMESPACE
+          ? this.registry.servicesInNamespace(s.namespace)
+            .map(svc => this.attempt(() => PolicyTarget.service(svc).bind(s.scope, s.namespace)))
+            .filter((r): r is PolicyTargetConfig => describeBinding(r?.waypoint) === describeBinding(dest.resolved.waypoint))
+          : [];
+      for (const service of services) {
+        if (!service.waypoint || service.ingressUsesWaypoint || !service.serviceName) continue;
+        const routes = this.registry.ingressRoutesTo(s.namespace, service.serviceName).map(r => r.description).sort();
+        if (routes.length === 0) continue;
+        this.errors.add(`${routes[0]} sends ingress traffic to ${service.description} straight to its pods, past waypoint "${service.waypoint.namespace}/${service.waypoint.name}", so ${[...dest.waypointOnly].sort().join('; ')} would not apply to ingress traffic. Set ingressUseWaypoint on the Service or namespace (the gateway then sends through the waypoint).`);
+      }
+    }
+  }
+
   /** Checks of the placement as a whole: JWT pairing, ingress past waypoints, coverage, default deny. */
   private checkPlacement(): void {
     const s = this.settings;
@@ -482,6 +507,7 @@ class PolicyPlanner {
         this.errors.add(`${ingress[0]} lets the ingress gateway reach ${dest.description} directly, past its waypoint, so ${[...dest.waypointOnly].sort().join('; ')} would not apply to ingress traffic. Set ingressUseWaypoint on the Service or namespace (the gateway then sends through the waypoint), or drop the ingress rule.`);
       }
     }
+    this.checkIngressRoutes();
     if (this.namespaceWaypointRules.length > 0 && this.namespaceWaypoint) {
       const missed = this.registry.servicesInNamespace(s.namespace)
         .map(svc => PolicyTarget.service(svc).bind(s.scope, s.namespace))

@@ -96,5 +96,13 @@ export class GrpcRoute extends RouteBase {
       },
     });
     MeshRegistry.of(this).claimObject(this, 'GRPCRoute', this.namespace, this.name);
+    if (props.parents.some(p => p._kind === 'gateway')) {
+      // Its backends receive ingress traffic: the ZeroTrustPolicy of their namespace checks that
+      // waypoint-only protection (JWT, L7 DENY) is not skipped.
+      MeshRegistry.of(this).registerIngressRoute({
+        description: `GRPCRoute "${this.name}" (${this.node.path})`,
+        backends: props.rules.flatMap(r => r.backends ?? []).map(b => ({ namespace: b._namespace ?? this.namespace, name: b._name })),
+      });
+    }
   }
 }

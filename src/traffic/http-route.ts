@@ -127,6 +127,14 @@ export class HttpRoute extends RouteBase {
       },
     });
     MeshRegistry.of(this).claimObject(this, 'HTTPRoute', this.namespace, this.name);
+    if (props.parents.some(p => p._kind === 'gateway')) {
+      // Its backends receive ingress traffic: the ZeroTrustPolicy of their namespace checks that
+      // waypoint-only protection (JWT, L7 DENY) is not skipped.
+      MeshRegistry.of(this).registerIngressRoute({
+        description: `HTTPRoute "${this.name}" (${this.node.path})`,
+        backends: props.rules.flatMap(r => r.backends ?? []).map(b => ({ namespace: b._namespace ?? this.namespace, name: b._name })),
+      });
+    }
 
   }
 
