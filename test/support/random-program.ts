@@ -380,6 +380,9 @@ export function generateProgram(seed: number): Program {
   foundation = false;
   // Mostly rules the library accepts; `rarely` one it must refuse (recorded in `invalid`).
   const rarely = 0.03;
+  // Services with protection only their waypoint enforces (requireJwt, a DENY an ingress request could
+  // match): an ingress route to one must go through the waypoint (the library refuses it otherwise).
+  const guardedAtWaypoint = new Set<AppInfo>();
   for (const ns of namespaces) {
     // A namespace whose services use the shared waypoint relies on default deny at that waypoint, which
     // the ZeroTrustPolicy of the waypoint's namespace declares: that namespace always has one.
@@ -429,6 +432,10 @@ export function generateProgram(seed: number): Program {
       }
       if (rng.chance(0.4)) options.ports = targetKind === 'service' ? [target.port] : [8080];
       const deny = rng.chance(0.25);
+      if (deny && waypoint !== undefined && source.label.startsWith('ipBlocks')) {
+        const guarded = targetKind === 'service' ? [target] : targetKind === 'namespace' ? local.filter(a => a.serviceWaypoint === waypoint) : [];
+        guarded.forEach(a => guardedAtWaypoint.add(a));
+      }
       const to = targetKind === 'namespace' ? 'the namespace' : `${targetKind} ${ns}/${target.name}`;
       const label = `${ns} policy: ${deny ? 'denyFrom' : 'allowFrom'}(${source.label}) to ${to} ${JSON.stringify(options)}`;
       const step = add(ns, label, [policyStep, target.step, ...source.after], (w) => {
@@ -454,6 +461,7 @@ export function generateProgram(seed: number): Program {
             .allowFrom(PolicySource.jwt({ issuer: ISSUER, subject }), { methods: ['GET'] });
         });
       if (jwtInvalid) invalid.push({ step, why: 'requireJwt where no waypoint serves the Service' });
+      else guardedAtWaypoint.add(target);
     }
   }
 
@@ -513,13 +521,16 @@ export function generateProgram(seed: number): Program {
   // ---- the ingress routes to one app
   if (ingressStep !== undefined) {
     const target = rng.pick(apps);
-    add(target.ns, `HttpRoute from the ingress to ${target.ns}/${target.name}`, [ingressStep, target.step], (w, s) => {
+    const step = add(target.ns, `HttpRoute from the ingress to ${target.ns}/${target.name}`, [ingressStep, target.step], (w, s) => {
       new HttpRoute(s, 'ingress-route', {
         name: `${target.name}-ingress`,
         parents: [RouteParent.gateway(w.get<IngressGateway>('ingress'))],
         rules: [{ backends: [RouteBackend.service(w.get(`service:${target.ns}/${target.name}`), { port: target.port })] }],
       });
     });
+    if (guardedAtWaypoint.has(target) && !(target.ingressViaWaypoint || nsIngressUsesWaypoint.has(target.ns))) {
+      invalid.push({ step, why: 'an ingress route to a Service whose JWT or DENY only its waypoint enforces, past that waypoint' });
+    }
   }
 
   // ---- egress through a service (or all) waypoint
