@@ -35,7 +35,6 @@ export class MeshContext extends Construct {
 
   private readonly slots = new Map<string, unknown>();
   private readonly preparers = new Map<string, () => void>();
-  private readonly appValidations = new Map<string, () => string[]>();
   private preparing = false;
 
   private constructor(scope: Construct, id: string) {
@@ -46,7 +45,7 @@ export class MeshContext extends Construct {
     scope.node.addValidation({
       validate: () => {
         this.prepare();
-        return [...this.appValidations.keys()].sort().flatMap(key => this.appValidations.get(key)!());
+        return [];
       },
     });
   }
@@ -71,13 +70,6 @@ export class MeshContext extends Construct {
     }
   }
 
-  /**
-   * Registers an app-wide validation, run once per pass after the prepare steps. Prefer validations
-   * on the construct at fault (their messages carry its path); this is for what has no such construct.
-   */
-  public addAppValidation(key: string, validate: () => string[]): void {
-    if (!this.appValidations.has(key)) this.appValidations.set(key, validate);
-  }
 
   /**
    * The app's value for `key`, made by `create` on first use. Each module owns its keys (one key,

@@ -9,6 +9,7 @@ import type { DiagnoseRequest, Diagnosis, DiagnosedObject, DiagnosisCause } from
 import { CHECKS, RawFinding, runChecks } from './checks';
 import { K8sObject, key, Located, MeshModel, ServiceInfo, WorkloadInfo } from './model';
 import { podMembership } from '../semantics/membership';
+import { apiGroup, isClusterScoped } from '../semantics/object-identity';
 import { httpRouteRuleFor, hostnameMatches, RoutedRequest, virtualServiceRouteFor } from '../semantics/routing';
 import { selectorMatches } from '../semantics/selectors';
 
@@ -32,10 +33,9 @@ interface Scored extends Cause {
   readonly score: number;
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'GatewayClass', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
 function objectOf(o: K8sObject): CauseObject {
-  return { kind: o.kind, namespace: CLUSTER_SCOPED.has(o.kind) ? '' : o.metadata.namespace ?? 'default', name: o.metadata.name ?? '' };
+  return { kind: o.kind, namespace: isClusterScoped(apiGroup(o.apiVersion ?? ''), o.kind) ? '' : o.metadata.namespace ?? 'default', name: o.metadata.name ?? '' };
 }
 
 function podSpecOf(w: WorkloadInfo): any {
