@@ -7,11 +7,11 @@ import { checkDns1035Label, checkHostname, checkNamespaceName, constructError, n
 import * as gwapi from '../imports/gateway.networking.k8s.io';
 
 /**
- * Shared parts of HTTPRoute and GRPCRoute (a hidden base class: its public members are HttpRoute's and
- * GrpcRoute's own in the jsii API).
- * @internal
+ * Shared parts of HTTPRoute and GRPCRoute: a hidden base class (its name makes it internal for jsii, so
+ * its public members are HttpRoute's and GrpcRoute's own in the jsii API). Deliberately not tagged internal: the
+ * declarations of both routes extend it, so it must stay in the emitted .d.ts.
  */
-export abstract class RouteBase extends Construct {
+export abstract class _RouteBase extends Construct {
   public readonly name: string;
   public readonly namespace: string;
 

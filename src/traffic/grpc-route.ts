@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { headerModifier } from './_render-filters';
 import { valueMatch } from './_render-matches';
-import { RouteBase } from './_route-base';
+import { _RouteBase } from './_route-base';
 import { RouteBackend } from './route-backend';
 import { HeaderChanges } from './route-filters';
 import { ValueMatch } from './route-match';
@@ -51,7 +51,7 @@ export interface GrpcRouteProps {
  * A Gateway API GRPCRoute: route gRPC calls by service and method, from an ingress gateway or at a
  * Service's waypoint.
  */
-export class GrpcRoute extends RouteBase {
+export class GrpcRoute extends _RouteBase {
   /** The GRPCRoute object. */
   public readonly apiObject: ApiObject;
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { headerModifier, modifier, renderCors } from './_render-filters';
 import { renderHttpMatch } from './_render-matches';
 import { HttpRouteWithRetries, renderRetry, renderTimeouts } from './_retries-timeouts';
-import { RouteBase } from './_route-base';
+import { _RouteBase } from './_route-base';
 import { RouteBackend } from './route-backend';
 import { HeaderChanges, HttpCors, HttpMirror, HttpRedirect, HttpRewrite } from './route-filters';
 import { HttpRouteMatch } from './route-match';
@@ -100,7 +100,7 @@ export interface HttpRouteProps {
  * because Istio ignores it. This library never writes a VirtualService, so an HTTPRoute is never mixed
  * with one for the same Service.
  */
-export class HttpRoute extends RouteBase {
+export class HttpRoute extends _RouteBase {
   /** The HTTPRoute object. */
   public readonly apiObject: ApiObject;
 
