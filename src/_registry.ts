@@ -124,6 +124,11 @@ export class MeshRegistry {
     return [...(this.waypointsByNamespace.get(namespace) ?? [])];
   }
 
+  /** A waypoint declared or referenced in the app, by namespace and name. */
+  public anyWaypoint(namespace: string, name: string): IWaypoint | undefined {
+    return this.waypointsByNamespace.get(namespace)?.find(w => w.name === name);
+  }
+
   /** Every waypoint declared or referenced in the app. */
   public allWaypoints(): IWaypoint[] {
     return [...this.waypointsByNamespace.values()].flat();

@@ -217,7 +217,7 @@ function bindingContext(scope: IConstruct): BindingContext {
   const registry = MeshRegistry.of(scope);
   return {
     waypoint: (namespace, name) => {
-      const w = registry.allWaypoints().find(x => x.namespace === namespace && x.name === name);
+      const w = registry.anyWaypoint(namespace, name);
       // A waypoint of this app admits the namespaces enrolled in it (it refuses the others itself);
       // a reference (Waypoint.fromName) is taken to admit them.
       return w ? { name: w.name, namespace: w.namespace, trafficType: w.trafficType, allowedFrom: 'All' } : undefined;
@@ -240,7 +240,7 @@ function labelsOf(obj: ApiObject | undefined): { [key: string]: string } | undef
 function targetWaypoint(scope: IConstruct, binding: WaypointBinding): TargetWaypoint | undefined {
   if (!binding.waypoint) return undefined;
   const { name, namespace } = binding.waypoint;
-  const w = MeshRegistry.of(scope).allWaypoints().find(x => x.namespace === namespace && x.name === name);
+  const w = MeshRegistry.of(scope).anyWaypoint(namespace, name);
   return { name, namespace, trustDomain: w?.identity.trustDomain, trafficType: w?.trafficType };
 }
 

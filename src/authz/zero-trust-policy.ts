@@ -1,4 +1,4 @@
-import { Lazy, Duration } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshContext } from '../_context';
 import { renderOnce } from '../_kube-inputs';
@@ -539,22 +539,28 @@ export class PolicyDestination {
 
 /*
  * The policy's objects are rendered once per synthesis pass: the synth-time analysis reads them and
- * cdk8s writes them, and between the two nothing can change them.
+ * cdk8s writes them, and between the two nothing can change them. Their specs are plain JSON already
+ * (the planner builds them with the generated types), so they are rendered as cdk8s renders any
+ * ApiObject (sorted keys, no undefined), without the generated classes' second conversion.
  */
+function renderPlanned(obj: ApiObject): any {
+  return renderOnce(obj, () => ApiObject.prototype.toJson.call(obj));
+}
+
 class PlannedPeerAuthentication extends sec.PeerAuthentication {
   public toJson(): any {
-    return renderOnce(this, () => super.toJson());
+    return renderPlanned(this);
   }
 }
 
 class PlannedRequestAuthentication extends sec.RequestAuthentication {
   public toJson(): any {
-    return renderOnce(this, () => super.toJson());
+    return renderPlanned(this);
   }
 }
 
 class PlannedAuthorizationPolicy extends sec.AuthorizationPolicy {
   public toJson(): any {
-    return renderOnce(this, () => super.toJson());
+    return renderPlanned(this);
   }
 }
