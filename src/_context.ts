@@ -13,7 +13,7 @@ export const MESH_CONTEXT_ID = 'cdk8s-istio-ambient.MeshContext';
 export class MeshContext extends Construct {
   /** The context of the app `scope` belongs to, created on first use. */
   public static of(scope: IConstruct): MeshContext {
-    const root = scope.node.root;
+    const root = rootOf(scope);
     const existing = root.node.tryFindChild(MESH_CONTEXT_ID);
     if (existing) return existing as MeshContext;
     return new MeshContext(root as Construct, MESH_CONTEXT_ID);
@@ -29,7 +29,7 @@ export class MeshContext extends Construct {
 
   /** The context of the app `scope` belongs to, if the library created one. */
   public static find(scope: IConstruct): MeshContext | undefined {
-    const context = scope.node.root.node.tryFindChild(MESH_CONTEXT_ID);
+    const context = rootOf(scope).node.tryFindChild(MESH_CONTEXT_ID);
     return context instanceof MeshContext ? context : undefined;
   }
 
@@ -81,4 +81,11 @@ export class MeshContext extends Construct {
     this.slots.set(key, value);
     return value;
   }
+}
+
+/** The app's root: walked up directly (`node.root` builds the list of every ancestor on each call). */
+function rootOf(scope: IConstruct): IConstruct {
+  let node = scope;
+  while (node.node.scope) node = node.node.scope;
+  return node;
 }
