@@ -69,9 +69,26 @@ export function invalidateSynthMemo(scope: IConstruct): void {
  * new synthesis. When the frames are not recognized, the pass recomputes (slower, never stale).
  */
 function continuesAppSynth(): boolean {
+  // Structured frames (V8's CallSite API) instead of the stack text: formatting the text goes through
+  // source-map support under ts-node, which costs far more than the check.
+  const original = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  return stack.includes('_synthChart') && /\.synth(Yaml)? \([^)\n]*[\\/]app\.(js|ts):/.test(stack);
+  const holder: { stack?: unknown } = {};
+  let stack: unknown;
+  try {
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    Error.stackTraceLimit = 30;
+    Error.captureStackTrace(holder, continuesAppSynth);
+    stack = holder.stack; // formatted on first read, so read before the formatter is restored
+  } finally {
+    Error.prepareStackTrace = original;
+    Error.stackTraceLimit = limit;
+  }
+  const frames = Array.isArray(stack) ? stack as NodeJS.CallSite[] : [];
+  const inChartPass = frames.some(f => f.getFunctionName() === '_synthChart' || f.getMethodName() === '_synthChart');
+  const inAppSynth = frames.some(f => {
+    const name = f.getMethodName() ?? f.getFunctionName() ?? '';
+    return (name === 'synth' || name === 'synthYaml') && /[\\/]app\.(js|ts)$/.test(f.getFileName() ?? '');
+  });
+  return inChartPass && inAppSynth;
 }
