@@ -397,7 +397,7 @@ export class Waypoint extends WaypointBase {
 
     this.apiObject = new gwapi.Gateway(this, 'Resource', {
       metadata: { name: this.name, namespace: this.namespace, labels },
-      spec: Lazy.any({ produce: () => this._toKube() }),
+      spec: Lazy.any({ produce: () => this.renderSpec() }),
     });
 
     const registry = MeshRegistry.of(this);
@@ -444,8 +444,8 @@ export class Waypoint extends WaypointBase {
       .map(([ns, path]) => `${path} in namespace "${ns}" is enrolled in this waypoint, but allowedNamespaces does not admit "${ns}": Istio would refuse the attachment (AttachmentDenied) and the traffic would skip the waypoint. Add "${ns}" to GatewayNamespaces.names(...), or leave allowedNamespaces unset.`);
   }
 
-  /** @internal */
-  public _toKube(): gwapi.GatewaySpec {
+  /** The Gateway spec, rendered at synth (consumer namespaces may be enrolled after the waypoint). */
+  private renderSpec(): gwapi.GatewaySpec {
     const listener: gwapi.GatewaySpecListeners = {
       name: 'mesh',
       port: HBONE_PORT,
