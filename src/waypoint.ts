@@ -58,7 +58,7 @@ export interface IWaypoint extends IConstruct {
 
   /**
    * Like `enrollService`, for a Service declared in this app without cdk8s-plus (an `ApiObject` or
-   * an `Include`d manifest). The Service must be declared before this call.
+   * an `Include`d manifest), anywhere in the app: it is found and labelled at synth.
    */
   enrollServiceByName(name: string, options?: WaypointEnrollServiceByNameOptions): void;
 
