@@ -8,6 +8,7 @@ import { key, Located, MeshModel, ServiceInfo } from './model';
 import {
   EAST_WEST_CLASS, GLOBAL_LABEL, GLOBAL_SERVICE_SCOPE, ingressSkipsWaypointAcrossNetworks, multiNetworkEnabled, NETWORK_LABEL, networkGatewayNetwork,
   REMOTE_SECRET_LABEL, remoteSecretClusters, serviceScopeIsGlobal,
+  caAcceptsLocalClient,
 } from '../semantics/multicluster';
 import { CLUSTER_LOCAL_TRUST_DOMAIN, ClusterTrust, sharedTrustProblems } from '../semantics/trust';
 
@@ -168,7 +169,7 @@ export function runMultiClusterChecks(clusters: ClusterModel[]): ClusterFinding[
     const istiodCluster = istiod.values.global?.multiCluster?.clusterName;
     const ztunnelValues = inst.ztunnel?.values;
     const ztunnelCluster = ztunnelValues ? ztunnelValues.multiCluster?.clusterName ?? ztunnelValues.global?.multiCluster?.clusterName : undefined;
-    if (inst.ztunnel && istiodCluster !== ztunnelCluster) {
+    if (inst.ztunnel && !caAcceptsLocalClient(istiodCluster, ztunnelCluster)) {
       report(c.name, CLUSTER_NETWORK, inst.ztunnel.located, `${where} ztunnel multiCluster.clusterName is ${ztunnelCluster === undefined ? 'not set (default "Kubernetes")' : `"${ztunnelCluster}"`} but istiod's is ${istiodCluster === undefined ? 'not set' : `"${istiodCluster}"`}: istiod's CA rejects certificate requests from a ztunnel that claims another cluster.`,
         'Set ztunnel multiCluster.clusterName equal to istiod global.multiCluster.clusterName.');
     }

@@ -93,3 +93,23 @@ export function serviceScopeIsGlobal(serviceScopeConfigs: any[], namespaceLabels
   return serviceScopeConfigs.some(c => c?.scope === 'GLOBAL'
     && selectorMatches(c.namespaceSelector, namespaceLabels) && selectorMatches(c.servicesSelector, serviceLabels));
 }
+
+/** The cluster ID istiod and ztunnel use when `multiCluster.clusterName` is not set. */
+export const DEFAULT_CLUSTER_ID = 'Kubernetes';
+
+/**
+ * Whether istiod's CA authenticates a certificate request from a client of its own cluster that claims
+ * cluster ID `claimed` (ztunnel sends its `multiCluster.clusterName`). istio 1.30.3
+ * `security/pkg/server/ca/authenticate/kubeauth/kube_jwt.go` `getKubeClient`: the local cluster is used
+ * when the claim is empty, equals istiod's cluster ID or is one of its aliases; any other claim is
+ * checked against that remote cluster's API server (where a local token does not authenticate), or
+ * refused outright when istiod knows no such cluster ("client claims to be in cluster ...").
+ */
+export function caAcceptsLocalClient(
+  istiodCluster: string | undefined, claimed: string | undefined, aliases: { [alias: string]: string } = {},
+): boolean {
+  const local = istiodCluster ?? DEFAULT_CLUSTER_ID;
+  if (claimed === '') return true;
+  const id = claimed ?? DEFAULT_CLUSTER_ID;
+  return id === local || aliases[id] === local;
+}

@@ -5,6 +5,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { AmbientMesh, EastWestGateway, IstioChart, MeshCertificateAuthority, MultiClusterMesh } from '../../src';
 import { GLOBAL_SERVICE_SCOPE } from '../../src/_mesh-trust-install';
+import { caAcceptsLocalClient } from '../../src/semantics/multicluster';
 
 function cluster(ca = MeshCertificateAuthority.certManager({ rootIssuer: { name: 'mesh-root' } })) {
   return new MultiClusterMesh({ meshId: 'mesh1', certificateAuthority: ca }).addCluster({ clusterName: 'cluster1', network: 'network1' });
@@ -63,5 +64,26 @@ describe('multicluster conformance (Istio 1.30.3)', () => {
     const objects = Testing.synth(install().chart);
     const cert = objects.find(o => o.kind === 'Certificate');
     expect([cert.metadata.namespace, cert.spec.secretName, cert.spec.isCA]).toEqual(['istio-system', 'cacerts', true]);
+  });
+});
+
+describe('istiod CA: which cluster a client may claim (istio 1.30.3 kube_jwt.go getKubeClient)', () => {
+  // security/pkg/server/ca/authenticate/kubeauth/kube_jwt_test.go TestAuthenticate: a local client
+  // with no "clusterid" metadata, or with istiod's own cluster ID ("Kubernetes" by default), is
+  // authenticated against the local cluster; a claim of an alias maps to its cluster; a cluster istiod
+  // does not know fails with `client claims to be in cluster "non-exist", but we only know about local
+  // cluster "Kubernetes" ...`; a known remote cluster validates the token against that cluster's API
+  // server, where a token of this cluster does not authenticate.
+  test.each([
+    ['no cluster ID sent (single cluster)', 'cluster1', '', {}, true],
+    ['the same cluster ID', 'cluster1', 'cluster1', {}, true],
+    ['both unset: both are "Kubernetes"', undefined, undefined, {}, true],
+    ['istiod unset, ztunnel "Kubernetes"', undefined, 'Kubernetes', {}, true],
+    ['an alias of istiod\'s cluster', 'cluster1', 'old-name', { 'old-name': 'cluster1' }, true],
+    ['a cluster istiod does not know', 'Kubernetes', 'non-exist', {}, false],
+    ['ztunnel unset ("Kubernetes") against istiod cluster1', 'cluster1', undefined, {}, false],
+    ['another cluster of the mesh: its API server does not know this token', 'cluster1', 'cluster2', {}, false],
+  ] as const)('%s', (_name, istiod, claimed, aliases, accepted) => {
+    expect(caAcceptsLocalClient(istiod, claimed, { ...aliases })).toBe(accepted);
   });
 });
