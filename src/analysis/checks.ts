@@ -7,7 +7,7 @@ import { MULTICLUSTER_CHECKS } from './multicluster-checks';
 import { checkOverlaps, OVERLAP_CHECKS } from './overlap-checks';
 import { checkThirdPartyIngress, THIRD_PARTY_INGRESS_CHECKS } from './third-party-ingress-checks';
 import { matchesEverything } from '../semantics/canonical-rules';
-import { l7AttributesOf, RuleFate, ztunnelPolicyEffect } from '../semantics/enforcement';
+import { l7AttributesOf, RuleFate, ztunnelDenyMissesWaypointTraffic, ztunnelPolicyEffect } from '../semantics/enforcement';
 import { conflictingInjectionLabels, namespaceInjectionLabel, namespaceRequestsAmbient } from '../semantics/membership';
 import { selectorMatches, selectorsSelectSamePods } from '../semantics/selectors';
 
@@ -368,14 +368,10 @@ function isIngressPrincipal(model: MeshModel, principal: string): boolean {
  * ingress-use-waypoint on the Service).
  */
 function denyMissesClients(model: MeshModel, rules: any[], s: ServiceInfo): boolean {
-  if (hasAnyPrincipal(rules, s.waypoint!)) return false;
-  const sources = rules.flatMap(r => (r.from ?? []).map((f: any) => f.source ?? {}))
-    .filter((src: any) => identitySources({ from: [{ source: src }] }));
-  return sources.some((src: any) => {
-    const onlyPrincipals = src.principals?.length
-      && !(src.namespaces?.length || src.serviceAccounts?.length || src.notPrincipals?.length || src.notNamespaces?.length);
-    const onlyIngress = onlyPrincipals && (src.principals as string[]).every(p => isIngressPrincipal(model, p));
-    return !(onlyIngress && !s.ingressUseWaypoint);
+  return ztunnelDenyMissesWaypointTraffic(rules, {
+    namesWaypoint: p => hasPrincipal([p], s.waypoint!),
+    isIngressPrincipal: p => isIngressPrincipal(model, p),
+    ingressUsesWaypoint: s.ingressUseWaypoint,
   });
 }
 
@@ -412,10 +408,6 @@ function checkSelectorMatches(model: MeshModel, l: Located, report: Report): voi
   const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
   report(SELECTOR_MATCHES_NOTHING, l, `${name(o)} selects ${labels}, which matches none of the mesh workloads declared in namespace ${isRootNamespace(namespace) ? '(any)' : namespace}: the policy applies to nothing.`,
     'Fix the selector to the pod labels of the workload it protects (or put the workload in the mesh).');
-}
-
-function hasAnyPrincipal(rules: any[], w: WaypointRef): boolean {
-  return rules.some(r => (r.from ?? []).some((f: any) => hasPrincipal(f.source?.principals, w) || hasPrincipal(f.source?.notPrincipals, w)));
 }
 
 function checkAttachments(model: MeshModel, report: Report): void {

@@ -14,7 +14,7 @@ import { MeshRegistry, WorkloadEnrollment } from '../_registry';
 import * as sec from '../imports/security.istio.io';
 import { IstioLabels } from '../labels';
 import { Rule, l7AttributesOf, matchesEverything } from '../semantics/canonical-rules';
-import { ztunnelRuleFate } from '../semantics/enforcement';
+import { ztunnelDenyMissesWaypointTraffic, ztunnelRuleFate } from '../semantics/enforcement';
 import { selectorsSelectSamePods } from '../semantics/selectors';
 import { WAYPOINT_GATEWAY_CLASS } from '../waypoint';
 import type { IPolicySource, PolicySourceConfig } from './policy-source';
@@ -98,6 +98,7 @@ class PolicyPlanner {
   private readonly destinations = new Map<string, Destination>();
   private readonly namespaceWaypointRules: string[] = [];
   private namespaceWaypoint?: TargetWaypoint;
+  private boundServices?: PolicyTargetConfig[];
 
   public constructor(private readonly settings: PlannerSettings) {
     this.registry = MeshRegistry.of(settings.scope);
@@ -214,7 +215,7 @@ class PolicyPlanner {
       if (action === 'AUDIT') {
         throw new PlacementError(`${what}: AUDIT is enforced by waypoints only (ztunnel ignores AUDIT policies), and ${resolved.description} has no waypoint. Add a waypoint or use dryRun.`);
       }
-      if (action === 'DENY' && resolved.kind === PolicyTargetKind.WORKLOAD) this.checkDenyNotBehindServiceWaypoint(boundSource, resolved, what);
+      if (action === 'DENY' && resolved.kind === PolicyTargetKind.WORKLOAD) this.checkDenyNotBehindServiceWaypoint(boundSource, rule, resolved, what);
       this.addRule(`${base}-ztunnel${suffix}`, action, this.ztunnelAttachment(resolved, what), this.toPodPorts(rule, resolved, what), dryRun);
       return;
     }
@@ -265,18 +266,34 @@ class PolicyPlanner {
    * A DENY by identity at ztunnel for pods that a waypoint-served Service also selects would not match
    * the Service's traffic: it arrives from the waypoint, with the waypoint's identity (fail open).
    */
-  private checkDenyNotBehindServiceWaypoint(source: PolicySourceConfig, resolved: PolicyTargetConfig, what: string): void {
-    if (!(source.principals?.length || source.namespaces?.length || source.serviceAccounts?.length)) return;
-    const s = this.settings;
-    const pods = this.registry.podLabelSets(s.namespace);
-    for (const service of this.registry.servicesInNamespace(s.namespace)) {
-      const served = this.attempt(() => PolicyTarget.service(service).bind(s.scope, s.namespace));
-      if (!served?.waypoint || served.headless || !served.selector || !resolved.selector) continue;
+  private checkDenyNotBehindServiceWaypoint(source: PolicySourceConfig, rule: Rule, resolved: PolicyTargetConfig, what: string): void {
+    const pods = this.registry.podLabelSets(this.settings.namespace);
+    for (const served of this.namespaceServices()) {
+      if (!served.waypoint || served.headless || !served.selector || !resolved.selector) continue;
       if (!selectorsSelectSamePods(resolved.selector, served.selector, pods)) continue;
-      const onlyIngress = source.viaIngressGateway && !(source.namespaces?.length || source.serviceAccounts?.length);
-      if (onlyIngress && !served.ingressUsesWaypoint) continue; // ingress reaches the pods directly: ztunnel sees it
+      const waypoint = served.waypoint;
+      const misses = ztunnelDenyMissesWaypointTraffic([rule], {
+        namesWaypoint: p => p.endsWith(`/ns/${waypoint.namespace}/sa/${waypoint.name}`),
+        isIngressPrincipal: () => source.viaIngressGateway === true,
+        ingressUsesWaypoint: served.ingressUsesWaypoint,
+      });
+      if (!misses) continue;
       throw new PlacementError(`${what}: ${served.description} selects these pods and is served by waypoint "${served.waypoint.namespace}/${served.waypoint.name}", so its traffic reaches them from the waypoint, with the waypoint's identity: this DENY at ztunnel would not match it (fail open). Declare the DENY for the Service (PolicyTarget.service()), which places it at the waypoint.`);
     }
+  }
+
+  /**
+   * The namespace's Services, bound once per plan (a Service that cannot be read is reported once).
+   * Only for the checks that need every Service; admitServiceWaypoints reads labels first.
+   */
+  private namespaceServices(): PolicyTargetConfig[] {
+    if (!this.boundServices) {
+      const s = this.settings;
+      this.boundServices = this.registry.servicesInNamespace(s.namespace)
+        .map(svc => this.attempt(() => PolicyTarget.service(svc).bind(s.scope, s.namespace)))
+        .filter((r): r is PolicyTargetConfig => r !== undefined);
+    }
+    return this.boundServices;
   }
 
   private destination(resolved: PolicyTargetConfig): Destination {
@@ -479,9 +496,7 @@ class PolicyPlanner {
       const services = dest.resolved.kind === PolicyTargetKind.SERVICE
         ? [dest.resolved]
         : dest.resolved.kind === PolicyTargetKind.NAMESPACE
-          ? this.registry.servicesInNamespace(s.namespace)
-            .map(svc => this.attempt(() => PolicyTarget.service(svc).bind(s.scope, s.namespace)))
-            .filter((r): r is PolicyTargetConfig => describeBinding(r?.waypoint) === describeBinding(dest.resolved.waypoint))
+          ? this.namespaceServices().filter(r => describeBinding(r.waypoint) === describeBinding(dest.resolved.waypoint))
           : [];
       for (const service of services) {
         if (!service.waypoint || service.ingressUsesWaypoint || !service.serviceName) continue;
@@ -509,8 +524,7 @@ class PolicyPlanner {
     }
     this.checkIngressRoutes();
     if (this.namespaceWaypointRules.length > 0 && this.namespaceWaypoint) {
-      const missed = this.registry.servicesInNamespace(s.namespace)
-        .map(svc => PolicyTarget.service(svc).bind(s.scope, s.namespace))
+      const missed = this.namespaceServices()
         .filter(r => describeBinding(r.waypoint) !== describeBinding(this.namespaceWaypoint))
         .map(r => `${r.description} (${describeBinding(r.waypoint)})`);
       if (missed.length > 0) {

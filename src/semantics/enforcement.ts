@@ -217,3 +217,34 @@ export function describeRuleFate(fate: RuleFate): string {
     default: return 'enforced as written';
   }
 }
+
+/** How to read the principals of a ztunnel DENY that stands in front of a waypoint. */
+export interface WaypointTrafficContext {
+  /** Whether a principal names the waypoint's identity. */
+  readonly namesWaypoint: (principal: string) => boolean;
+  /** Whether a principal names an ingress gateway. */
+  readonly isIngressPrincipal: (principal: string) => boolean;
+  /** Whether ingress traffic to the destination goes through the waypoint (`istio.io/ingress-use-waypoint`). */
+  readonly ingressUsesWaypoint: boolean;
+}
+
+/**
+ * Whether a DENY enforced by ztunnel on pods that a waypoint serves fails to match the traffic that
+ * comes through the waypoint: ztunnel then sees the waypoint's identity, not the client's. It still
+ * holds when it names the waypoint itself, or names only ingress gateways, which reach the pods
+ * directly unless the destination sets ingress-use-waypoint. `rules` are AuthorizationPolicy rules.
+ */
+export function ztunnelDenyMissesWaypointTraffic(rules: any[], ctx: WaypointTrafficContext): boolean {
+  const sources = rules.flatMap(r => (r.from ?? []).map((f: any) => f.source ?? {}));
+  if (sources.some((src: any) => [...src.principals ?? [], ...src.notPrincipals ?? []].some(ctx.namesWaypoint))) return false;
+  const byIdentity = (src: any) => src.principals?.length || src.namespaces?.length || src.serviceAccounts?.length
+    || src.notPrincipals?.length || src.notNamespaces?.length;
+  return sources
+    .filter(byIdentity)
+    .some((src: any) => {
+      const onlyPrincipals = src.principals?.length
+        && !(src.namespaces?.length || src.serviceAccounts?.length || src.notPrincipals?.length || src.notNamespaces?.length);
+      const onlyIngress = onlyPrincipals && (src.principals as string[]).every(ctx.isIngressPrincipal);
+      return !(onlyIngress && !ctx.ingressUsesWaypoint);
+    });
+}
