@@ -55,11 +55,15 @@ export function sortedUnique(values: Iterable<string>): string[] {
 
 /** A duration in whole seconds (Istio and Flux durations), refusing fractions with a clear message. */
 export function wholeSeconds(where: IConstruct | string, what: string, duration: Duration): number {
+  const problem = wholeSecondsProblem(what, duration);
+  if (problem) throw constructError(where, problem);
+  return duration.toMilliseconds() / 1000;
+}
+
+/** Why a duration is not a whole number of seconds (at least 1), or undefined when it is. */
+export function wholeSecondsProblem(what: string, duration: Duration): string | undefined {
   const millis = duration.toMilliseconds();
-  if (millis < 1000 || millis % 1000 !== 0) {
-    throw constructError(where, `${what} must be a whole number of seconds, at least 1 (got ${millis}ms).`);
-  }
-  return millis / 1000;
+  return millis < 1000 || millis % 1000 !== 0 ? `${what} must be a whole number of seconds, at least 1 (got ${millis}ms).` : undefined;
 }
 
 /** Refuses a Gateway API hostname the CRDs would reject (`wildcard`: a leading "*." is allowed). */

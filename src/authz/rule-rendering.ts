@@ -3,7 +3,7 @@
  * and RequestAuthentication fields. Depends on nothing but the inputs: checks here never depend on
  * the rest of the app, so they run when the rule is declared.
  */
-import { wholeSeconds } from '../_validation';
+import { wholeSecondsProblem } from '../_validation';
 import { Condition } from '../condition';
 import type { PolicySourceConfig } from './policy-source';
 import type { JwtRequirement, ZeroTrustRuleOptions } from './zero-trust-policy';
@@ -128,14 +128,9 @@ export function renderJwtRule(options: JwtRequirement): sec.RequestAuthenticatio
       throw new RuleInputError(`${what}: outputClaimToHeaders {header: "${c.header}", claim: "${c.claim}"} needs a header of letters, digits, '-' and '_', and a claim name (nested claims with '.').`);
     }
   }
-  let timeout: string | undefined;
-  if (options.timeout) {
-    try {
-      timeout = `${wholeSeconds('', `${what}: timeout`, options.timeout)}s`;
-    } catch (e) {
-      throw new RuleInputError((e as Error).message.replace(/^\[\] /, ''));
-    }
-  }
+  const timeoutProblem = options.timeout && wholeSecondsProblem(`${what}: timeout`, options.timeout);
+  if (timeoutProblem) throw new RuleInputError(timeoutProblem);
+  const timeout = options.timeout ? `${options.timeout.toMilliseconds() / 1000}s` : undefined;
   return {
     issuer: options.issuer,
     jwksUri: options.jwksUri,
